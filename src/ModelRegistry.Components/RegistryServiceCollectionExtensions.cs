@@ -1,0 +1,89 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ModelRegistry.Persistence;
+using Npgsql;
+using Quartz;
+
+namespace ModelRegistry.Components;
+
+/// <summary>Wires one feature per method; the host calls them in order.</summary>
+public static class RegistryServiceCollectionExtensions
+{
+    public static IServiceCollection AddRegistryOptions(this IServiceCollection services)
+    {
+        services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section);
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value);
+        return services;
+    }
+
+    public static IServiceCollection AddRegistryDatabase(this IServiceCollection services)
+    {
+        // One data source for the process: it owns the connection pool.
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<DatabaseOptions>().ConnectionString)
+            .Build());
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<IProbeStore, ProbeStore>();
+        services.AddSingleton(HostInstance.Current);
+        return services;
+    }
+
+    public static IServiceCollection AddRegistryBus(this IServiceCollection services, IReadOnlyList<Worker> workers)
+    {
+        services.AddOptions<MassTransitHostOptions>().Configure<RabbitMqOptions>((o, rabbit) =>
+        {
+            o.WaitUntilStarted = true; // else the first messages can arrive before the queues are bound
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds);
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds);
+        });
+        services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            foreach (var worker in workers) worker.Register(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var o = context.GetRequiredService<RabbitMqOptions>();
+                cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+                {
+                    h.Username(o.Username);
+                    h.Password(o.Password);
+                });
+                cfg.PrefetchCount = o.PrefetchCount;
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return services;
+    }
+
+    /// <summary>Quartz on its PostgreSQL job store, clustered, so schedules survive restarts and fire once.</summary>
+    public static IServiceCollection AddRegistryScheduler(this IServiceCollection services, IConfiguration configuration)
+    {
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "model-registry";
+                s.InstanceId = "AUTO";
+            });
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(database.ConnectionString);
+                // The tables are provisioned by our migrations (0002), in their own schema.
+                store.ConfigureStore(o => o.TablePrefix = QuartzSchema.TablePrefix);
+                store.UseClustering(c =>
+                {
+                    c.CheckinInterval = TimeSpan.FromSeconds(5);
+                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                });
+                store.UseSystemTextJsonSerializer();
+            });
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+}

@@ -1,0 +1,3 @@
+using ModelRegistry.Host;
+
+return await RegistryHost.RunAsync(args);

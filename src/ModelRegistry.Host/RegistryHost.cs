@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelRegistry.Components;
+using ModelRegistry.Persistence;
+
+namespace ModelRegistry.Host;
+
+/// <summary>
+/// Starts the worker host: validates settings, checks broker and database, migrates, then runs
+/// until SIGTERM or Ctrl-C. Every startup failure is one line on stderr naming the setting.
+/// </summary>
+public static class RegistryHost
+{
+    public const int ExitOk = 0;
+    public const int ExitConfiguration = 2;
+    public const int ExitUnavailable = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.Out.Write(Usage.Text);
+            return ExitOk;
+        }
+        var checkOnly = args.Contains("--check");
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args.Where(a => a != "--check").ToArray());
+
+        var (workers, workerError) = Workers.Select(builder.Configuration["Workers"]);
+        var rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
+        var database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
+        var errors = rabbit.Validate().Concat(database.Validate())
+            .Concat(workerError is null ? [] : [workerError])
+            .ToList();
+        if (errors.Count > 0) return Fail(ExitConfiguration, errors);
+
+        var unavailable = (await Task.WhenAll(
+                Preflight.CheckBrokerAsync(rabbit),
+                Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString),
+                database.MigrateAtStart
+                    ? Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:MigrationConnectionString", database.EffectiveMigrationConnectionString)
+                    : Task.FromResult<string?>(null)))
+            .OfType<string>().Distinct().ToList();
+        if (unavailable.Count > 0) return Fail(ExitUnavailable, unavailable);
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds + 5));
+        builder.Services
+            .AddRegistryOptions()
+            .AddRegistryDatabase()
+            .AddRegistryBus(workers)
+            .AddRegistryScheduler(builder.Configuration);
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelRegistry.Host");
+
+        var migrator = host.Services.GetRequiredService<DatabaseMigrator>();
+        try
+        {
+            var status = database.MigrateAtStart && !checkOnly ? await migrator.MigrateAsync() : migrator.GetStatus();
+            if (!status.UpToDate)
+                return Fail(ExitUnavailable, [$"{DatabaseOptions.Section}: {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending)}); run `mreg db migrate` or set {DatabaseOptions.Section}:MigrateAtStart=true"]);
+            logger.LogInformation("Database at migration {Migration}", status.Latest);
+        }
+        catch (Exception e) when (e is MigrationFailedException or Npgsql.NpgsqlException)
+        {
+            return Fail(ExitUnavailable, [$"{DatabaseOptions.Section}:MigrationConnectionString: migrating failed: {e.Message}"]);
+        }
+
+        if (checkOnly)
+        {
+            Console.Out.WriteLine($"ok: broker {rabbit.Address}, database up to date, workers {string.Join(",", workers.Select(w => w.Name))}");
+            return ExitOk;
+        }
+
+        logger.LogInformation("Starting workers {Workers} as {Instance} on {Broker}",
+            string.Join(",", workers.Select(w => w.Name)), HostInstance.Current.Name, rabbit.Address);
+        await host.RunAsync();
+        return ExitOk;
+    }
+
+    private static T Bind<T>(HostApplicationBuilder builder, string section) where T : new()
+    {
+        var options = new T();
+        builder.Configuration.GetSection(section).Bind(options);
+        return options;
+    }
+
+    private static int Fail(int exitCode, IEnumerable<string> problems)
+    {
+        foreach (var problem in problems) Console.Error.WriteLine($"mreg-host: {problem}");
+        return exitCode;
+    }
+}

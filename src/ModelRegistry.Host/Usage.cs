@@ -1,0 +1,28 @@
+namespace ModelRegistry.Host;
+
+internal static class Usage
+{
+    public const string Text = """
+        ModelRegistry.Host: runs the model registry's workers on RabbitMQ and PostgreSQL.
+
+        Usage: ModelRegistry.Host [--workers NAMES] [--check] [--KEY VALUE ...]
+
+          --workers NAMES   comma-separated workers to run in this process (default: all).
+                            Start several processes with any subsets; they share the queues.
+                            Workers: probe
+          --check           check settings, broker, database and migration level, then exit
+                            (0 = ok, 2 = bad setting, 3 = a service is unreachable or behind)
+          --help            this text
+
+        Settings come from environment variables (KEY__SUB=value) or --KEY:SUB value:
+          RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username,
+          RabbitMq__Password, RabbitMq__PrefetchCount, RabbitMq__StopTimeoutSeconds,
+          Database__ConnectionString, Database__MigrationConnectionString,
+          Database__MigrateAtStart, Logging__Console__FormatterName (simple | json)
+        Defaults match compose/services.sh; see README.md for the full table.
+
+        SIGTERM or Ctrl-C stops consuming, lets in-flight messages finish (up to
+        RabbitMq__StopTimeoutSeconds), and returns unfinished ones to their queues.
+
+        """;
+}

@@ -1,0 +1,139 @@
+using Xunit;
+using System.Net.Http.Headers;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelRegistry.Components;
+using ModelRegistry.Persistence;
+using Npgsql;
+
+namespace ModelRegistry.Testing;
+
+/// <summary>
+/// A private RabbitMQ vhost and a private PostgreSQL database for one test class, so runs never
+/// see each other's queues or rows. The services must be up: a test that needs them fails
+/// (never skips) with a message saying how to start them.
+/// </summary>
+public class IsolatedEnvironment : IAsyncLifetime
+{
+    private readonly TestSettings settings = TestSettings.Load();
+    private static readonly HttpClient Management = new();
+    private readonly string id = Guid.NewGuid().ToString("N")[..10];
+
+    public RabbitMqOptions RabbitMq { get; private set; } = new();
+    public DatabaseOptions Database { get; private set; } = new();
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    /// <summary>Apply migrations when the environment is made (default) or leave the database empty.</summary>
+    protected virtual bool Migrate => true;
+
+    public string VirtualHost => "mreg-test-" + id;
+    public string DatabaseName => "mreg_test_" + id;
+
+    /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables => new Dictionary<string, string>
+    {
+        ["RabbitMq__Host"] = RabbitMq.Host,
+        ["RabbitMq__Port"] = RabbitMq.Port.ToString(),
+        ["RabbitMq__VirtualHost"] = RabbitMq.VirtualHost,
+        ["RabbitMq__Username"] = RabbitMq.Username,
+        ["RabbitMq__Password"] = RabbitMq.Password,
+        ["Database__ConnectionString"] = Database.ConnectionString,
+        ["Database__MigrationConnectionString"] = Database.MigrationConnectionString,
+    };
+
+    public async Task InitializeAsync()
+    {
+        await RequireServicesAsync();
+        await CreateVirtualHostAsync();
+        await CreateDatabaseAsync();
+        RabbitMq = Clone(settings.RabbitMq, r => r.VirtualHost = VirtualHost);
+        Database = new DatabaseOptions
+        {
+            ConnectionString = WithDatabase(settings.Database.ConnectionString, DatabaseName),
+            MigrationConnectionString = WithDatabase(settings.Database.EffectiveMigrationConnectionString, DatabaseName),
+        };
+        DataSource = NpgsqlDataSource.Create(Database.ConnectionString);
+        if (Migrate) await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        // Best effort: a leftover vhost or database costs disk, not correctness.
+        try
+        {
+            await Management.SendAsync(Request(HttpMethod.Delete, $"/api/vhosts/{VirtualHost}"));
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(WithDatabase(settings.Database.EffectiveMigrationConnectionString, "postgres"));
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)");
+        }
+        catch (Exception)
+        {
+        }
+        
+    }
+
+    private async Task RequireServicesAsync()
+    {
+        var problems = new List<string>();
+        if (await Preflight.CheckBrokerAsync(settings.RabbitMq) is { } broker) problems.Add(broker);
+        if (await Preflight.CheckDatabaseAsync("Database:MigrationConnectionString", settings.Database.EffectiveMigrationConnectionString) is { } db) problems.Add(db);
+        if (problems.Count > 0)
+            throw new InvalidOperationException(
+                "Integration tests need RabbitMQ and PostgreSQL: run `compose/services.sh up` (./test.sh does). " + string.Join("; ", problems));
+    }
+
+    private async Task CreateVirtualHostAsync()
+    {
+        var created = await Management.SendAsync(Request(HttpMethod.Put, $"/api/vhosts/{VirtualHost}"));
+        if (!created.IsSuccessStatusCode)
+            throw new InvalidOperationException($"cannot create vhost {VirtualHost} through the management API at port {settings.ManagementPort} as {settings.AdminUsername}: {(int)created.StatusCode}");
+        foreach (var user in new[] { settings.RabbitMq.Username, settings.AdminUsername }.Distinct())
+        {
+            var granted = await Management.SendAsync(Request(HttpMethod.Put, $"/api/permissions/{VirtualHost}/{user}",
+                """{"configure":".*","write":".*","read":".*"}"""));
+            granted.EnsureSuccessStatusCode();
+        }
+    }
+
+    private async Task CreateDatabaseAsync()
+    {
+        await using var admin = new NpgsqlConnection(WithDatabase(settings.Database.EffectiveMigrationConnectionString, "postgres"));
+        await admin.OpenAsync();
+        var appRole = settings.Database.AppRole;
+        await admin.ExecuteAsync($"CREATE DATABASE {DatabaseName}");
+        await admin.ExecuteAsync($"REVOKE ALL ON DATABASE {DatabaseName} FROM PUBLIC");
+        await admin.ExecuteAsync($"GRANT CONNECT, TEMP ON DATABASE {DatabaseName} TO \"{appRole}\"");
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, string path, string? json = null)
+    {
+        var request = new HttpRequestMessage(method, $"http://{settings.RabbitMq.Host}:{settings.ManagementPort}{path}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AdminUsername}:{settings.AdminPassword}")));
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        return request;
+    }
+
+    private static string WithDatabase(string connectionString, string database) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Database = database }.ConnectionString;
+
+    private static RabbitMqOptions Clone(RabbitMqOptions o, Action<RabbitMqOptions> change)
+    {
+        var copy = new RabbitMqOptions
+        {
+            Host = o.Host, Port = o.Port, VirtualHost = o.VirtualHost, Username = o.Username, Password = o.Password,
+            PrefetchCount = o.PrefetchCount, StopTimeoutSeconds = o.StopTimeoutSeconds,
+        };
+        change(copy);
+        return copy;
+    }
+}
+
+/// <summary>An isolated environment whose database has no schema yet.</summary>
+public sealed class EmptyDatabaseEnvironment : IsolatedEnvironment
+{
+    protected override bool Migrate => false;
+}
