@@ -32,6 +32,8 @@ public static class Preflight
         try
         {
             await using var connection = await ConnectionFactory(o).CreateConnectionAsync(cancellationToken);
+            // The broker refuses a missing vhost only once a channel is opened.
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             return null;
         }
         catch (Exception e)
@@ -49,7 +51,7 @@ public static class Preflight
             {
                 case AuthenticationFailureException:
                     return $"{s}:Username/{s}:Password: the broker at {o.Host}:{o.Port} refused the login of user '{o.Username}' (wrong user or password)";
-                case OperationInterruptedException oie when oie.ShutdownReason?.ReplyCode == 530:
+                case OperationInterruptedException oie when oie.ShutdownReason?.ReplyCode == 530 || oie.Message.Contains("NOT_ALLOWED - vhost", StringComparison.Ordinal):
                     return $"{s}:VirtualHost: '{o.VirtualHost}' does not exist on {o.Host}:{o.Port} or user '{o.Username}' may not use it";
                 case SocketException se:
                     return $"{s}:Host/{s}:Port: cannot reach the broker at {o.Host}:{o.Port} ({se.SocketErrorCode})";

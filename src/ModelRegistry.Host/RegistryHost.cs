@@ -16,6 +16,7 @@ public static class RegistryHost
     public const int ExitOk = 0;
     public const int ExitConfiguration = 2;
     public const int ExitUnavailable = 3;
+    public const int ExitFailed = 1;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -28,8 +29,18 @@ public static class RegistryHost
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args.Where(a => a != "--check").ToArray());
 
         var (workers, workerError) = Workers.Select(builder.Configuration["Workers"]);
-        var rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
-        var database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
+        RabbitMqOptions rabbit;
+        DatabaseOptions database;
+        try
+        {
+            rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
+            database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key: "Failed to convert configuration value 'x' at 'RabbitMq:Port' to type 'System.Int32'."
+            return Fail(ExitConfiguration, [e.Message]);
+        }
         var errors = rabbit.Validate().Concat(database.Validate())
             .Concat(workerError is null ? [] : [workerError])
             .ToList();
@@ -74,7 +85,15 @@ public static class RegistryHost
 
         logger.LogInformation("Starting workers {Workers} as {Instance} on {Broker}",
             string.Join(",", workers.Select(w => w.Name)), HostInstance.Current.Name, rabbit.Address);
-        await host.RunAsync();
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogCritical(e, "The host stopped on an error");
+            return Fail(ExitFailed, [$"stopped on an error: {e.GetBaseException().Message}"]);
+        }
         return ExitOk;
     }
 

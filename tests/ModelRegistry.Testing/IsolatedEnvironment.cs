@@ -59,7 +59,7 @@ public class IsolatedEnvironment : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await DataSource.DisposeAsync();
+        if (DataSource is not null) await DataSource.DisposeAsync();
         // Best effort: a leftover vhost or database costs disk, not correctness.
         try
         {

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Private RabbitMQ + PostgreSQL 15 for development and CI, without Docker or systemd.
+# Everything lives under <repo>/.data/ and listens on 127.0.0.1 only, on non-default ports,
+# so it never clashes with system-wide servers.
+set -euo pipefail
+
+usage() {
+  cat <<EOF
+Usage: compose/services.sh up|down|status|reset|env
+
+  up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
+          print where they listen and the connection settings
+  down    stop both (idempotent)
+  status  show whether each is up; exit 0 only if both are
+  reset   down, then delete .data/rabbitmq and .data/postgres (does not start again)
+  env     print only the connection settings: one KEY=value line each, values UNQUOTED
+          (dotenv format; the connection strings contain ';', so do not eval/source them):
+            while IFS= read -r kv; do export "\$kv"; done < <(compose/services.sh env)
+            export \$(compose/services.sh env)          # ok as long as no value contains spaces
+            compose/services.sh env >> "\$GITHUB_ENV"   # GitHub Actions
+
+Overrides (env var=default):
+  MREG_RABBIT_NODE=mreg@localhost MREG_RABBIT_PORT=5673 MREG_RABBIT_MGMT_PORT=15673 MREG_EPMD_PORT=4370
+  MREG_RABBIT_VHOST=mreg MREG_RABBIT_USER=mreg MREG_RABBIT_PASSWORD=mreg
+  MREG_RABBIT_ADMIN_USER=mreg-admin MREG_RABBIT_ADMIN_PASSWORD=mreg-admin
+  MREG_PG_PORT=5433 MREG_PG_DATABASE=model_registry MREG_PG_SUPERPASSWORD=postgres
+  MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
+  MREG_PG_BIN=/usr/lib/postgresql/15/bin MREG_PG_OS_USER=postgres MREG_START_TIMEOUT=120 (seconds)
+EOF
+}
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+DATA=$REPO/.data
+TIMEOUT=${MREG_START_TIMEOUT:-120}
+
+RMQ_NODE=${MREG_RABBIT_NODE:-mreg@localhost}
+RMQ_PORT=${MREG_RABBIT_PORT:-5673}
+RMQ_MGMT_PORT=${MREG_RABBIT_MGMT_PORT:-15673}
+EPMD_PORT=${MREG_EPMD_PORT:-4370}
+RMQ_VHOST=${MREG_RABBIT_VHOST:-mreg}
+RMQ_USER=${MREG_RABBIT_USER:-mreg}
+RMQ_PASSWORD=${MREG_RABBIT_PASSWORD:-mreg}
+RMQ_ADMIN=${MREG_RABBIT_ADMIN_USER:-mreg-admin}
+RMQ_ADMIN_PASSWORD=${MREG_RABBIT_ADMIN_PASSWORD:-mreg-admin}
+RMQ_DIR=$DATA/rabbitmq RMQ_HOME=$DATA/rabbitmq/home
+RMQ_BIN=/usr/lib/rabbitmq/bin   # not /usr/sbin: those wrappers switch to the 'rabbitmq' user and its dirs
+
+PG_PORT=${MREG_PG_PORT:-5433}
+PG_DB=${MREG_PG_DATABASE:-model_registry}
+PG_SUPERPASSWORD=${MREG_PG_SUPERPASSWORD:-postgres}
+PG_OWNER_PASSWORD=${MREG_PG_OWNER_PASSWORD:-mreg_owner}
+PG_APP_PASSWORD=${MREG_PG_APP_PASSWORD:-mreg_app}
+PG_BIN=${MREG_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_OS_USER=${MREG_PG_OS_USER:-postgres}
+PG_DIR=$DATA/postgres
+PG_DATA=$PG_DIR/data PG_SOCK=$PG_DIR/sock PG_LOG=$PG_DIR/postgres.log
+
+export RABBITMQ_NODENAME=$RMQ_NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RMQ_PORT \
+  RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=127.0.0.1 \
+  RABBITMQ_MNESIA_BASE=$RMQ_DIR/mnesia RABBITMQ_LOG_BASE=$RMQ_DIR/log \
+  RABBITMQ_CONFIG_FILE=$RMQ_DIR/rabbitmq.conf RABBITMQ_ADVANCED_CONFIG_FILE=$RMQ_DIR/advanced.config \
+  RABBITMQ_CONF_ENV_FILE=$RMQ_DIR/rabbitmq-env.conf RABBITMQ_ENABLED_PLUGINS_FILE=$RMQ_DIR/enabled_plugins \
+  RABBITMQ_PID_FILE=$RMQ_DIR/rabbit.pid \
+  RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+
+# PostgreSQL refuses to run as root: server-side tools run as the postgres OS user.
+PG_AS=(); [[ $EUID == 0 ]] && PG_AS=(runuser -u "$PG_OS_USER" --)
+
+die() { echo "services.sh: error: $*" >&2; exit 1; }
+ms() { date +%s%3N; }
+since() { local d=$(( $(ms) - $1 )); printf '%d.%ds' $((d / 1000)) $((d % 1000 / 100)); }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+tail_logs() {
+  local f; for f in "$@"; do
+    if [[ -s $f ]]; then echo "--- last 20 lines of $f" >&2; tail -n 20 "$f" >&2; fi
+  done
+}
+# The Erlang cookie lives in $HOME; without an existing HOME the CLI retries ~9s and writes erl_crash.dump.
+rctl() { HOME=$RMQ_HOME "$RMQ_BIN/rabbitmqctl" "$@"; }
+pgctl() { "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" "$@"; }
+json() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+
+rabbit_running() { [[ -d $RMQ_HOME ]] && rctl -q ping >/dev/null 2>&1; }
+pg_running() { [[ -s $PG_DATA/PG_VERSION ]] && pgctl status >/dev/null 2>&1; }
+rabbit_fail() {
+  tail_logs "$RMQ_DIR/log/startup.log" "$RABBITMQ_LOG_BASE/$RMQ_NODE.log"
+  die "rabbitmq: $* (see logs above; 'compose/services.sh down' cleans up)"
+}
+
+rabbit_config() {
+  mkdir -p "$RMQ_HOME" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
+  : > "$RABBITMQ_CONF_ENV_FILE"   # empty, so /etc/rabbitmq/rabbitmq-env.conf is not read
+  echo '[rabbitmq_management].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  local perms='"configure": ".*", "write": ".*", "read": ".*"'
+  # Definitions are imported at every boot (and by 'up' on a running node). A node that loads
+  # definitions at boot never creates the default 'guest' user nor the '/' vhost.
+  ( umask 077; cat > "$RMQ_DIR/definitions.json" ) <<EOF
+{ "vhosts": [ { "name": $(json "$RMQ_VHOST") } ],
+  "users": [ { "name": $(json "$RMQ_USER"), "password": $(json "$RMQ_PASSWORD"), "tags": [] },
+             { "name": $(json "$RMQ_ADMIN"), "password": $(json "$RMQ_ADMIN_PASSWORD"), "tags": ["administrator"] } ],
+  "permissions": [ { "user": $(json "$RMQ_USER"), "vhost": $(json "$RMQ_VHOST"), $perms },
+                   { "user": $(json "$RMQ_ADMIN"), "vhost": $(json "$RMQ_VHOST"), $perms } ] }
+EOF
+  cat > "$RABBITMQ_CONFIG_FILE" <<EOF
+listeners.tcp.default = 127.0.0.1:$RMQ_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RMQ_MGMT_PORT
+load_definitions = $RMQ_DIR/definitions.json
+log.file.level = info
+log.console = false
+EOF
+}
+
+# Launches the broker and returns at once; rabbit_wait blocks until it is ready (PG starts meanwhile).
+rabbit_start() {
+  RMQ_T0=$(ms); RMQ_STARTED=
+  if [[ ! -x $RMQ_BIN/rabbitmq-server ]]; then
+    [[ $EUID == 0 ]] || die "RabbitMQ is not installed: run 'sudo apt-get install -y rabbitmq-server' and retry"
+    echo "rabbitmq: installing rabbitmq-server with apt-get..."
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q rabbitmq-server
+  fi
+  rabbit_config
+  if rabbit_running; then
+    # it may still be booting (e.g. 'up' run twice in parallel); then apply changed users/passwords
+    rctl -q await_startup --timeout "$TIMEOUT" >/dev/null || rabbit_fail "not ready within ${TIMEOUT}s"
+    rctl -q import_definitions "$RMQ_DIR/definitions.json" >/dev/null || rabbit_fail "import_definitions failed"
+    echo "rabbitmq: already running (node $RMQ_NODE), definitions re-applied"; return
+  fi
+  local p; for p in "$RMQ_PORT" "$RMQ_MGMT_PORT"; do
+    port_busy "$p" && die "rabbitmq: 127.0.0.1:$p is already in use by another process"
+  done
+  rm -f "$RABBITMQ_PID_FILE"
+  # setsid: own session, so a Ctrl-C in the calling terminal does not kill the broker
+  HOME=$RMQ_HOME setsid nohup "$RMQ_BIN/rabbitmq-server" >>"$RMQ_DIR/log/startup.log" 2>&1 </dev/null &
+  echo $! > "$RMQ_DIR/wrapper.pid"; RMQ_STARTED=1
+}
+
+rabbit_wait() {
+  [[ -n $RMQ_STARTED ]] || return 0
+  local wrapper deadline=$((SECONDS + TIMEOUT)); wrapper=$(cat "$RMQ_DIR/wrapper.pid")
+  # 'rabbitmqctl wait' would sit out the whole timeout if the server dies before writing its pid file
+  until [[ -s $RABBITMQ_PID_FILE ]]; do
+    kill -0 "$wrapper" 2>/dev/null || rabbit_fail "rabbitmq-server exited during startup"
+    ((SECONDS < deadline)) || rabbit_fail "no pid file after ${TIMEOUT}s"
+    sleep 0.2
+  done
+  { rctl -q wait "$RABBITMQ_PID_FILE" --timeout "$TIMEOUT" && rctl -q await_startup --timeout "$TIMEOUT"; } >/dev/null \
+    || rabbit_fail "failed to start or not ready within ${TIMEOUT}s"
+  echo "rabbitmq: started in $(since "$RMQ_T0")"
+}
+
+rabbit_down() {
+  local t0 stopped='' pidfile=(); t0=$(ms)
+  if rabbit_running; then
+    # with the pid file, stop returns only once the VM has exited
+    [[ ! -s $RABBITMQ_PID_FILE ]] || pidfile=("$RABBITMQ_PID_FILE")
+    rctl -q stop "${pidfile[@]}" >/dev/null; stopped=1
+  fi
+  if [[ -f $RMQ_DIR/wrapper.pid ]]; then
+    local wp; wp=$(cat "$RMQ_DIR/wrapper.pid")
+    for _ in {1..50}; do kill -0 "$wp" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$wp" 2>/dev/null; then kill -TERM "$wp"; fi
+    rm -f "$RMQ_DIR/wrapper.pid"
+  fi
+  # epmd outlives the node; kill only the private one on our port (it refuses while nodes are registered)
+  epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+  if [[ -n $stopped ]]; then echo "rabbitmq: stopped in $(since "$t0")"; else echo "rabbitmq: not running"; fi
+}
+
+down_all() {
+  # rabbit's stop takes several seconds: stop postgres meanwhile
+  local pid; rabbit_down & pid=$!
+  pg_down; wait "$pid"
+}
+
+pg_fail() { tail_logs "$PG_DIR/initdb.log" "$PG_LOG"; die "postgres: $*"; }
+
+pg_prepare() {
+  [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] \
+    || die "PostgreSQL 15 server binaries not found in $PG_BIN: apt-get install -y postgresql-15 (or set MREG_PG_BIN)"
+  # a unix socket path is limited to 107 bytes, "/.s.PGSQL.<port>" included
+  ((${#PG_SOCK} <= 90)) || die "postgres: socket dir path too long ($PG_SOCK): clone the repo to a shorter path"
+  mkdir -p "$PG_DIR" "$PG_SOCK"
+  # local (socket) connections are 'trust' (used by this script), so the socket dir is private
+  chmod 700 "$PG_SOCK"
+  if ! pg_running && port_busy "$PG_PORT"; then die "postgres: 127.0.0.1:$PG_PORT is already in use by another process"; fi
+  [[ $EUID == 0 ]] || return 0
+  id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  chown "$PG_OS_USER:" "$PG_DIR" "$PG_SOCK"
+  if ! runuser -u "$PG_OS_USER" -- test -w "$PG_DIR"; then
+    local d='' part parts; IFS=/ read -ra parts <<< "${PG_DIR#/}"
+    for part in "${parts[@]}"; do
+      d+=/$part
+      runuser -u "$PG_OS_USER" -- test -x "$d" \
+        || die "OS user '$PG_OS_USER' (runs PostgreSQL) cannot traverse $d: chmod o+x it or clone the repo elsewhere"
+    done
+    die "OS user '$PG_OS_USER' cannot write to $PG_DIR"
+  fi
+}
+
+pg_up() {
+  local t0 deadline; t0=$(ms)
+  if [[ ! -s $PG_DATA/PG_VERSION ]]; then
+    local pw; pw=$(mktemp); printf '%s\n' "$PG_SUPERPASSWORD" > "$pw"
+    [[ $EUID != 0 ]] || chown "$PG_OS_USER" "$pw"
+    "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$pw" -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 >"$PG_DIR/initdb.log" 2>&1 || { rm -f "$pw"; pg_fail "initdb failed"; }
+    rm -f "$pw"
+    # our settings live in mreg.conf, rewritten at each start so port/paths follow the current env
+    echo "include = 'mreg.conf'" | "${PG_AS[@]}" tee -a "$PG_DATA/postgresql.conf" >/dev/null
+  fi
+  if pg_running; then
+    echo "postgres: already running"
+  else
+    "${PG_AS[@]}" tee "$PG_DATA/mreg.conf" >/dev/null <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCK'
+max_connections = 300
+EOF
+    pgctl -l "$PG_LOG" -w -t "$TIMEOUT" start >/dev/null || pg_fail "pg_ctl start failed"
+  fi
+  deadline=$((SECONDS + TIMEOUT))
+  until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do
+    ((SECONDS < deadline)) || pg_fail "not accepting connections after ${TIMEOUT}s"; sleep 0.2
+  done
+  PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -X -q -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres \
+    -v ON_ERROR_STOP=1 -v db="$PG_DB" -v superuser_password="$PG_SUPERPASSWORD" \
+    -v owner_password="$PG_OWNER_PASSWORD" -v app_password="$PG_APP_PASSWORD" \
+    -f "$REPO/compose/postgres-init.sql" >/dev/null || die "postgres: creating roles/database failed"
+  echo "postgres: ready in $(since "$t0")"
+}
+
+pg_down() {
+  local t0; t0=$(ms)
+  if ! pg_running; then echo "postgres: not running"; return; fi
+  pgctl -m fast -w -t "$TIMEOUT" stop >/dev/null; echo "postgres: stopped in $(since "$t0")"
+}
+
+print_env() {
+  local cs="Host=127.0.0.1;Port=$PG_PORT;Database=$PG_DB"
+  cat <<EOF
+RabbitMq__Host=127.0.0.1
+RabbitMq__Port=$RMQ_PORT
+RabbitMq__VirtualHost=$RMQ_VHOST
+RabbitMq__Username=$RMQ_USER
+RabbitMq__Password=$RMQ_PASSWORD
+RabbitMq__ManagementPort=$RMQ_MGMT_PORT
+RabbitMq__AdminUsername=$RMQ_ADMIN
+RabbitMq__AdminPassword=$RMQ_ADMIN_PASSWORD
+Database__ConnectionString=$cs;Username=mreg_app;Password=$PG_APP_PASSWORD
+Database__MigrationConnectionString=$cs;Username=mreg_owner;Password=$PG_OWNER_PASSWORD
+EOF
+}
+
+RMQ_ADDR="amqp://127.0.0.1:$RMQ_PORT vhost=$RMQ_VHOST, management http://127.0.0.1:$RMQ_MGMT_PORT/ (node $RMQ_NODE, epmd port $EPMD_PORT)"
+PG_ADDR="127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"
+
+case "${1:-}" in
+  up)
+    pg_prepare   # fail on PG setup problems before launching the broker
+    rabbit_start; pg_up; rabbit_wait
+    echo "rabbitmq: listening on $RMQ_ADDR"
+    echo "postgres: listening on $PG_ADDR"
+    echo; print_env ;;
+  down) down_all ;;
+  status)
+    rc=0
+    if rabbit_running; then echo "rabbitmq: up   $RMQ_ADDR"; else echo "rabbitmq: down"; rc=1; fi
+    if pg_running && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
+      echo "postgres: up   $PG_ADDR"; else echo "postgres: down"; rc=1; fi
+    exit "$rc" ;;
+  reset)
+    down_all
+    rm -rf "$RMQ_DIR" "$PG_DIR"; echo "deleted $RMQ_DIR and $PG_DIR" ;;
+  env) print_env ;;
+  -h|--help|help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

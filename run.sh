@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Brings up RabbitMQ and PostgreSQL (compose/services.sh up), builds, and runs the worker host in
+# the foreground with all workers (or those given: ./run.sh --workers probe). Ctrl-C stops the
+# host cleanly; the services keep running until `compose/services.sh down`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+compose/services.sh up
+while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
+dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
+dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
+exec dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command: starts RabbitMQ and PostgreSQL (compose/services.sh), builds with warnings
+# as errors, runs every test project against the real services, and ends with
+#   tests: N passed, N failed
+# Services stay up afterwards (compose/services.sh down stops them).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+summary() { echo "tests: $1 passed, $2 failed"; }
+
+if ! compose/services.sh up; then
+  echo "test.sh: services did not start (see above)" >&2
+  summary 0 0
+  exit 1
+fi
+while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
+
+if ! dotnet build ModelRegistry.Workers.sln -c Release -nologo -clp:ErrorsOnly; then
+  echo "test.sh: build failed" >&2
+  summary 0 0
+  exit 1
+fi
+
+results=TestResults/$(date +%Y%m%d-%H%M%S)
+dotnet test ModelRegistry.Workers.sln -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+rc=$?
+
+# Count from the TRX files: every test that did not pass (failed, skipped, not run) counts as failed.
+read -r total passed < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' |
+  sed -E 's/.* total="([0-9]+)".* passed="([0-9]+)".*/\1 \2/' |
+  awk '{t+=$1; p+=$2} END {print t+0, p+0}')
+failed=$((total - passed))
+[ "$total" -gt 0 ] || { echo "test.sh: no test ran" >&2; rc=1; }
+[ "$failed" -eq 0 ] || rc=1
+summary "$passed" "$failed"
+exit $rc

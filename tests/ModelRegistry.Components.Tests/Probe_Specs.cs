@@ -1,0 +1,70 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Components;
+using ModelRegistry.Contracts;
+using ModelRegistry.Persistence;
+
+namespace ModelRegistry.Components.Tests;
+
+public class When_a_probe_arrives : IAsyncLifetime
+{
+    private readonly RecordingProbeStore store = new();
+    private ServiceProvider provider = null!;
+    private ITestHarness harness = null!;
+
+    public async Task InitializeAsync()
+    {
+        provider = new ServiceCollection()
+            .AddSingleton<IProbeStore>(store)
+            .AddSingleton(new HostInstance("test-host/1"))
+            .AddMassTransitTestHarness(x => x.AddConsumer<ProbeConsumer, ProbeConsumerDefinition>())
+            .BuildServiceProvider(true);
+        harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await harness.Stop();
+        await provider.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task It_is_recorded_and_ProbeCompleted_names_the_host()
+    {
+        var probe = new RunProbe { ProbeId = Guid.NewGuid(), RequestedBy = "spec", RequestedAt = DateTimeOffset.UtcNow };
+        await harness.Bus.Publish(probe);
+
+        Assert.True(await harness.GetConsumerHarness<ProbeConsumer>().Consumed.Any<RunProbe>(x => x.Context.Message.ProbeId == probe.ProbeId));
+        var completed = await harness.Published.SelectAsync<ProbeCompleted>(x => x.Context.Message.ProbeId == probe.ProbeId).FirstOrDefault();
+        Assert.NotNull(completed);
+        Assert.Equal("test-host/1", completed.Context.Message.RecordedBy);
+        Assert.Equal(RecordingProbeStore.RecordedAt, completed.Context.Message.RecordedAt);
+        Assert.Equal([probe.ProbeId], store.Recorded);
+    }
+
+    [Fact]
+    public async Task Without_an_id_it_faults_at_once_and_nothing_is_recorded()
+    {
+        await harness.Bus.Publish(new RunProbe { RequestedBy = "spec" });
+
+        var fault = await harness.Published.SelectAsync<Fault<RunProbe>>().FirstOrDefault();
+        Assert.NotNull(fault);
+        Assert.Contains("ProbeId is missing", fault.Context.Message.Exceptions[0].Message);
+        Assert.Empty(store.Recorded);
+        Assert.False(await harness.Published.Any<ProbeCompleted>());
+    }
+
+    private sealed class RecordingProbeStore : IProbeStore
+    {
+        public static readonly DateTimeOffset RecordedAt = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        public List<Guid> Recorded { get; } = [];
+
+        public Task<DateTimeOffset> RecordAsync(RunProbe probe, string recordedBy, CancellationToken cancellationToken)
+        {
+            lock (Recorded) Recorded.Add(probe.ProbeId);
+            return Task.FromResult(RecordedAt);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using ModelRegistry.Testing;
+
+namespace ModelRegistry.Host.Tests;
+
+/// <summary>A bad setting stops the start with one line on stderr that names it, and no stack trace.</summary>
+public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
+{
+    private async Task<(int Exit, string Line)> StartWith(Dictionary<string, string> changes, params string[] args)
+    {
+        var environment = new Dictionary<string, string>(env.EnvironmentVariables);
+        foreach (var (k, v) in changes) environment[k] = v;
+        await using var host = HostProcess.StartHost(environment, args);
+        var exit = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain("   at ", host.Output);
+        Assert.DoesNotContain("Exception", host.Output);
+        var line = Assert.Single(host.StandardError);
+        return (exit, line);
+    }
+
+    [Fact]
+    public async Task Unreachable_broker()
+    {
+        var (exit, line) = await StartWith(new() { ["RabbitMq__Port"] = "1" });
+        Assert.Equal(3, exit);
+        Assert.Equal("mreg-host: RabbitMq:Host/RabbitMq:Port: cannot reach the broker at 127.0.0.1:1 (ConnectionRefused)", line);
+    }
+
+    [Fact]
+    public async Task Wrong_broker_password()
+    {
+        var (exit, line) = await StartWith(new() { ["RabbitMq__Password"] = "not-the-password" });
+        Assert.Equal(3, exit);
+        Assert.StartsWith("mreg-host: RabbitMq:Username/RabbitMq:Password: the broker at", line);
+    }
+
+    [Fact]
+    public async Task Missing_virtual_host()
+    {
+        var (exit, line) = await StartWith(new() { ["RabbitMq__VirtualHost"] = "no-such-vhost" });
+        Assert.Equal(3, exit);
+        Assert.StartsWith("mreg-host: RabbitMq:VirtualHost: 'no-such-vhost' does not exist", line);
+    }
+
+    [Fact]
+    public async Task Missing_database()
+    {
+        var (exit, line) = await StartWith(new()
+        {
+            ["Database__ConnectionString"] = "Host=127.0.0.1;Port=5433;Database=no_such_db;Username=mreg_app;Password=mreg_app",
+        });
+        Assert.Equal(3, exit);
+        Assert.Equal("mreg-host: Database:ConnectionString: database 'no_such_db' does not exist on 127.0.0.1:5433", line);
+    }
+
+    [Fact]
+    public async Task Wrong_database_password()
+    {
+        var (exit, line) = await StartWith(new()
+        {
+            ["Database__MigrationConnectionString"] = "Host=127.0.0.1;Port=5433;Database=postgres;Username=mreg_owner;Password=wrong",
+        });
+        Assert.Equal(3, exit);
+        Assert.Equal("mreg-host: Database:MigrationConnectionString: PostgreSQL at 127.0.0.1:5433 refused the login of user 'mreg_owner' (wrong user or password)", line);
+    }
+
+    [Fact]
+    public async Task A_setting_of_the_wrong_type()
+    {
+        var (exit, line) = await StartWith(new() { ["RabbitMq__Port"] = "five" });
+        Assert.Equal(2, exit);
+        Assert.Contains("RabbitMq:Port", line);
+    }
+
+    [Fact]
+    public async Task An_unknown_worker()
+    {
+        var (exit, line) = await StartWith([], "--workers", "probe,nope");
+        Assert.Equal(2, exit);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: probe, or all)", line);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Dapper;
+using ModelRegistry.Cli;
+using ModelRegistry.Testing;
+
+namespace ModelRegistry.Host.Tests;
+
+public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_message_published_to_the_broker_reaches_the_hosts_worker_and_the_database()
+    {
+        await using var host = HostProcess.StartHost(env.EnvironmentVariables);
+        await host.WaitUntilStartedAsync();
+
+        var ids = await ProbePublisher.PublishAsync(env, 20, "end-to-end");
+
+        await Eventually.UntilAsync(() => ProbePublisher.CountAsync(env, "end-to-end"), n => n == 20, Timeout, "probes recorded");
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        var recordedBy = await c.QueryAsync<string>("SELECT DISTINCT recorded_by FROM registry.probes WHERE probe_id = ANY(@ids)", new { ids });
+        Assert.Equal([$"{Environment.MachineName}/{host.Id}"], recordedBy);
+
+        // The clustered scheduler checks in to its own schema.
+        await Eventually.UntilAsync(
+            () => c.ExecuteScalarAsync<long>("SELECT count(*) FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'"),
+            n => n >= 1, Timeout, "quartz scheduler check-in");
+
+        // mreg status sees the worker's queue with its consumer.
+        var status = HostProcess.StartCli(env.EnvironmentVariables, "status", "--json");
+        var exit = await status.WaitForExitAsync(Timeout);
+        Assert.True(exit == 0, status.Output);
+        using var report = JsonDocument.Parse(status.Output);
+        Assert.True(report.RootElement.GetProperty("ok").GetBoolean());
+        var probeQueue = report.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("queue").GetString() == "probe");
+        Assert.Equal(1, probeQueue.GetProperty("consumers").GetInt32());
+        Assert.Equal(0, report.RootElement.GetProperty("database").GetProperty("pending").GetArrayLength());
+        await status.DisposeAsync();
+
+        host.Terminate();
+        Assert.Equal(0, await host.WaitForExitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task SIGTERM_with_messages_in_flight_loses_none_and_a_restarted_host_finishes_them()
+    {
+        const int Total = 4000;
+        // A small prefetch keeps a backlog in the queue, so the stop lands mid-stream.
+        var environment = new Dictionary<string, string>(env.EnvironmentVariables) { ["RabbitMq__PrefetchCount"] = "16" };
+        var first = HostProcess.StartHost(environment, "--workers", "probe");
+        await first.WaitUntilStartedAsync();
+
+        await ProbePublisher.PublishAsync(env, Total, "sigterm");
+        await Eventually.UntilAsync(() => ProbePublisher.CountAsync(env, "sigterm"), n => n >= 200, Timeout, "first probes recorded");
+        first.Terminate();
+        Assert.Equal(0, await first.WaitForExitAsync(Timeout));
+        var atStop = await ProbePublisher.CountAsync(env, "sigterm");
+        Assert.True(atStop < Total, $"the host finished all {Total} before SIGTERM: the test proved nothing");
+        await first.DisposeAsync();
+
+        await using var second = HostProcess.StartHost(environment, "--workers", "probe");
+        await second.WaitUntilStartedAsync();
+        await Eventually.UntilAsync(() => ProbePublisher.CountAsync(env, "sigterm"), n => n == Total, Timeout, "all probes recorded");
+
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        var hosts = await c.ExecuteScalarAsync<long>("SELECT count(DISTINCT recorded_by) FROM registry.probes WHERE requested_by = 'sigterm'");
+        Assert.Equal(2, hosts);
+        // A graceful stop finishes what it started and hands back the rest: nothing ran twice.
+        var deliveries = await c.ExecuteScalarAsync<long>("SELECT sum(deliveries) FROM registry.probes WHERE requested_by = 'sigterm'");
+        Assert.Equal(Total, deliveries);
+
+        var report = await StatusCommand.CollectAsync(new CliSettings(env.RabbitMq, env.Database), default);
+        Assert.Equal(0u, report.ErrorQueues.Single(q => q.Queue == "probe_error").Messages);
+        second.Terminate();
+        Assert.Equal(0, await second.WaitForExitAsync(Timeout));
+    }
+}
