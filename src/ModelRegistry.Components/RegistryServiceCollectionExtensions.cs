@@ -68,7 +68,9 @@ public static class RegistryServiceCollectionExtensions
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = "model-registry";
-                s.InstanceId = "AUTO";
+                // Unique per live process, as clustering requires; a restarted host is a new member
+                // and the cluster recovers the old one's in-flight jobs.
+                s.InstanceId = HostInstance.Current.Name;
             });
             q.UsePersistentStore(store =>
             {

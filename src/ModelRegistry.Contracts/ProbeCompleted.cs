@@ -1,6 +1,9 @@
+using MassTransit;
+
 namespace ModelRegistry.Contracts;
 
 /// <summary>Event: a <see cref="RunProbe"/> was recorded in the database by a worker.</summary>
+[EntityName("mreg.probe-completed")]
 public record ProbeCompleted
 {
     /// <summary>The probe's identifier, as sent.</summary>

@@ -1,3 +1,5 @@
+using MassTransit;
+
 namespace ModelRegistry.Contracts;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace ModelRegistry.Contracts;
 /// PostgreSQL and publishes <see cref="ProbeCompleted"/>. Operators and deployment checks send it
 /// to see that a published message reaches a worker and changes the database.
 /// </summary>
+[EntityName("mreg.run-probe")]
 public record RunProbe
 {
     /// <summary>Identifies the probe; a probe delivered twice is recorded once.</summary>

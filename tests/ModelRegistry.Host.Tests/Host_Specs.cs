@@ -22,10 +22,11 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
         var recordedBy = await c.QueryAsync<string>("SELECT DISTINCT recorded_by FROM registry.probes WHERE probe_id = ANY(@ids)", new { ids });
         Assert.Equal([$"{Environment.MachineName}/{host.Id}"], recordedBy);
 
-        // The clustered scheduler checks in to its own schema.
-        await Eventually.UntilAsync(
-            () => c.ExecuteScalarAsync<long>("SELECT count(*) FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'"),
-            n => n >= 1, Timeout, "quartz scheduler check-in");
+        // The clustered scheduler checks in to its own schema, under this process's own instance id.
+        var instances = await Eventually.UntilAsync(
+            async () => (await c.QueryAsync<string>("SELECT instance_name FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'")).ToList(),
+            n => n.Count >= 1, Timeout, "quartz scheduler check-in");
+        Assert.Equal([$"{Environment.MachineName}/{host.Id}"], instances);
 
         // mreg status sees the worker's queue with its consumer.
         var status = HostProcess.StartCli(env.EnvironmentVariables, "status", "--json");

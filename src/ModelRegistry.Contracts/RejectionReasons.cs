@@ -1,0 +1,41 @@
+namespace ModelRegistry.Contracts;
+
+/// <summary>The reason codes of <see cref="ModelRegistrationRejected"/> and <see cref="EvaluationRejected"/>.</summary>
+public static class RejectionReasons
+{
+    /// <summary>A required field is missing or empty.</summary>
+    public const string MissingField = "missing_field";
+
+    /// <summary>A name or key has the wrong length or characters.</summary>
+    public const string InvalidName = "invalid_name";
+
+    /// <summary>A field has a value outside its allowed set or form.</summary>
+    public const string InvalidValue = "invalid_value";
+
+    /// <summary>A text, map or list is larger than its documented limit.</summary>
+    public const string LimitExceeded = "limit_exceeded";
+
+    /// <summary>A path or URI tries to leave its root (traversal, encoding tricks, symlinks, absolute paths).</summary>
+    public const string HostilePath = "hostile_path";
+
+    /// <summary>A source URI's scheme is not supported, or it carries a query or fragment.</summary>
+    public const string UnsupportedSource = "unsupported_source";
+
+    /// <summary>A source could not be read (missing, not a regular file, I/O error).</summary>
+    public const string SourceUnreadable = "source_unreadable";
+
+    /// <summary>A file's bytes do not have the declared SHA-256.</summary>
+    public const string DigestMismatch = "digest_mismatch";
+
+    /// <summary>A file does not have the declared size.</summary>
+    public const string SizeMismatch = "size_mismatch";
+
+    /// <summary>The base model named in the lineage is not registered.</summary>
+    public const string UnknownBaseModel = "unknown_base_model";
+
+    /// <summary>The idempotency key was already used for different content.</summary>
+    public const string IdempotencyConflict = "idempotency_conflict";
+
+    /// <summary>An evaluation names a model version the registry does not know.</summary>
+    public const string UnknownModelVersion = "unknown_model_version";
+}
