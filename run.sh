@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compose/services.sh up
 while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
+# Artifacts: the store, and the one folder training pipelines may point file:// sources at.
+export Artifacts__Root=${Artifacts__Root:-$PWD/.data/artifacts}
+export Artifacts__AllowedSourceRoots__0=${Artifacts__AllowedSourceRoots__0:-$PWD/.data/incoming}
+mkdir -p "$Artifacts__Root" "$Artifacts__AllowedSourceRoots__0"
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
 exec dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@"

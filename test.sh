@@ -15,6 +15,17 @@ if ! compose/services.sh up; then
 fi
 while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
 
+# The non-.NET publisher test and the schema check use Debian's python3 with pika and jsonschema.
+if ! /usr/bin/python3 -c 'import pika, jsonschema' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq python3-pika python3-jsonschema >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && apt-get install -y -qq python3-pika python3-jsonschema >/dev/null; } ||
+      echo "test.sh: could not install python3-pika python3-jsonschema" >&2
+  else
+    echo "test.sh: install python3-pika and python3-jsonschema (as root: apt-get install python3-pika python3-jsonschema)" >&2
+  fi
+fi
+
 if ! dotnet build ModelRegistry.Workers.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "test.sh: build failed" >&2
   summary 0 0

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace ModelRegistry.Cli;
 
@@ -17,9 +18,102 @@ public static class MregCommand
         migrate.SetAction((parse, ct) => DbCommands.MigrateAsync(CliSettings.Load(), parse.GetValue(json), Console.Out, ct));
         var db = new Command("db", "database administration") { migrate };
 
-        return new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__* environment variables (see README.md).")
+        return new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
         {
-            json, status, db,
+            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json),
         };
+    }
+
+    private static Command Models(Option<bool> json)
+    {
+        var tag = new Option<string[]>("--tag")
+        {
+            Description = "only models labelled KEY=VALUE; repeat it and a model must carry every one",
+            HelpName = "KEY=VALUE",
+        };
+        tag.Validators.Add(result =>
+        {
+            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
+                if (ModelsCommand.ParseTag(text) is null) result.AddError($"--tag {text}: expected KEY=VALUE");
+        });
+        var team = new Option<string>("--team") { Description = "only models this team owns", HelpName = "TEAM" };
+        var list = new Command("list", "registered models: owner team, risk tier, latest version, version count, last update") { tag, team };
+        list.SetAction((parse, ct) => ModelsCommand.ListAsync(CliSettings.Load(), parse.GetValue(tag) ?? [], parse.GetValue(team),
+            parse.GetValue(json), Console.Out, ct));
+
+        var name = ModelName();
+        var show = new Command("show", "one model: its settings, current tags and versions; exits 1 when there is no such model") { name };
+        show.SetAction((parse, ct) => ModelsCommand.ShowAsync(CliSettings.Load(), parse.GetRequiredValue(name), parse.GetValue(json), Console.Out, ct));
+
+        return new Command("models", "registered models") { list, show };
+    }
+
+    private static Command Versions(Option<bool> json)
+    {
+        var (name, version) = (ModelName(), VersionNumber());
+        var show = new Command("show",
+            "one version: artifact files and digests, lineage (run, code, datasets, base model, hyperparameters), tags, evaluations; exits 1 when unknown")
+        {
+            name, version,
+        };
+        show.SetAction((parse, ct) => VersionsCommand.ShowAsync(CliSettings.Load(), parse.GetRequiredValue(name), parse.GetValue(version),
+            parse.GetValue(json), Console.Out, ct));
+        return new Command("versions", "model versions") { show };
+    }
+
+    private static Command Artifact(Option<bool> json)
+    {
+        var (name, version) = (ModelName(), VersionNumber());
+        var verify = new Command("verify",
+            "re-hash a version's stored files (Artifacts__Root) and report each ok, MISSING or CORRUPT; exits 0 only when all are ok")
+        {
+            name, version,
+        };
+        verify.SetAction((parse, ct) => ArtifactCommand.VerifyAsync(CliSettings.Load(), parse.GetRequiredValue(name), parse.GetValue(version),
+            parse.GetValue(json), Console.Out, ct));
+        return new Command("artifact", "the artifact store") { verify };
+    }
+
+    private static Command Errors(Option<bool> json)
+    {
+        var listQueue = Queue();
+        var listLimit = Limit($"show at most N messages (default {ErrorsCommand.DefaultListLimit})");
+        listLimit.DefaultValueFactory = _ => ErrorsCommand.DefaultListLimit;
+        var list = new Command("list",
+            "show the messages in QUEUE_error (id, type, fault, time, body) without taking them off the queue")
+        {
+            listQueue, listLimit,
+        };
+        list.SetAction((parse, ct) => ErrorsCommand.ListAsync(CliSettings.Load(), parse.GetRequiredValue(listQueue), parse.GetValue(listLimit),
+            parse.GetValue(json), Console.Out, ct));
+
+        var replayQueue = Queue();
+        var replayLimit = Limit("replay at most N messages (default: all of them)");
+        var messageId = new Option<string>("--message-id") { Description = "replay only the message with this id", HelpName = "ID" };
+        var replay = new Command("replay",
+            "move messages from QUEUE_error back to QUEUE, fault headers removed, each acknowledged only after the broker confirmed the copy; exits 1 when QUEUE_error does not exist")
+        {
+            replayQueue, replayLimit, messageId,
+        };
+        replay.SetAction((parse, ct) => ErrorsCommand.ReplayAsync(CliSettings.Load(), parse.GetRequiredValue(replayQueue),
+            parse.GetResult(replayLimit) is null ? null : parse.GetValue(replayLimit), parse.GetValue(messageId), parse.GetValue(json), Console.Out, ct));
+
+        return new Command("errors", "messages a worker gave up on, in its QUEUE_error queue") { list, replay };
+    }
+
+    private static Argument<string> ModelName() => new("NAME") { Description = "the model's name" };
+
+    private static Argument<int> VersionNumber() => new("VERSION") { Description = "the version number" };
+
+    private static Argument<string> Queue() => new("QUEUE") { Description = "a worker's queue, e.g. registration (its errors are in registration_error)" };
+
+    private static Option<int> Limit(string description)
+    {
+        var limit = new Option<int>("--limit") { Description = description, HelpName = "N" };
+        limit.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1) result.AddError("--limit must be at least 1");
+        });
+        return limit;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ModelRegistry.Persistence;
+using ModelRegistry.Persistence.Artifacts;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -98,6 +99,25 @@ public static class Preflight
             }
         }
         return $"{setting}: cannot connect to PostgreSQL at {where}: {Innermost(e).Message}";
+    }
+
+    /// <summary>Creates the store's folders if needed and proves the process may write there.</summary>
+    public static string? CheckArtifactStore(ArtifactStoreOptions o)
+    {
+        try
+        {
+            Directory.CreateDirectory(o.Root);
+            var probe = Path.Combine(o.Root, $".write-check-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{ArtifactStoreOptions.Section}:Root: cannot write to '{o.Root}': {e.Message}";
+        }
+        var missing = o.AllowedSourceRoots.Where(r => !Directory.Exists(r)).ToList();
+        return missing.Count == 0 ? null
+            : $"{ArtifactStoreOptions.Section}:AllowedSourceRoots: no such directory: {string.Join(", ", missing)}";
     }
 
     private static Exception Innermost(Exception e)

@@ -3,6 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelRegistry.Persistence;
+using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Persistence.Evaluation;
+using ModelRegistry.Persistence.Outbox;
+using ModelRegistry.Persistence.Registration;
 using Npgsql;
 using Quartz;
 
@@ -17,6 +21,9 @@ public static class RegistryServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value);
+        services.AddOptions<ArtifactStoreOptions>().BindConfiguration(ArtifactStoreOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value);
+        services.AddSingleton(TimeProvider.System);
         return services;
     }
 
@@ -27,6 +34,9 @@ public static class RegistryServiceCollectionExtensions
             .Build());
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IProbeStore, ProbeStore>();
+        services.AddSingleton<RegistrationStore>();
+        services.AddSingleton<EvaluationStore>();
+        services.AddSingleton<IArtifactStore, ContentAddressedStore>();
         services.AddSingleton(HostInstance.Current);
         return services;
     }
@@ -53,9 +63,15 @@ public static class RegistryServiceCollectionExtensions
                     h.Password(o.Password);
                 });
                 cfg.PrefetchCount = o.PrefetchCount;
+                // Plain JSON from non-.NET publishers (content type application/json, or none)
+                // as well as MassTransit's envelope: docs/messages.md.
+                cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
                 cfg.ConfigureEndpoints(context);
             });
         });
+        // After the bus, so it stops before the bus does.
+        services.AddSingleton<IOutboxPublisher, BusOutboxPublisher>();
+        services.AddHostedService<OutboxRelay>();
         return services;
     }
 

@@ -1,4 +1,6 @@
 using MassTransit;
+using ModelRegistry.Components.Evaluation;
+using ModelRegistry.Components.Registration;
 
 namespace ModelRegistry.Components;
 
@@ -7,6 +9,10 @@ public static class Workers
 {
     public static IReadOnlyList<Worker> All { get; } =
     [
+        new("registration", "turns ModelTrained into verified, numbered model versions",
+            [ModelTrainedConsumerDefinition.Queue], x => x.AddConsumer<ModelTrainedConsumer, ModelTrainedConsumerDefinition>()),
+        new("evaluation", "attaches EvaluationCompleted to model versions",
+            [EvaluationCompletedConsumerDefinition.Queue], x => x.AddConsumer<EvaluationCompletedConsumer, EvaluationCompletedConsumerDefinition>()),
         new("probe", "records RunProbe messages: an end-to-end check of broker, worker and database",
             [ProbeConsumerDefinition.Queue], x => x.AddConsumer<ProbeConsumer, ProbeConsumerDefinition>()),
     ];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Components;
 using ModelRegistry.Persistence;
+using ModelRegistry.Persistence.Artifacts;
 
 namespace ModelRegistry.Host;
 
@@ -31,17 +32,19 @@ public static class RegistryHost
         var (workers, workerError) = Workers.Select(builder.Configuration["Workers"]);
         RabbitMqOptions rabbit;
         DatabaseOptions database;
+        ArtifactStoreOptions artifacts;
         try
         {
             rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
             database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
+            artifacts = Bind<ArtifactStoreOptions>(builder, ArtifactStoreOptions.Section);
         }
         catch (InvalidOperationException e)
         {
             // The binder names the key: "Failed to convert configuration value 'x' at 'RabbitMq:Port' to type 'System.Int32'."
             return Fail(ExitConfiguration, [e.Message]);
         }
-        var errors = rabbit.Validate().Concat(database.Validate())
+        var errors = rabbit.Validate().Concat(database.Validate()).Concat(artifacts.Validate())
             .Concat(workerError is null ? [] : [workerError])
             .ToList();
         if (errors.Count > 0) return Fail(ExitConfiguration, errors);
@@ -51,7 +54,8 @@ public static class RegistryHost
                 Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString),
                 database.MigrateAtStart
                     ? Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:MigrationConnectionString", database.EffectiveMigrationConnectionString)
-                    : Task.FromResult<string?>(null)))
+                    : Task.FromResult<string?>(null),
+                Task.FromResult(Preflight.CheckArtifactStore(artifacts))))
             .OfType<string>().Distinct().ToList();
         if (unavailable.Count > 0) return Fail(ExitUnavailable, unavailable);
 

@@ -9,7 +9,7 @@ internal static class Usage
 
           --workers NAMES   comma-separated workers to run in this process (default: all).
                             Start several processes with any subsets; they share the queues.
-                            Workers: probe
+                            Workers: registration, evaluation, probe
           --check           check settings, broker, database and migration level, then exit
                             (0 = ok, 2 = bad setting, 3 = a service is unreachable or behind)
           --help            this text
@@ -18,7 +18,8 @@ internal static class Usage
           RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username,
           RabbitMq__Password, RabbitMq__PrefetchCount, RabbitMq__StopTimeoutSeconds,
           Database__ConnectionString, Database__MigrationConnectionString,
-          Database__MigrateAtStart, Logging__Console__FormatterName (simple | json)
+          Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
+          Artifacts__Fsync, Artifacts__MaxFileBytes, Logging__Console__FormatterName (simple | json)
         Defaults match compose/services.sh; see README.md for the full table.
 
         SIGTERM or Ctrl-C stops consuming, lets in-flight messages finish (up to

@@ -19,9 +19,9 @@ public class Settings_Specs
     [Fact]
     public void A_named_selection_runs_those_workers()
     {
-        var (selected, error) = Workers.Select(" probe ");
+        var (selected, error) = Workers.Select(" probe ,registration");
         Assert.Null(error);
-        Assert.Equal(["probe"], selected.Select(w => w.Name));
+        Assert.Equal(["registration", "probe"], selected.Select(w => w.Name));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public class Settings_Specs
     {
         var (selected, error) = Workers.Select("probe,registraton");
         Assert.Empty(selected);
-        Assert.Equal("Workers: unknown worker 'registraton' (known: probe, or all)", error);
+        Assert.Equal("Workers: unknown worker 'registraton' (known: registration, evaluation, probe, or all)", error);
     }
 
     [Fact]

@@ -76,6 +76,6 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     {
         var (exit, line) = await StartWith([], "--workers", "probe,nope");
         Assert.Equal(2, exit);
-        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: probe, or all)", line);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, probe, or all)", line);
     }
 }

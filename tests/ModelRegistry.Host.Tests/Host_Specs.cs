@@ -25,8 +25,7 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
         // The clustered scheduler checks in to its own schema, under this process's own instance id.
         var instances = await Eventually.UntilAsync(
             async () => (await c.QueryAsync<string>("SELECT instance_name FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'")).ToList(),
-            n => n.Count >= 1, Timeout, "quartz scheduler check-in");
-        Assert.Equal([$"{Environment.MachineName}/{host.Id}"], instances);
+            n => n.Contains($"{Environment.MachineName}/{host.Id}"), Timeout, "quartz scheduler check-in");
 
         // mreg status sees the worker's queue with its consumer.
         var status = HostProcess.StartCli(env.EnvironmentVariables, "status", "--json");

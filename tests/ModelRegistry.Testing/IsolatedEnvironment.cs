@@ -27,6 +27,10 @@ public class IsolatedEnvironment : IAsyncLifetime
     /// <summary>Apply migrations when the environment is made (default) or leave the database empty.</summary>
     protected virtual bool Migrate => true;
 
+    /// <summary>This class's artifact store and the one folder its pipelines may point sources at.</summary>
+    public string ArtifactsRoot => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "store");
+    public string SourceRoot => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "incoming");
+
     public string VirtualHost => "mreg-test-" + id;
     public string DatabaseName => "mreg_test_" + id;
 
@@ -40,11 +44,16 @@ public class IsolatedEnvironment : IAsyncLifetime
         ["RabbitMq__Password"] = RabbitMq.Password,
         ["Database__ConnectionString"] = Database.ConnectionString,
         ["Database__MigrationConnectionString"] = Database.MigrationConnectionString,
+        ["Artifacts__Root"] = ArtifactsRoot,
+        ["Artifacts__AllowedSourceRoots__0"] = SourceRoot,
+        ["Artifacts__Fsync"] = "true",
     };
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         await RequireServicesAsync();
+        Directory.CreateDirectory(ArtifactsRoot);
+        Directory.CreateDirectory(SourceRoot);
         await CreateVirtualHostAsync();
         await CreateDatabaseAsync();
         RabbitMq = Clone(settings.RabbitMq, r => r.VirtualHost = VirtualHost);
@@ -57,9 +66,16 @@ public class IsolatedEnvironment : IAsyncLifetime
         if (Migrate) await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (DataSource is not null) await DataSource.DisposeAsync();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(ArtifactsRoot)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
         // Best effort: a leftover vhost or database costs disk, not correctness.
         try
         {

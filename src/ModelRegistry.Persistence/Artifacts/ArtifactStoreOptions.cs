@@ -1,0 +1,41 @@
+using ModelRegistry.Domain;
+
+namespace ModelRegistry.Persistence.Artifacts;
+
+/// <summary>The <c>Artifacts</c> configuration section: where verified artifact files are kept and read from.</summary>
+public sealed class ArtifactStoreOptions
+{
+    public const string Section = "Artifacts";
+
+    /// <summary>The store: objects under <c>objects/</c>, files being copied under <c>tmp/</c> (same file system, for atomic renames).</summary>
+    public string Root { get; set; } = "/var/lib/model-registry/artifacts";
+
+    /// <summary>The directories source files may be read from. Empty: every file source is refused.</summary>
+    public List<string> AllowedSourceRoots { get; set; } = [];
+
+    /// <summary>fsync each object and its directory before reporting it stored.</summary>
+    public bool Fsync { get; set; } = true;
+
+    /// <summary>The largest file accepted, in bytes (at most 1 TiB, the contract's limit).</summary>
+    public long MaxFileBytes { get; set; } = RegistrationRules.MaxFileSize;
+
+    public IEnumerable<string> Validate()
+    {
+        var root = ArtifactPaths.NormalizeRoot(Root);
+        if (root is null) yield return $"{Section}:Root must be an absolute path without '.' or '..' segments";
+        else if (root == "/") yield return $"{Section}:Root must not be '/'";
+
+        var roots = AllowedSourceRoots ?? [];
+        for (var i = 0; i < roots.Count; i++)
+        {
+            var allowed = ArtifactPaths.NormalizeRoot(roots[i]);
+            if (allowed is null)
+                yield return $"{Section}:AllowedSourceRoots[{i}] must be an absolute path without '.' or '..' segments";
+            else if (allowed == "/")
+                yield return $"{Section}:AllowedSourceRoots[{i}] must not be '/' (that allows every file on the machine)";
+        }
+
+        if (MaxFileBytes is < 1 or > RegistrationRules.MaxFileSize)
+            yield return $"{Section}:MaxFileBytes {MaxFileBytes} is outside 1-{RegistrationRules.MaxFileSize}";
+    }
+}

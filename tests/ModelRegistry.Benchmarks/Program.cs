@@ -1,0 +1,26 @@
+using ModelRegistry.Benchmarks;
+
+return args.FirstOrDefault() switch
+{
+    "registrations" => await RegistrationBenchmark.RunAsync(args[1..]),
+    "ingest" => await IngestBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R]
+               ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
+
+        registrations: publishes N ModelTrained events (two small files each) through the real broker to a
+          real host process and measures registrations/s (publish to ModelVersionRegistered observed) and
+          p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the
+          same broker; prints both and their ratio. Medians over R rounds (default 3).
+        ingest: artifact ingest MB/s of one N MiB file (default 1024) through the content-addressed store
+          against `sha256sum` of the same file, alternating, medians over R rounds (default 3).
+
+        Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
+        """);
+    return 2;
+}
