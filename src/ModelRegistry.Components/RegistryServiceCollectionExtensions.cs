@@ -30,8 +30,7 @@ public static class RegistryServiceCollectionExtensions
     public static IServiceCollection AddRegistryDatabase(this IServiceCollection services)
     {
         // One data source for the process: it owns the connection pool.
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<DatabaseOptions>().ConnectionString)
-            .Build());
+        services.AddSingleton(sp => DataSources.Create(sp.GetRequiredService<DatabaseOptions>().ConnectionString));
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<IProbeStore, ProbeStore>();
         services.AddSingleton<RegistrationStore>();

@@ -27,7 +27,14 @@ public static class RegistryHost
             return ExitOk;
         }
         var checkOnly = args.Contains("--check");
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args.Where(a => a != "--check").ToArray());
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args.Where(a => a != "--check").ToArray(),
+            // The binary's folder, not the working directory: appsettings files are looked for there,
+            // and no file watcher ends up watching a tree the artifact store writes into.
+            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = NoReload(),
+        });
 
         var (workers, workerError) = Workers.Select(builder.Configuration["Workers"]);
         RabbitMqOptions rabbit;
@@ -99,6 +106,13 @@ public static class RegistryHost
             return Fail(ExitFailed, [$"stopped on an error: {e.GetBaseException().Message}"]);
         }
         return ExitOk;
+    }
+
+    private static ConfigurationManager NoReload()
+    {
+        var configuration = new ConfigurationManager();
+        configuration["hostBuilder:reloadConfigOnChange"] = "false";
+        return configuration;
     }
 
     private static T Bind<T>(HostApplicationBuilder builder, string section) where T : new()

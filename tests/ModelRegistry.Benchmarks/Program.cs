@@ -10,13 +10,14 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("""
-        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R]
+        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
 
         registrations: publishes N ModelTrained events (two small files each) through the real broker to a
           real host process and measures registrations/s (publish to ModelVersionRegistered observed) and
           p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the
-          same broker; prints both and their ratio. Medians over R rounds (default 3).
+          same broker; prints both and their ratio. Medians over R rounds (default 3). --set passes a
+          setting to the host (e.g. --set Artifacts__Fsync=false to see what fsync costs).
         ingest: artifact ingest MB/s of one N MiB file (default 1024) through the content-addressed store
           against `sha256sum` of the same file, alternating, medians over R rounds (default 3).
 

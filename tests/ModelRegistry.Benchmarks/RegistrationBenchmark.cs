@@ -9,12 +9,17 @@ namespace ModelRegistry.Benchmarks;
 /// <summary>End-to-end registrations/s against raw MassTransit publish->consume, on the same broker, in one run.</summary>
 internal static class RegistrationBenchmark
 {
+    /// <summary>Host settings from --set KEY=VALUE, e.g. --set Artifacts__Fsync=false.</summary>
+    private static Dictionary<string, string> Settings { get; set; } = [];
+
     public static async Task<int> RunAsync(string[] args)
     {
+        Settings = args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
         var count = Args.Int(args, "--count", 5000);
         var models = Args.Int(args, "--models", 50);
         var rounds = Args.Int(args, "--rounds", 3);
-        Console.WriteLine($"registrations: {count} per round, {models} models, {rounds} rounds, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"registrations: {count} per round, {models} models, {rounds} rounds, {Environment.ProcessorCount} cores{string.Concat(Settings.Select(s => $", {s.Key}={s.Value}"))}");
 
         var registrations = new List<double>();
         var p50s = new List<double>();
@@ -56,6 +61,7 @@ internal static class RegistrationBenchmark
             ["Logging__LogLevel__Default"] = "Warning",
             ["RabbitMq__PrefetchCount"] = "128",
         };
+        foreach (var (key, value) in Settings) environment[key] = value;
         await using var host = HostProcess.StartHost(environment, "--workers", "registration");
         await WaitForQueueAsync(env);
 

@@ -186,7 +186,8 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
     public async Task Errors_list_shows_the_fault_of_each_message_and_leaves_them_in_the_queue()
     {
         await using var connection = await seed.ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync();
+        // Publisher confirms: each fault is in the queue before the command under test looks.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await ResetQueuesAsync(channel);
         var first = await PublishFaultAsync(channel, 1);
         var second = await PublishFaultAsync(channel, 2);
@@ -222,7 +223,8 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
     public async Task Errors_replay_moves_messages_to_the_worker_queue_without_the_fault_headers()
     {
         await using var connection = await seed.ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync();
+        // Publisher confirms: each fault is in the queue before the command under test looks.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await ResetQueuesAsync(channel);
         var ids = new[] { await PublishFaultAsync(channel, 1), await PublishFaultAsync(channel, 2), await PublishFaultAsync(channel, 3) };
 
@@ -262,7 +264,8 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
     public async Task Errors_replay_with_a_message_id_moves_only_that_message()
     {
         await using var connection = await seed.ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync();
+        // Publisher confirms: each fault is in the queue before the command under test looks.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await ResetQueuesAsync(channel);
         var ids = new[] { await PublishFaultAsync(channel, 1), await PublishFaultAsync(channel, 2), await PublishFaultAsync(channel, 3) };
 
@@ -443,7 +446,8 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
             // With no worker running the replayed copy stays in probe: the fault headers are gone, the rest is kept.
             Assert.Equal(0, (await Cli_Specs.RunAsync(w => ErrorsCommand.ReplayAsync(settings, "probe", null, null, json: true, w, default))).Exit);
             await using var connection = await Preflight.ConnectionFactory(env.RabbitMq).CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
+            // Publisher confirms: each fault is in the queue before the command under test looks.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
             var replayed = await channel.BasicGetAsync("probe", autoAck: true);
             Assert.NotNull(replayed);
             Assert.Equal("application/vnd.masstransit+json", replayed.BasicProperties.ContentType);

@@ -36,7 +36,7 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal(["config.json", "model.safetensors"], files.Select(f => f.Path));
         foreach (var (_, sha) in files)
         {
-            var stored = Path.Combine(registry.ArtifactsRoot, "objects", sha[..2], sha[2..4], sha);
+            var stored = Path.Combine(registry.ArtifactsRoot, "objects", sha[..2], sha);
             Assert.True(File.Exists(stored), $"object {sha} not in the store");
             Assert.Equal(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(stored))));
         }
@@ -87,6 +87,30 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         var registered = await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "raw-json-model");
         Assert.Equal(1, registered.Version);
         Assert.Equal("raw-run", registered.TrainingRunId);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_a_ModelTrained_lands_in_the_error_queue_with_the_reason_and_the_worker_goes_on()
+    {
+        var factory = Preflight.ConnectionFactory(registry.RabbitMq);
+        await using var connection = await factory.CreateConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() };
+            await channel.BasicPublishAsync("mreg.model-trained", "", false, properties, """{"modelName": {"not": "a string"}"""u8.ToArray());
+        }
+        await registry.Observer.PublishAsync(registry.Pipeline.Trained("after-garbage", "run-1"));
+        await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "after-garbage");
+
+        // MassTransit declares the error queue when it moves the first message there.
+        await Eventually.UntilAsync(() => QueueInspector.InspectAsync(registry.RabbitMq, ["registration_error"]),
+            q => q[0].Messages >= 1, TimeSpan.FromSeconds(30), "a message in registration_error");
+        await using var reader = await connection.CreateChannelAsync();
+        var faulted = await reader.BasicGetAsync("registration_error", autoAck: true);
+        Assert.NotNull(faulted);
+        var reason = System.Text.Encoding.UTF8.GetString((byte[])faulted!.BasicProperties.Headers!["MT-Fault-Message"]!);
+        Assert.Contains("JSON", reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("not", System.Text.Encoding.UTF8.GetString(faulted.Body.Span));
     }
 
     [Fact]

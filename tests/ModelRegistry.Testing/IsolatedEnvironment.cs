@@ -62,7 +62,7 @@ public class IsolatedEnvironment : IAsyncLifetime
             ConnectionString = WithDatabase(settings.Database.ConnectionString, DatabaseName),
             MigrationConnectionString = WithDatabase(settings.Database.EffectiveMigrationConnectionString, DatabaseName),
         };
-        DataSource = NpgsqlDataSource.Create(Database.ConnectionString);
+        DataSource = DataSources.Create(Database.ConnectionString);
         if (Migrate) await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
     }
 

@@ -7,7 +7,8 @@ using ModelRegistry.Domain;
 namespace ModelRegistry.Persistence.Artifacts;
 
 /// <summary>
-/// Keeps artifact files at <c>Root/objects/ab/cd/&lt;sha256&gt;</c> after reading them from an allowed source root and
+/// Keeps artifact files at <c>Root/objects/ab/&lt;sha256&gt;</c> (one level of 256 folders, as git does: each new folder costs
+/// an inode allocation, the dearest part of storing a small file on ext4) after reading them from an allowed source root and
 /// checking their declared size and SHA-256. Linux only.
 /// </summary>
 /// <remarks>
@@ -31,7 +32,7 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
     public string ObjectPath(string sha256)
     {
         if (!RegistrationRules.IsSha256(sha256)) throw new ArgumentException($"'{sha256}' is not 64 lowercase hex digits", nameof(sha256));
-        return Path.Join(options.Root, "objects", sha256[..2], sha256[2..4], sha256);
+        return Path.Join(options.Root, "objects", sha256[..2], sha256);
     }
 
     public async Task<IngestResult> IngestAsync(ArtifactFile file, string field, CancellationToken ct)
@@ -103,7 +104,9 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
 
         string? tempPath = null;
         FileStream? temp = null;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Small files take small buffers: a megabyte per tiny config file costs more than reading it.
+        var bufferSize = (int)Math.Clamp(file.Size + 1, 4096, BufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         try
         {
             if (!alreadyStored)
@@ -125,7 +128,7 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
             while (true)
             {
                 // One byte more than declared is enough to know the source is too long; reading on would be wasted work.
-                var wanted = (int)Math.Min(BufferSize, file.Size - total + 1);
+                var wanted = (int)Math.Min(buffer.Length, file.Size - total + 1);
                 int n;
                 try
                 {

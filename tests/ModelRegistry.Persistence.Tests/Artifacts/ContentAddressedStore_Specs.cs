@@ -23,7 +23,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         Assert.Equal(file.Sha256, result.Sha256);
         Assert.Equal(bytes.Length, result.Size);
         Assert.False(result.Deduplicated);
-        var expectedPath = Path.Join(sandbox.Root, "objects", file.Sha256[..2], file.Sha256[2..4], file.Sha256);
+        var expectedPath = Path.Join(sandbox.Root, "objects", file.Sha256[..2], file.Sha256);
         Assert.Equal(expectedPath, result.ObjectPath);
         Assert.Equal(expectedPath, sandbox.Store.ObjectPath(file.Sha256));
         Assert.Equal(bytes, await File.ReadAllBytesAsync(expectedPath));
