@@ -14,7 +14,7 @@ static int Usage()
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
 
         registrations: publishes N ModelTrained events (two small files each) through the real broker to a
-          real host process and measures registrations/s (publish to ModelVersionRegistered observed) and
+          real host process, after 1,000 untimed warm-up registrations (JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
           p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the
           same broker; prints both and their ratio. Medians over R rounds (default 3). --set passes a
           setting to the host (e.g. --set Artifacts__Fsync=false to see what fsync costs).

@@ -37,16 +37,6 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
 {
     public const string Consumer = "registration";
 
-    private const string EnsureModel = """
-        INSERT INTO registry.models (model_id, name, owner_team, description, risk_tier)
-        VALUES (@ModelId, @Name, @OwnerTeam, @Description, @RiskTier)
-        ON CONFLICT (name) DO NOTHING
-        """;
-
-    private const string LockModel = """
-        SELECT model_id AS ModelId, next_version AS NextVersion FROM registry.models WHERE name = @Name FOR UPDATE
-        """;
-
     private const string FindByKey = """
         SELECT v.version_id AS ModelVersionId, v.version AS Version, v.manifest_digest AS ManifestDigest,
                v.registered_at AS RegisteredAt, l.training_run_id AS TrainingRunId
@@ -111,6 +101,46 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
         """;
 
+    private const string HeadInbox = """
+        INSERT INTO registry.inbox (message_id, consumer) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+        """;
+
+    private const string HeadEnsureModel = """
+        INSERT INTO registry.models (model_id, name, owner_team, description, risk_tier) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (name) DO NOTHING RETURNING 1
+        """;
+
+    private const string HeadLockModel = """
+        SELECT model_id, next_version FROM registry.models WHERE name = $1 FOR UPDATE
+        """;
+
+    private const string HeadFindByKey = """
+        SELECT v.version_id, v.version, v.manifest_digest, v.registered_at, l.training_run_id
+        FROM registry.model_versions v JOIN registry.lineage l USING (version_id) JOIN registry.models m USING (model_id)
+        WHERE m.name = $1 AND v.idempotency_key = $2
+        """;
+
+    private static async Task<(bool Fresh, (Guid ModelId, int NextVersion) Model, ExistingVersion? Existing)> ReadHeadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, ModelTrained message, string idempotencyKey, Guid? messageId, CancellationToken token)
+    {
+        await using var head = new NpgsqlBatch(connection, tx);
+        head.BatchCommands.Add(messageId is null ? Command("SELECT 1") : Command(HeadInbox, messageId.Value, Consumer));
+        head.BatchCommands.Add(Command(HeadEnsureModel, Guid.NewGuid(), message.ModelName, message.OwnerTeam, (object?)message.Description, message.RiskTier));
+        head.BatchCommands.Add(Command(HeadLockModel, message.ModelName));
+        head.BatchCommands.Add(Command(HeadFindByKey, message.ModelName, idempotencyKey));
+        await using var reader = await head.ExecuteReaderAsync(token);
+        var fresh = await reader.ReadAsync(token);
+        await reader.NextResultAsync(token);
+        await reader.NextResultAsync(token);
+        if (!await reader.ReadAsync(token)) throw new InvalidOperationException($"model {message.ModelName} vanished while being locked");
+        var model = (reader.GetGuid(0), reader.GetInt32(1));
+        await reader.NextResultAsync(token);
+        var existing = await reader.ReadAsync(token)
+            ? new ExistingVersion(reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2), reader.GetDateTime(3), reader.GetString(4))
+            : null;
+        return (fresh, model, existing);
+    }
+
     /// <summary>The version an idempotency key already made, if any (no lock: a fast path before the artifact copy).</summary>
     public async Task<ModelVersionRegistered?> FindAsync(string modelName, string idempotencyKey, CancellationToken cancellationToken)
     {
@@ -126,23 +156,15 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
         {
             await using var connection = await dataSource.OpenConnectionAsync(token);
             await using var tx = await connection.BeginTransactionAsync(token);
-            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, messageId, Consumer, token))
-                return new RegistrationResult(RegistrationOutcome.AlreadyProcessed, null, null);
-
-            await connection.ExecuteAsync(new CommandDefinition(EnsureModel, new
+            // One round trip: inbox mark, model row, its lock, and the key check under that lock.
+            var (fresh, model, existing) = await ReadHeadAsync(connection, tx, message, idempotencyKey, messageId, token);
+            if (!fresh)
             {
-                ModelId = Guid.NewGuid(),
-                Name = message.ModelName,
-                message.OwnerTeam,
-                message.Description,
-                message.RiskTier,
-            }, tx, cancellationToken: token));
-            var model = await connection.QuerySingleAsync<(Guid ModelId, int NextVersion)>(
-                new CommandDefinition(LockModel, new { Name = message.ModelName }, tx, cancellationToken: token));
+                await tx.RollbackAsync(token);
+                return new RegistrationResult(RegistrationOutcome.AlreadyProcessed, null, null);
+            }
 
             // Under the model's lock: a concurrent twin of this registration has committed or not at all.
-            var existing = await connection.QuerySingleOrDefaultAsync<ExistingVersion>(
-                new CommandDefinition(FindByKey, new { Name = message.ModelName, Key = idempotencyKey }, tx, cancellationToken: token));
             if (existing is not null)
             {
                 if (existing.ManifestDigest == manifestDigest)
