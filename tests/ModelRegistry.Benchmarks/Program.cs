@@ -4,22 +4,27 @@ return args.FirstOrDefault() switch
 {
     "registrations" => await RegistrationBenchmark.RunAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
+    "audit" => await AuditBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("""
-        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--set KEY=VALUE ...]
+        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--warmup W] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
+               ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
 
         registrations: publishes N ModelTrained events (two small files each) through the real broker to a
-          real host process, after 1,000 untimed warm-up registrations (JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
+          real host process, after W untimed warm-up registrations (default 2,000: JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
           p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the
           same broker; prints both and their ratio. Medians over R rounds (default 3). --set passes a
           setting to the host (e.g. --set Artifacts__Fsync=false to see what fsync costs).
         ingest: artifact ingest MB/s of one N MiB file (default 1024) through the content-addressed store
           against `sha256sum` of the same file, alternating, medians over R rounds (default 3).
+        audit: audit appends/s from W concurrent writers (default 4), A appends per round (default 2000), each
+          its own committed transaction; then a COPY to N records (default 1000000) and `audit verify` over
+          all of them (records/s), and the same chain check in memory. Medians over R rounds (default 3).
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);
