@@ -132,6 +132,19 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
 
         var registered = await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "pika-model");
         Assert.Equal("pika-key-1", registered.IdempotencyKey);
+
+        // ... and `mreg versions show` (the real command line) displays it with its whole lineage.
+        await using var show = HostProcess.StartCli(registry.EnvironmentVariables, "versions", "show", "pika-model", "1", "--json");
+        Assert.Equal(0, await show.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        using var shown = JsonDocument.Parse(show.Output);
+        var lineage = shown.RootElement.GetProperty("lineage");
+        Assert.Equal("pika-run", lineage.GetProperty("trainingRunId").GetString());
+        Assert.Equal(trained.Lineage!.CodeCommit, lineage.GetProperty("codeCommit").GetString());
+        Assert.Equal(trained.Lineage.CodeRepository, lineage.GetProperty("codeRepository").GetString());
+        Assert.Equal("imagenet-subset", lineage.GetProperty("datasets")[0].GetProperty("name").GetString());
+        Assert.Equal(0.001, lineage.GetProperty("hyperparameters").GetProperty("lr").GetDouble());
+        Assert.Equal(registered.ManifestDigest, shown.RootElement.GetProperty("manifestDigest").GetString());
+        Assert.Equal(2, shown.RootElement.GetProperty("files").GetArrayLength());
     }
 
     [Fact]
