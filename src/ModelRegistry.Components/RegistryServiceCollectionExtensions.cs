@@ -1,3 +1,4 @@
+using ModelRegistry.Components;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,11 +57,7 @@ public static class RegistryServiceCollectionExtensions
             x.UsingRabbitMq((context, cfg) =>
             {
                 var o = context.GetRequiredService<RabbitMqOptions>();
-                cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
-                {
-                    h.Username(o.Username);
-                    h.Password(o.Password);
-                });
+                cfg.Host(o);
                 cfg.PrefetchCount = o.PrefetchCount;
                 // Plain JSON from non-.NET publishers (content type application/json, or none)
                 // as well as MassTransit's envelope: docs/messages.md.

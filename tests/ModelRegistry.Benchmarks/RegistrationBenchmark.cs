@@ -1,3 +1,4 @@
+using ModelRegistry.Components;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
@@ -75,11 +76,7 @@ internal static class RegistrationBenchmark
         var done = new TaskCompletionSource();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(env.RabbitMq.Host, (ushort)env.RabbitMq.Port, env.RabbitMq.VirtualHost, h =>
-            {
-                h.Username(env.RabbitMq.Username);
-                h.Password(env.RabbitMq.Password);
-            });
+            cfg.Host(env.RabbitMq);
             cfg.ReceiveEndpoint("bench-observer", e =>
             {
                 e.PrefetchCount = 256;
@@ -145,11 +142,7 @@ internal static class RegistrationBenchmark
         var done = new TaskCompletionSource();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(env.RabbitMq.Host, (ushort)env.RabbitMq.Port, env.RabbitMq.VirtualHost, h =>
-            {
-                h.Username(env.RabbitMq.Username);
-                h.Password(env.RabbitMq.Password);
-            });
+            cfg.Host(env.RabbitMq);
             cfg.ReceiveEndpoint("bench-raw", e =>
             {
                 e.PrefetchCount = 256;

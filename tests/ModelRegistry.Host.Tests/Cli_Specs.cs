@@ -466,11 +466,7 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
 
     private async Task<Guid> PublishInvalidProbeAsync()
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq.Host, (ushort)env.RabbitMq.Port, env.RabbitMq.VirtualHost, h =>
-        {
-            h.Username(env.RabbitMq.Username);
-            h.Password(env.RabbitMq.Password);
-        }));
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
         await bus.StartAsync();
         try
         {

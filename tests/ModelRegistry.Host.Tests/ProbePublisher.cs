@@ -1,3 +1,4 @@
+using ModelRegistry.Components;
 using Dapper;
 using MassTransit;
 using ModelRegistry.Contracts;
@@ -10,11 +11,7 @@ internal static class ProbePublisher
 {
     public static async Task<List<Guid>> PublishAsync(IsolatedEnvironment env, int count, string requestedBy)
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq.Host, (ushort)env.RabbitMq.Port, env.RabbitMq.VirtualHost, h =>
-        {
-            h.Username(env.RabbitMq.Username);
-            h.Password(env.RabbitMq.Password);
-        }));
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
         await bus.StartAsync();
         try
         {

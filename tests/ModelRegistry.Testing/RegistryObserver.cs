@@ -25,11 +25,7 @@ public sealed class RegistryObserver : IAsyncDisposable
         RegistryObserver? observer = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
-            {
-                h.Username(rabbit.Username);
-                h.Password(rabbit.Password);
-            });
+            cfg.Host(rabbit);
             cfg.ReceiveEndpoint("test-observer-" + Guid.NewGuid().ToString("N")[..8], e =>
             {
                 e.AutoDelete = true;
