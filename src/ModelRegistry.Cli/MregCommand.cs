@@ -20,7 +20,7 @@ public static class MregCommand
 
         return new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
         {
-            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json),
+            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json),
         };
     }
 
