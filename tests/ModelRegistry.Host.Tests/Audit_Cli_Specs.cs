@@ -143,19 +143,7 @@ public sealed partial class Audit_Cli_Specs : IAsyncLifetime
         return entries;
     }
 
-    private async Task TamperAsync(string sql)
-    {
-        var superuser = new NpgsqlConnectionStringBuilder(env.Database.MigrationConnectionString)
-        {
-            Username = "postgres",
-            Password = Environment.GetEnvironmentVariable("MREG_PG_SUPERPASSWORD") ?? "postgres",
-            Pooling = false,
-        };
-        await using var c = new NpgsqlConnection(superuser.ConnectionString);
-        await c.OpenAsync();
-        await c.ExecuteAsync("SET session_replication_role = replica");
-        Assert.Equal(1, await c.ExecuteAsync(sql));
-    }
+    private async Task TamperAsync(string sql) => Assert.Equal(1, await env.TamperAsSuperuserAsync(sql));
 
     /// <summary>Runs the verifier snippet of docs/audit.md with python3 on <paramref name="export"/>.</summary>
     private static async Task<(int Exit, string Output)> RunDocumentedVerifierAsync(string export)

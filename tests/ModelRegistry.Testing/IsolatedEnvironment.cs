@@ -91,6 +91,25 @@ public class IsolatedEnvironment : IAsyncLifetime
         
     }
 
+    /// <summary>
+    /// What only a superuser can do: switch triggers off for the session and change rows the
+    /// application may not (the dev cluster's superuser, password MREG_PG_SUPERPASSWORD or "postgres").
+    /// Returns the number of rows changed.
+    /// </summary>
+    public async Task<int> TamperAsSuperuserAsync(string sql)
+    {
+        var superuser = new NpgsqlConnectionStringBuilder(Database.MigrationConnectionString)
+        {
+            Username = "postgres",
+            Password = Environment.GetEnvironmentVariable("MREG_PG_SUPERPASSWORD") ?? "postgres",
+            Pooling = false,
+        };
+        await using var c = new NpgsqlConnection(superuser.ConnectionString);
+        await c.OpenAsync();
+        await c.ExecuteAsync("SET session_replication_role = replica");
+        return await c.ExecuteAsync(sql);
+    }
+
     private async Task RequireServicesAsync()
     {
         var problems = new List<string>();

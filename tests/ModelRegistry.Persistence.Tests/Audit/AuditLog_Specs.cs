@@ -226,18 +226,5 @@ public sealed class AuditLog_Specs : IAsyncLifetime
         return all;
     }
 
-    /// <summary>What only a superuser can do: switch the triggers off for the session and change the table.</summary>
-    private async Task TamperAsync(string sql)
-    {
-        var superuser = new NpgsqlConnectionStringBuilder(env.Database.MigrationConnectionString)
-        {
-            Username = "postgres",
-            Password = Environment.GetEnvironmentVariable("MREG_PG_SUPERPASSWORD") ?? "postgres",
-            Pooling = false,
-        };
-        await using var c = new NpgsqlConnection(superuser.ConnectionString);
-        await c.OpenAsync();
-        await c.ExecuteAsync("SET session_replication_role = replica");
-        Assert.Equal(1, await c.ExecuteAsync(sql));
-    }
+    private async Task TamperAsync(string sql) => Assert.Equal(1, await env.TamperAsSuperuserAsync(sql));
 }
