@@ -1,0 +1,8 @@
+namespace ModelRegistry.Domain.Promotion;
+
+public enum ApprovalOutcome
+{
+    Waiting,
+    Approved,
+    Rejected,
+}

@@ -1,0 +1,10 @@
+namespace ModelRegistry.Domain.Promotion;
+
+/// <summary>How much harm a model can do; the promotion policy is chosen by tier.</summary>
+public enum RiskTier
+{
+    Low,
+    Medium,
+    High,
+    Critical,
+}

@@ -1,0 +1,12 @@
+namespace ModelRegistry.Domain.Promotion;
+
+/// <summary>The lifecycle stages of a model version, in promotion order; <see cref="Retired"/> is terminal.</summary>
+public enum Stage
+{
+    Registered,
+    Staging,
+    Shadow,
+    Canary,
+    Production,
+    Retired,
+}
