@@ -1,5 +1,4 @@
 using MassTransit;
-using ModelRegistry.Persistence;
 
 namespace ModelRegistry.Components.Evaluation;
 
@@ -16,10 +15,6 @@ public sealed class EvaluationCompletedConsumerDefinition : ConsumerDefinition<E
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<EvaluationCompletedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Handle<Exception>(DatabaseResilience.IsTransient);
-            r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        });
+        endpointConfigurator.UseInfrastructureRetry();
     }
 }

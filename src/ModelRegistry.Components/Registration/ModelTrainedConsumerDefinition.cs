@@ -1,5 +1,4 @@
 using MassTransit;
-using ModelRegistry.Persistence;
 
 namespace ModelRegistry.Components.Registration;
 
@@ -16,14 +15,7 @@ public sealed class ModelTrainedConsumerDefinition : ConsumerDefinition<ModelTra
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<ModelTrainedConsumer> consumerConfigurator, IRegistrationContext context)
     {
-        // Invalid input becomes a rejection event inside the consumer; what reaches this retry is
-        // infrastructure (disk, database after Polly's own retries), worth a few more tries
-        // before the message goes to registration_error.
-        endpointConfigurator.UseMessageRetry(r =>
-        {
-            r.Ignore<InvalidMessageException>();
-            r.Handle<Exception>(e => e is IOException || DatabaseResilience.IsTransient(e));
-            r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
-        });
+        // Files are read and written too: an I/O error is worth another try.
+        endpointConfigurator.UseInfrastructureRetry(e => e is IOException);
     }
 }
