@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelRegistry.Contracts;
+using ModelRegistry.Contracts.Promotion;
 
 namespace ModelRegistry.Persistence.Outbox;
 
@@ -12,6 +13,10 @@ public static class OutboxMessageTypes
     {
         typeof(ModelVersionRegistered), typeof(ModelRegistrationRejected),
         typeof(EvaluationRecorded), typeof(EvaluationRejected),
+        typeof(AuditRecorded),
+        typeof(ModelVersionPromoted), typeof(PromotionRejected), typeof(PromotionCancelled),
+        typeof(ApprovalRequested), typeof(ApprovalRefused),
+        typeof(ModelVersionRolledBack), typeof(RollbackRejected), typeof(DeployModelVersion),
     }.ToDictionary(t => t.Name);
 
     public static string NameOf(Type type) =>
