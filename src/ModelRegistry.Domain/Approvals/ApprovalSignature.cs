@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Audit;
 
 namespace ModelRegistry.Domain.Approvals;
 
@@ -62,8 +61,16 @@ public static class ApprovalSignature
         return buffer.ToArray();
     }
 
-    /// <summary>The instant as signed: UTC, truncated to microseconds, e.g. <c>2026-11-26T14:03:07.250000Z</c>.</summary>
-    public static string FormatTimestamp(DateTimeOffset instant) => AuditChain.FormatTimestamp(instant);
+    /// <summary>The signed timestamp format: ISO 8601, UTC, exactly six fractional digits, 'Z'.</summary>
+    /// <remarks>Its own constant, not the audit chain's: integrators' signatures must not change when that one does.</remarks>
+    public const string TimestampFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'";
+
+    /// <summary>The instant as signed: UTC, truncated (never rounded) to microseconds, e.g. <c>2026-11-26T14:03:07.250000Z</c>.</summary>
+    public static string FormatTimestamp(DateTimeOffset instant)
+    {
+        var ticks = instant.UtcTicks;
+        return new DateTime(ticks - ticks % 10, DateTimeKind.Utc).ToString(TimestampFormat, CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Lower-case hex HMAC-SHA256 of <see cref="Canonical"/> keyed with <paramref name="secret"/>.</summary>
     /// <exception cref="ArgumentException">The secret is empty.</exception>
