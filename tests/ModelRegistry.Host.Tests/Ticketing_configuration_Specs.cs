@@ -54,6 +54,21 @@ public class Ticketing_configuration_Specs
     }
 
     [Fact]
+    public void Get_binds_the_same_and_keeps_people_case_insensitive()
+    {
+        var configuration = FromEnvironment(
+            ("Ticketing__Integrations__jira__Secret", "jira-secret-0123456789abcdef-0123456789"),
+            ("Approvers__Alice__Roles__0", "model-risk-officer"));
+
+        var ticketing = configuration.GetSection(TicketingOptions.Section).Get<TicketingOptions>()!;
+        var approvers = configuration.GetSection(ApproversOptions.Section).Get<ApproversOptions>()!;
+
+        Assert.NotNull(ticketing.SecretOf("jira"));
+        Assert.True(approvers.ContainsKey("alice"));
+        Assert.True(new ApproverDirectory(approvers).Holds("ALICE", "model-risk-officer"));
+    }
+
+    [Fact]
     public void A_short_secret_from_the_environment_is_named_as_the_setting() =>
         Assert.Equal("Ticketing:Integrations:jira:Secret: must be at least 32 characters",
             Assert.Single(Bind<TicketingOptions>(FromEnvironment(("Ticketing__Integrations__jira__Secret", "too-short")), TicketingOptions.Section).Validate()));

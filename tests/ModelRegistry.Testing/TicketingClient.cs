@@ -89,7 +89,8 @@ public sealed class TicketingClient : IAsyncDisposable
     /// <summary>
     /// Connects to the broker (<paramref name="rabbit"/>: a test's private vhost), declares both exchanges as the registry
     /// does (durable fanout) so it works whoever starts first, and starts answering requests with
-    /// <paramref name="strategy"/> (null: record requests, answer nothing).
+    /// <paramref name="strategy"/> (null: record requests, answer nothing). Requests are handled up to 16 at a time, so
+    /// the strategy may run concurrently with itself.
     /// </summary>
     public static async Task<TicketingClient> StartAsync(RabbitMqOptions rabbit, string integration, string secret,
         Func<ApprovalRequested, IEnumerable<TicketVote>>? strategy = null, CancellationToken cancellationToken = default)
