@@ -542,6 +542,7 @@ internal sealed class AuditCanonicalEncoder
         Put(ref record, ref recordLength, (byte)'\n');
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Field(ReadOnlySpan<byte> value)
     {
         Span<byte> prefix = stackalloc byte[12];
@@ -553,6 +554,7 @@ internal sealed class AuditCanonicalEncoder
     }
 
     // Appends the canonical form of the value at the reader's current token to `details`.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteValue(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
@@ -592,6 +594,7 @@ internal sealed class AuditCanonicalEncoder
     }
 
     // Writes each member's value where it lands, then sorts the members and rewrites the object in order in place.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteObject(ref Utf8JsonReader reader)
     {
         var objectStart = detailsLength;
@@ -601,8 +604,9 @@ internal sealed class AuditCanonicalEncoder
         {
             var keyStart = keysLength;
             var raw = reader.ValueSpan;
+            var keyEscaped = reader.ValueIsEscaped;
             Grow(ref keys, keysLength + raw.Length);
-            if (reader.ValueIsEscaped)
+            if (keyEscaped)
             {
                 var unescaped = keys.AsSpan(keysLength, reader.CopyString(keys.AsSpan(keysLength)));
                 if (unescaped.Contains((byte)0)) throw new FormatException("a member name holds U+0000, which jsonb cannot store");
@@ -617,7 +621,7 @@ internal sealed class AuditCanonicalEncoder
             var valueStart = detailsLength;
             WriteValue(ref reader);
             if (memberCount == members.Length) Array.Resize(ref members, members.Length * 2);
-            members[memberCount] = new Member(keyStart, keysLength - keyStart, valueStart, detailsLength - valueStart, memberCount - membersMark);
+            members[memberCount] = new Member(keyStart, keysLength - keyStart, keyEscaped, valueStart, detailsLength - valueStart, memberCount - membersMark);
             memberCount++;
         }
 
@@ -648,7 +652,17 @@ internal sealed class AuditCanonicalEncoder
             if (i + 1 < sorted.Length && KeyOf(m).SequenceEqual(KeyOf(sorted[i + 1]))) continue;
             if (!first) Put(ref assembly, ref assemblyLength, (byte)',');
             first = false;
-            WriteEscaped(ref assembly, ref assemblyLength, KeyOf(m));
+            if (m.KeyEscaped)
+            {
+                WriteEscaped(ref assembly, ref assemblyLength, KeyOf(m));
+            }
+            else
+            {
+                // As for string values: an unescaped name holds no '"', '\' or control character, so it is already canonical.
+                Put(ref assembly, ref assemblyLength, (byte)'"');
+                Put(ref assembly, ref assemblyLength, KeyOf(m));
+                Put(ref assembly, ref assemblyLength, (byte)'"');
+            }
             Put(ref assembly, ref assemblyLength, (byte)':');
             Put(ref assembly, ref assemblyLength, details.AsSpan(m.ValueStart, m.ValueLength));
         }
@@ -662,6 +676,7 @@ internal sealed class AuditCanonicalEncoder
 
     private ReadOnlySpan<byte> KeyOf(Member m) => keys.AsSpan(m.KeyStart, m.KeyLength);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteString(ref Utf8JsonReader reader)
     {
         var raw = reader.ValueSpan;
@@ -679,6 +694,7 @@ internal sealed class AuditCanonicalEncoder
         WriteEscaped(ref details, ref detailsLength, text.AsSpan(0, reader.CopyString(text)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteEscaped(ref byte[] buffer, ref int length, ReadOnlySpan<byte> value)
     {
         Grow(ref buffer, length + value.Length * 6 + 2);
@@ -806,7 +822,7 @@ internal sealed class AuditCanonicalEncoder
         Array.Resize(ref buffer, Math.Max(needed, buffer.Length * 2));
     }
 
-    private readonly record struct Member(int KeyStart, int KeyLength, int ValueStart, int ValueLength, int Order);
+    private readonly record struct Member(int KeyStart, int KeyLength, bool KeyEscaped, int ValueStart, int ValueLength, int Order);
 
     // By name (UTF-8 bytes, i.e. code point order), then by position, so duplicates keep their written order.
     private readonly struct MemberOrder(byte[] keys) : IComparer<Member>

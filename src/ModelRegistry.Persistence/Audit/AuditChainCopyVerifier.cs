@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ModelRegistry.Domain.Audit;
 using Npgsql;
@@ -77,42 +78,41 @@ internal static class AuditChainCopyVerifier
     private static async Task ReadAsync(NpgsqlConnection connection, string select, Part part, CancellationToken ct)
     {
         await using var copy = await connection.BeginRawBinaryCopyAsync($"COPY ({select}) TO STDOUT (FORMAT BINARY)", ct);
-        var chunk = new byte[ChunkSize];
-        Check(part, () =>
+        Check(part, buffer =>
         {
             ct.ThrowIfCancellationRequested();
             var length = 0;
             int read;
             do
             {
-                read = copy.Read(chunk.AsSpan(length));
+                read = copy.Read(buffer[length..]);
                 length += read;
-            } while (read > 0 && length < chunk.Length);
-            return chunk.AsSpan(0, length);
+            } while (read > 0 && length < buffer.Length);
+            return length;
         });
     }
 
-    private delegate ReadOnlySpan<byte> NextChunk();
+    private delegate int Fill(Span<byte> buffer);
 
-    // Parses rows out of the chunks and checks them, until the trailer or the first bad record.
-    private static void Check(Part part, NextChunk next)
+    // Parses rows out of what `fill` reads and checks them, until the trailer or the first bad record.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Check(Part part, Fill fill)
     {
-        var work = new byte[2 * ChunkSize];
+        var work = new byte[ChunkSize];
         int start = 0, end = 0;
         var headerRead = false;
         Span<int> offsets = stackalloc int[Columns];
         Span<int> lengths = stackalloc int[Columns];
         while (true)
         {
-            var chunk = next();
-            if (chunk.IsEmpty) throw new InvalidDataException("the audit log's COPY ended without its trailer");
-            // Move the unparsed tail to the front and append the chunk after it.
+            // Move the unparsed part of a row to the front (a row larger than the buffer doubles it) and read after it.
             var tail = end - start;
-            if (tail + chunk.Length > work.Length) Array.Resize(ref work, Math.Max(work.Length * 2, tail + chunk.Length));
+            if (tail > work.Length / 2) Array.Resize(ref work, work.Length * 2);
             work.AsSpan(start, tail).CopyTo(work);
-            chunk.CopyTo(work.AsSpan(tail));
             start = 0;
-            end = tail + chunk.Length;
+            var read = fill(work.AsSpan(tail));
+            if (read == 0) throw new InvalidDataException("the audit log's COPY ended without its trailer");
+            end = tail + read;
 
             if (!headerRead)
             {

@@ -71,6 +71,30 @@ public sealed class AuditVerify_Specs : IAsyncLifetime
         Assert.Equal(new AuditVerification(2, 2, appended[1].Hash, null, null, null), two);
     }
 
+    [Fact]
+    public async Task A_record_larger_than_the_read_buffer_verifies_and_its_tampering_is_named()
+    {
+        await AppendAsync(3);
+        await using (var c = await env.DataSource.OpenConnectionAsync())
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await AuditLog.AppendAsync(c, tx, new AuditAppend("alice", "version.registered", "model_version", "big/1", "big",
+                new { blob = new string('x', 700_000) + "é" }), Start, default);
+            await tx.CommitAsync();
+        }
+        await AppendAsync(3, from: 5);
+
+        await using var connection = await env.DataSource.OpenConnectionAsync();
+        var intact = (await AuditReader.VerifyAsync(connection, splitAbove: long.MaxValue, default)).Verification;
+        Assert.Equal((true, 7L), (intact.Ok, intact.Verified));
+
+        await env.TamperAsSuperuserAsync("UPDATE registry.audit_log SET details = jsonb_set(details, '{blob}', '\"y\"') WHERE sequence = 4");
+        var reference = (await AuditReader.VerifyRowByRowAsync(connection, default)).Verification;
+        Assert.Equal((4L, AuditFault.HashMismatch), (reference.FirstBadSequence, reference.Fault));
+        Assert.Equal(reference, (await AuditReader.VerifyAsync(connection, splitAbove: long.MaxValue, default)).Verification);
+        Assert.Equal(reference, (await AuditReader.VerifyAsync(connection, splitAbove: 0, default)).Verification);
+    }
+
     private async Task<List<AuditEntry>> AppendAsync(int count, int from = 1)
     {
         var entries = new List<AuditEntry>();
