@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Dapper;
 using ModelRegistry.Domain.Audit;
 using ModelRegistry.Persistence.Audit;
@@ -12,10 +13,12 @@ namespace ModelRegistry.Benchmarks;
 /// <summary>
 /// The audit log: appends/s from concurrent writers (each append its own committed transaction, as a business
 /// transaction would), then a bulk load to N records, then <see cref="AuditReader.VerifyAsync(CancellationToken)"/> over
-/// all of them; plus the pure chain check in memory, to separate hashing from reading.
+/// all of them, in this warm process and as the real <c>mreg audit verify</c> (a fresh process each round, started through
+/// the repository's <c>./mreg</c> wrapper); plus the pure chain check in memory, to separate hashing from reading.
 /// </summary>
 internal static class AuditBenchmark
 {
+    private static readonly string Repo = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
     private static readonly DateTimeOffset Epoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Actions = ["version.registered", "evaluation.recorded", "promotion.requested", "approval.accepted",
         "approval.refused", "stage.changed", "rollback.requested", "deployment.started", "retention.archived"];
@@ -70,6 +73,20 @@ internal static class AuditBenchmark
                 verifyRates.Add(report.RecordsPerSecond);
             }
 
+            // The figure people see: a fresh `mreg audit verify` per round, JIT and connection included in the wall clock.
+            var cliWallRates = new List<double>();
+            var cliReportedRates = new List<double>();
+            var cliRss = new List<double>();
+            for (var round = 1; round <= rounds; round++)
+            {
+                var cli = await RunCliVerifyAsync(env, total);
+                Console.WriteLine($"round {round}: mreg audit verify (fresh process) {total} records: process {cli.Seconds:F2} s = {total / cli.Seconds,9:F0} records/s, " +
+                    $"reported {cli.ReportedRate,9:F0} records/s, max resident {cli.MaxResidentMiB:F0} MiB");
+                cliWallRates.Add(total / cli.Seconds);
+                cliReportedRates.Add(cli.ReportedRate);
+                cliRss.Add(cli.MaxResidentMiB);
+            }
+
             var memoryRates = new List<double>();
             var chain = BuildChain(inMemory);
             for (var round = 1; round <= rounds; round++)
@@ -83,7 +100,9 @@ internal static class AuditBenchmark
             Console.WriteLine($"in memory: verify {inMemory} records: {Args.Median(memoryRates):F0} records/s (canonical form + SHA-256 only)");
 
             Console.WriteLine($"median: appends {Args.Median(rates):F0}/s with {writers} writers (p50 {Args.Median(p50s):F2} ms, p99 {Args.Median(p99s):F2} ms), " +
-                $"verify {Args.Median(verifyRates):F0} records/s over {total}, in-memory verify {Args.Median(memoryRates):F0} records/s; " +
+                $"verify {Args.Median(verifyRates):F0} records/s over {total} in this process, " +
+                $"mreg audit verify {Args.Median(cliWallRates):F0} records/s per fresh process (its own report {Args.Median(cliReportedRates):F0}, max resident {Args.Median(cliRss):F0} MiB), " +
+                $"in-memory verify {Args.Median(memoryRates):F0} records/s; " +
                 $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB");
             return 0;
         }
@@ -91,6 +110,34 @@ internal static class AuditBenchmark
         {
             await env.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Runs <c>./mreg audit verify --json</c> against the benchmark's database under <c>/usr/bin/time</c>: the process's wall
+    /// clock from start to exit, the records/s it reports (its reading and checking only) and its peak resident memory.
+    /// </summary>
+    private static async Task<(double Seconds, double ReportedRate, double MaxResidentMiB)> RunCliVerifyAsync(IsolatedEnvironment env, long total)
+    {
+        var info = new ProcessStartInfo("/usr/bin/time", ["-f", "maxrss-kib %M", Path.Combine(Repo, "mreg"), "audit", "verify", "--json"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in env.EnvironmentVariables) info.Environment[key] = value;
+        var start = Stopwatch.GetTimestamp();
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start ./mreg");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var (output, errors) = (await stdout, await stderr);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"mreg audit verify exited {process.ExitCode}: {output}{errors}");
+        using var json = JsonDocument.Parse(output);
+        var verified = json.RootElement.GetProperty("verified").GetInt64();
+        if (verified != total) throw new InvalidOperationException($"mreg audit verify: expected {total} intact records, got {output}");
+        var rss = errors.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("maxrss-kib ", StringComparison.Ordinal));
+        var rssMiB = rss is null ? double.NaN : double.Parse(rss["maxrss-kib ".Length..], CultureInfo.InvariantCulture) / 1024;
+        return (seconds, json.RootElement.GetProperty("recordsPerSecond").GetDouble(), rssMiB);
     }
 
     /// <summary>Each writer appends in its own transactions, one record each, as fast as it can.</summary>
