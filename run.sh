@@ -10,6 +10,9 @@ while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
 export Artifacts__Root=${Artifacts__Root:-$PWD/.data/artifacts}
 export Artifacts__AllowedSourceRoots__0=${Artifacts__AllowedSourceRoots__0:-$PWD/.data/incoming}
 mkdir -p "$Artifacts__Root" "$Artifacts__AllowedSourceRoots__0"
+# Promotion rules (docs/promotion-policy.md). Ticketing secrets and approvers come from the environment or
+# appsettings: Ticketing__Integrations__<name>__Secret, Approvers__<person>__Roles__0 (docs/ticketing.md).
+export Promotion__PolicyFile=${Promotion__PolicyFile:-$PWD/config/promotion-policy.json}
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
 exec dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@"

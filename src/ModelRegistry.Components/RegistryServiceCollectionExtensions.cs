@@ -1,4 +1,5 @@
 using ModelRegistry.Components;
+using ModelRegistry.Components.Promotion;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,6 +69,18 @@ public static class RegistryServiceCollectionExtensions
         // After the bus, so it stops before the bus does.
         services.AddSingleton<IOutboxPublisher, BusOutboxPublisher>();
         services.AddHostedService<OutboxRelay>();
+        return services;
+    }
+
+    /// <summary>The promotion worker's settings (loaded and validated by the host) and services.</summary>
+    public static IServiceCollection AddRegistryPromotion(this IServiceCollection services, PromotionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings.Options);
+        services.AddSingleton(settings.Policy);
+        services.AddSingleton<IApprovalAuthenticator>(new ConfiguredApprovalAuthenticator(settings.Ticketing, settings.Approvers));
+        services.AddSingleton<IPromotionDeadlines, QuartzPromotionDeadlines>();
+        services.AddSingleton<PromotionWorkflow>();
         return services;
     }
 

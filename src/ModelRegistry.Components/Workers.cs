@@ -1,5 +1,7 @@
 using MassTransit;
 using ModelRegistry.Components.Evaluation;
+using ModelRegistry.Components.Promotion;
+using ModelRegistry.Persistence.Promotion;
 using ModelRegistry.Components.Registration;
 
 namespace ModelRegistry.Components;
@@ -13,6 +15,14 @@ public static class Workers
             [ModelTrainedConsumerDefinition.Queue], x => x.AddConsumer<ModelTrainedConsumer, ModelTrainedConsumerDefinition>()),
         new("evaluation", "attaches EvaluationCompleted to model versions",
             [EvaluationCompletedConsumerDefinition.Queue], x => x.AddConsumer<EvaluationCompletedConsumer, EvaluationCompletedConsumerDefinition>()),
+        new("promotion", "runs promotion sagas (gates, signed approvals, durable deadlines) and break-glass rollbacks",
+            [PromotionStateMachineDefinition.Queue, EvaluationForwarderDefinition.Queue, RollbackConsumerDefinition.Queue], x =>
+            {
+                x.AddSagaStateMachine<PromotionStateMachine, PromotionState, PromotionStateMachineDefinition>()
+                    .Repository(PromotionSagaRepositoryContextFactory.Register);
+                x.AddConsumer<EvaluationForwarder, EvaluationForwarderDefinition>();
+                x.AddConsumer<RollbackConsumer, RollbackConsumerDefinition>();
+            }),
         new("probe", "records RunProbe messages: an end-to-end check of broker, worker and database",
             [ProbeConsumerDefinition.Queue], x => x.AddConsumer<ProbeConsumer, ProbeConsumerDefinition>()),
     ];

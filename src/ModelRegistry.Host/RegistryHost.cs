@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Components;
+using ModelRegistry.Components.Promotion;
 using ModelRegistry.Persistence;
 using ModelRegistry.Persistence.Artifacts;
 
@@ -51,8 +52,12 @@ public static class RegistryHost
             // The binder names the key: "Failed to convert configuration value 'x' at 'RabbitMq:Port' to type 'System.Int32'."
             return Fail(ExitConfiguration, [e.Message]);
         }
+        PromotionSettings? promotion = null;
+        IReadOnlyList<string> promotionErrors = [];
+        if (workers.Any(w => w.Name == "promotion")) (promotion, promotionErrors) = PromotionSettings.Load(builder.Configuration);
         var errors = rabbit.Validate().Concat(database.Validate()).Concat(artifacts.Validate())
             .Concat(workerError is null ? [] : [workerError])
+            .Concat(promotionErrors)
             .ToList();
         if (errors.Count > 0) return Fail(ExitConfiguration, errors);
 
@@ -72,6 +77,7 @@ public static class RegistryHost
             .AddRegistryDatabase()
             .AddRegistryBus(workers)
             .AddRegistryScheduler(builder.Configuration);
+        if (promotion is not null) builder.Services.AddRegistryPromotion(promotion);
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelRegistry.Host");
 

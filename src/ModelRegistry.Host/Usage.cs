@@ -9,7 +9,7 @@ internal static class Usage
 
           --workers NAMES   comma-separated workers to run in this process (default: all).
                             Start several processes with any subsets; they share the queues.
-                            Workers: registration, evaluation, probe
+                            Workers: registration, evaluation, promotion, probe
           --check           check settings, broker, database and migration level, then exit
                             (0 = ok, 2 = bad setting, 3 = a service is unreachable or behind)
           --help            this text
@@ -20,6 +20,9 @@ internal static class Usage
           Database__ConnectionString, Database__MigrationConnectionString,
           Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
           Artifacts__Fsync, Artifacts__MaxFileBytes, Logging__Console__FormatterName (simple | json)
+        The promotion worker also needs (docs/promotion.md, docs/ticketing.md):
+          Promotion__PolicyFile (required), Promotion__DefaultEvaluationTimeout,
+          Ticketing__Integrations__<name>__Secret, Approvers__<person>__Roles__0 (__1, ...)
         Defaults match compose/services.sh; see README.md for the full table.
 
         SIGTERM or Ctrl-C stops consuming, lets in-flight messages finish (up to

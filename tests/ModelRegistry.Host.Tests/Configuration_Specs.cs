@@ -76,6 +76,41 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     {
         var (exit, line) = await StartWith([], "--workers", "probe,nope");
         Assert.Equal(2, exit);
-        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, probe, or all)", line);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, probe, or all)", line);
+    }
+
+    [Fact]
+    public async Task The_promotion_worker_needs_a_policy_file()
+    {
+        var (exit, line) = await StartWith(new() { ["Promotion__PolicyFile"] = "" });
+        Assert.Equal(2, exit);
+        Assert.StartsWith("mreg-host: Promotion:PolicyFile is empty", line);
+    }
+
+    [Fact]
+    public async Task A_bad_promotion_policy_names_the_file_line_and_path()
+    {
+        var file = Path.Combine(Path.GetDirectoryName(env.PolicyFile)!, "bad-policy.json");
+        await File.WriteAllTextAsync(file, TestPolicies.Standard().Replace("\"at_least\"", "\"upward\""));
+        var (exit, line) = await StartWith(new() { ["Promotion__PolicyFile"] = file });
+        Assert.Equal(2, exit);
+        Assert.Matches(@"^mreg-host: Promotion:PolicyFile: .*bad-policy\.json line \d+: tiers\.medium\.staging\.gates\.metrics\[0\]\.direction: 'upward'", line);
+    }
+
+    [Fact]
+    public async Task A_short_ticketing_secret_is_refused_without_showing_it()
+    {
+        var (exit, line) = await StartWith(new() { [$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = "short-secret" });
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"mreg-host: Ticketing:Integrations:{TestPolicies.Integration}:Secret", line);
+        Assert.DoesNotContain("short-secret", line);
+    }
+
+    [Fact]
+    public async Task Without_the_promotion_worker_no_policy_is_needed()
+    {
+        var environment = new Dictionary<string, string>(env.EnvironmentVariables) { ["Promotion__PolicyFile"] = "" };
+        await using var host = HostProcess.StartHost(environment, "--check", "--workers", "registration,evaluation,probe");
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 }

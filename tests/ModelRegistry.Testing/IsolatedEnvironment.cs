@@ -31,11 +31,29 @@ public class IsolatedEnvironment : IAsyncLifetime
     public string ArtifactsRoot => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "store");
     public string SourceRoot => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "incoming");
 
+    /// <summary>The promotion policy file the host is started with (<see cref="PromotionPolicyJson"/>).</summary>
+    public string PolicyFile => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "promotion-policy.json");
+
+    /// <summary>The promotion policy of this class's hosts; override for other rules or short deadlines.</summary>
+    protected virtual string PromotionPolicyJson => TestPolicies.Standard();
+
     public string VirtualHost => "mreg-test-" + id;
     public string DatabaseName => "mreg_test_" + id;
 
     /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentVariables => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables => Settings();
+
+    private Dictionary<string, string> Settings()
+    {
+        var settings = BaseSettings();
+        settings["Promotion__PolicyFile"] = PolicyFile;
+        settings[$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret;
+        foreach (var (person, roles) in TestPolicies.Approvers)
+            for (var i = 0; i < roles.Length; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];
+        return settings;
+    }
+
+    private Dictionary<string, string> BaseSettings() => new()
     {
         ["RabbitMq__Host"] = RabbitMq.Host,
         ["RabbitMq__Port"] = RabbitMq.Port.ToString(),
@@ -54,6 +72,7 @@ public class IsolatedEnvironment : IAsyncLifetime
         await RequireServicesAsync();
         Directory.CreateDirectory(ArtifactsRoot);
         Directory.CreateDirectory(SourceRoot);
+        await File.WriteAllTextAsync(PolicyFile, PromotionPolicyJson);
         await CreateVirtualHostAsync();
         await CreateDatabaseAsync();
         RabbitMq = Clone(settings.RabbitMq, r => r.VirtualHost = VirtualHost);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using ModelRegistry.Components;
 using ModelRegistry.Contracts;
+using ModelRegistry.Contracts.Promotion;
 
 namespace ModelRegistry.Testing;
 
@@ -35,6 +36,15 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelRegistrationRejected>(c => Record(c.Message));
                 e.Handler<EvaluationRecorded>(c => Record(c.Message));
                 e.Handler<EvaluationRejected>(c => Record(c.Message));
+                e.Handler<AuditRecorded>(c => Record(c.Message));
+                e.Handler<ModelVersionPromoted>(c => Record(c.Message));
+                e.Handler<PromotionRejected>(c => Record(c.Message));
+                e.Handler<PromotionCancelled>(c => Record(c.Message));
+                e.Handler<ApprovalRequested>(c => Record(c.Message));
+                e.Handler<ApprovalRefused>(c => Record(c.Message));
+                e.Handler<ModelVersionRolledBack>(c => Record(c.Message));
+                e.Handler<RollbackRejected>(c => Record(c.Message));
+                e.Handler<DeployModelVersion>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus);
