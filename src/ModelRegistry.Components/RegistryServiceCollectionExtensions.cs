@@ -61,8 +61,8 @@ public static class RegistryServiceCollectionExtensions
                 cfg.Host(o);
                 cfg.PrefetchCount = o.PrefetchCount;
                 // Plain JSON from non-.NET publishers (content type application/json, or none)
-                // as well as MassTransit's envelope: docs/messages.md.
-                cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+                // as well as MassTransit's envelope: docs/messages.md. The exchange names the type.
+                cfg.AddDeserializer(new ExchangeTypedJsonDeserializerFactory(), isDefault: true);
                 cfg.ConfigureEndpoints(context);
             });
         });
