@@ -3,7 +3,8 @@ using Dapper;
 namespace ModelRegistry.Cli;
 
 public sealed record ModelSummary(string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt);
-public sealed record ModelVersionSummary(int Version, DateTime RegisteredAt, string ManifestDigest, string? TrainingRunId);
+public sealed record ModelVersionSummary(int Version, DateTime RegisteredAt, string ManifestDigest, string? TrainingRunId, string Stage,
+    DateTime? StageSince);
 public sealed record ModelDetail(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt,
     IReadOnlyDictionary<string, string> Tags, IReadOnlyList<ModelVersionSummary> Versions);
 
@@ -35,9 +36,10 @@ public static class ModelsCommand
         WHERE m.name = @Name ORDER BY t.key;
 
         SELECT v.version AS Version, v.registered_at AS RegisteredAt, v.manifest_digest AS ManifestDigest,
-               l.training_run_id AS TrainingRunId
+               l.training_run_id AS TrainingRunId, coalesce(s.stage, 'registered') AS Stage, s.since AS StageSince
         FROM registry.model_versions v JOIN registry.models m USING (model_id)
         LEFT JOIN registry.lineage l USING (version_id)
+        LEFT JOIN registry.version_stages s ON s.version_id = v.version_id
         WHERE m.name = @Name ORDER BY v.version;
         """;
 
@@ -120,9 +122,9 @@ public static class ModelsCommand
             o.WriteLine("no versions");
             return;
         }
-        o.WriteLine($"{"version",7}  {"registered",-20} {"manifest digest",-71}  training run");
+        o.WriteLine($"{"version",7}  {"stage",-10} {"registered",-20} {"manifest digest",-71}  training run");
         foreach (var v in m.Versions)
-            o.WriteLine($"{v.Version,7}  {Time(v.RegisteredAt),-20} {v.ManifestDigest,-71}  {v.TrainingRunId ?? "-"}");
+            o.WriteLine($"{v.Version,7}  {v.Stage,-10} {Time(v.RegisteredAt),-20} {v.ManifestDigest,-71}  {v.TrainingRunId ?? "-"}");
     }
 
     private sealed record ModelRow(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt);

@@ -12,7 +12,7 @@ public sealed record VersionEvaluation(Guid EvaluationId, string Suite, LineageD
     IReadOnlyDictionary<string, double> Metrics, string MaxFindingSeverity);
 public sealed record VersionDetail(string Model, int Version, Guid VersionId, string ManifestDigest, string IdempotencyKey, string? Description,
     string OwnerTeam, string RiskTier, DateTime TrainedAt, DateTime RegisteredAt, IReadOnlyDictionary<string, string> Tags,
-    IReadOnlyList<VersionFile> Files, VersionLineage? Lineage, IReadOnlyList<VersionEvaluation> Evaluations);
+    IReadOnlyList<VersionFile> Files, VersionLineage? Lineage, IReadOnlyList<VersionEvaluation> Evaluations, string Stage, DateTime? StageSince);
 
 /// <summary><c>mreg versions show</c>: one version with everything that hangs off it.</summary>
 public static class VersionsCommand
@@ -20,8 +20,9 @@ public static class VersionsCommand
     private const string FindSql = """
         SELECT v.version_id AS VersionId, v.manifest_digest AS ManifestDigest, v.idempotency_key AS IdempotencyKey,
                v.description AS Description, v.owner_team AS OwnerTeam, v.risk_tier AS RiskTier,
-               v.trained_at AS TrainedAt, v.registered_at AS RegisteredAt
+               v.trained_at AS TrainedAt, v.registered_at AS RegisteredAt, coalesce(s.stage, 'registered') AS Stage, s.since AS StageSince
         FROM registry.model_versions v JOIN registry.models m USING (model_id)
+        LEFT JOIN registry.version_stages s ON s.version_id = v.version_id
         WHERE m.name = @Name AND v.version = @Version
         """;
 
@@ -73,7 +74,7 @@ public static class VersionsCommand
                 e.DatasetName is null ? null : new LineageDataset(e.DatasetName, e.DatasetVersion ?? "", e.DatasetDigest ?? ""),
                 e.EvaluatedAt, e.RecordedAt, metrics[e.EvaluationId].ToDictionary(m => m.Name, m => m.Value), e.MaxFindingSeverity)).ToList();
             var detail = new VersionDetail(name, version, row.VersionId, row.ManifestDigest, row.IdempotencyKey, row.Description,
-                row.OwnerTeam, row.RiskTier, row.TrainedAt, row.RegisteredAt, tags, files, lineage, evaluations);
+                row.OwnerTeam, row.RiskTier, row.TrainedAt, row.RegisteredAt, tags, files, lineage, evaluations, row.Stage, row.StageSince);
 
             if (json) CliJson.Write(output, detail);
             else Print(detail, output);
@@ -92,6 +93,7 @@ public static class VersionsCommand
         if (v.Description is not null) o.WriteLine($"  description      {v.Description}");
         o.WriteLine($"  trained          {Time(v.TrainedAt)}");
         o.WriteLine($"  registered       {Time(v.RegisteredAt)}");
+        o.WriteLine($"  stage            {v.Stage}{(v.StageSince is { } since ? $" since {Time(since)}" : "")}");
         o.WriteLine($"  tags             {(v.Tags.Count == 0 ? "-" : string.Join(", ", v.Tags.Select(t => $"{t.Key}={t.Value}")))}");
 
         o.WriteLine();
@@ -127,7 +129,7 @@ public static class VersionsCommand
     }
 
     private sealed record VersionRow(Guid VersionId, string ManifestDigest, string IdempotencyKey, string? Description, string OwnerTeam,
-        string RiskTier, DateTime TrainedAt, DateTime RegisteredAt);
+        string RiskTier, DateTime TrainedAt, DateTime RegisteredAt, string Stage, DateTime? StageSince);
 
     private sealed record TagRow(string Key, string Value);
 
