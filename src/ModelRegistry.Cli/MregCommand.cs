@@ -18,10 +18,12 @@ public static class MregCommand
         migrate.SetAction((parse, ct) => DbCommands.MigrateAsync(CliSettings.Load(), parse.GetValue(json), Console.Out, ct));
         var db = new Command("db", "database administration") { migrate };
 
-        return new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
+        var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
         {
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json),
         };
+        foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
+        return root;
     }
 
     private static Command Models(Option<bool> json)

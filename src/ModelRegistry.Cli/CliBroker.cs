@@ -1,0 +1,182 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Threading.Channels;
+using MassTransit;
+using ModelRegistry.Components;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace ModelRegistry.Cli;
+
+/// <summary>An event the registry published, as one listener saw it: its exchange and the message itself.</summary>
+internal sealed record RegistryEvent(string Exchange, JsonElement Message);
+
+/// <summary>
+/// How the write commands reach the registry: one connection, one confirmed channel. Messages go out in MassTransit's
+/// envelope (docs/messages.md) so that only the intended message type reads them; <see cref="ListenAsync"/> binds a
+/// private queue to event exchanges before anything is published, so no outcome can be missed.
+/// </summary>
+internal sealed class CliBroker : IAsyncDisposable
+{
+    public const string EnvelopeContentType = "application/vnd.masstransit+json";
+
+    private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web);
+
+    private readonly IConnection connection;
+    private readonly IChannel channel;
+    private readonly Channel<RegistryEvent> events = System.Threading.Channels.Channel.CreateUnbounded<RegistryEvent>();
+
+    private CliBroker(IConnection connection, IChannel channel)
+    {
+        this.connection = connection;
+        this.channel = channel;
+    }
+
+    public static async Task<CliBroker> ConnectAsync(CliSettings settings, CancellationToken ct)
+    {
+        var connection = await Preflight.ConnectionFactory(settings.RabbitMq).CreateConnectionAsync("mreg", ct);
+        try
+        {
+            var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            return new CliBroker(connection, channel);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The exchange MassTransit publishes <typeparamref name="T"/> to (its [EntityName]).</summary>
+    public static string ExchangeOf<T>() =>
+        typeof(T).GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new InvalidOperationException($"{typeof(T).Name} has no [EntityName]");
+
+    /// <summary>
+    /// Binds an exclusive, auto-deleted queue to the exchanges of <paramref name="eventTypes"/> and starts reading it.
+    /// Each exchange is declared with the registry's own attributes (durable fanout), which is a no-op when it exists and
+    /// makes it exist when the registry has not published that event yet.
+    /// </summary>
+    public async Task ListenAsync(IEnumerable<Type> eventTypes, CancellationToken ct)
+    {
+        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: ct);
+        foreach (var type in eventTypes)
+        {
+            var exchange = type.GetCustomAttribute<EntityNameAttribute>()?.EntityName
+                ?? throw new InvalidOperationException($"{type.Name} has no [EntityName]");
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+            await channel.QueueBindAsync(queue.QueueName, exchange, "", cancellationToken: ct);
+        }
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            if (Read(delivery.Body) is { } message) events.Writer.TryWrite(new RegistryEvent(delivery.Exchange, message));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, ct);
+    }
+
+    /// <summary>The next event seen, or null when <paramref name="ct"/> ends the wait first.</summary>
+    public async Task<RegistryEvent?> NextAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await events.Reader.ReadAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> persistently to its exchange and returns once the broker confirmed it. Throws
+    /// <see cref="CliBrokerRefusal"/> when the exchange does not exist or no queue is bound to it (no worker has ever run).
+    /// </summary>
+    public async Task PublishAsync<T>(T message, CancellationToken ct) where T : class
+    {
+        var exchange = ExchangeOf<T>();
+        var messageId = NewId.NextGuid().ToString("D");
+        var envelope = new Dictionary<string, object?>
+        {
+            ["messageId"] = messageId,
+            ["messageType"] = new[] { MessageUrn.ForTypeString<T>() },
+            ["message"] = message,
+            ["sentTime"] = DateTime.UtcNow,
+            ["host"] = new { machineName = Environment.MachineName, processName = "mreg" },
+        };
+        var properties = new BasicProperties
+        {
+            ContentType = EnvelopeContentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = messageId,
+        };
+        try
+        {
+            await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, JsonSerializer.SerializeToUtf8Bytes(envelope, Wire), ct);
+        }
+        catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)
+        {
+            throw new CliBrokerRefusal($"no queue is bound to exchange '{exchange}': start the registry's workers once on this vhost so they bind it; nothing was sent");
+        }
+        catch (Exception e) when (e is OperationInterruptedException or AlreadyClosedException && channel.CloseReason?.ReplyCode == 404)
+        {
+            throw new CliBrokerRefusal($"exchange '{exchange}' does not exist: start the registry once on this vhost so it declares it; nothing was sent");
+        }
+    }
+
+    /// <summary>The message inside a MassTransit envelope (under "message"), or the body itself when it is plain JSON.</summary>
+    private static JsonElement? Read(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return null;
+            return (TryGet(root, "message", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : root).Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property by name, ignoring case (MassTransit writes camelCase; plain-JSON publishers may not).</summary>
+    public static bool TryGet(JsonElement element, string name, out JsonElement value)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+            foreach (var property in element.EnumerateObject())
+                if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = property.Value;
+                    return true;
+                }
+        value = default;
+        return false;
+    }
+
+    public static string? Text(JsonElement element, string name) =>
+        TryGet(element, name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public static bool IsBrokerFailure(Exception e) =>
+        e is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or System.Net.Sockets.SocketException
+            or TimeoutException;
+
+    public async ValueTask DisposeAsync()
+    {
+        events.Writer.TryComplete();
+        try
+        {
+            if (channel.IsOpen) await channel.CloseAsync();
+        }
+        catch (Exception e) when (IsBrokerFailure(e))
+        {
+        }
+        await channel.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}
+
+/// <summary>The broker would not take a message (missing exchange, nothing bound); the message says what to do.</summary>
+internal sealed class CliBrokerRefusal(string message) : Exception(message);
