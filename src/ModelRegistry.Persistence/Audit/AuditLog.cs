@@ -102,6 +102,90 @@ public static class AuditLog
         return entry;
     }
 
+    // Rows in sequence order: the link trigger checks each against the one inserted before it in the same statement.
+    private const string InsertMany = """
+        INSERT INTO registry.audit_log
+            (sequence, recorded_at, actor, action, subject_type, subject, model_name, details, previous_hash, hash)
+        SELECT s, $2, a, ac, st, su, mn, d::jsonb, p, h
+        FROM unnest($1::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+            AS r(s, a, ac, st, su, mn, d, p, h)
+        ORDER BY s
+        """;
+
+    /// <summary>
+    /// Appends <paramref name="records"/>, in order, as the next records of the chain, in <paramref name="transaction"/>, under one
+    /// take of the lock and in one statement: what a unit of work that records many actions at once (a batch of registrations)
+    /// uses instead of calling <see cref="AppendAsync"/> in a loop. Same rules as <see cref="AppendAsync"/>: last, immediately
+    /// before commit, READ COMMITTED. All records get <paramref name="now"/>. Returns them as stored, in order.
+    /// </summary>
+    /// <exception cref="ArgumentException">A required text is empty, or some details are not a JSON object that jsonb can store
+    /// (nothing is appended).</exception>
+    public static async Task<IReadOnlyList<AuditEntry>> AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<AuditAppend> records, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        ArgumentNullException.ThrowIfNull(records);
+        if (!ReferenceEquals(transaction.Connection, connection))
+            throw new ArgumentException("the transaction belongs to another connection", nameof(transaction));
+        if (transaction.IsolationLevel is not (IsolationLevel.ReadCommitted or IsolationLevel.Unspecified))
+            throw new InvalidOperationException($"audit appends need a READ COMMITTED transaction, not {transaction.IsolationLevel}");
+        if (records.Count == 0) return [];
+        var details = new string[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i] ?? throw new ArgumentNullException(nameof(records), $"record {i} is null");
+            ArgumentException.ThrowIfNullOrEmpty(record.Actor, nameof(records));
+            ArgumentException.ThrowIfNullOrEmpty(record.Action, nameof(records));
+            ArgumentException.ThrowIfNullOrEmpty(record.SubjectType, nameof(records));
+            ArgumentException.ThrowIfNullOrEmpty(record.Subject, nameof(records));
+            details[i] = SerializeDetails(record.Details);
+        }
+
+        long lastSequence = 0;
+        var lastHash = AuditChain.Genesis;
+        await using (var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(TakeLock) { Parameters = { new() { Value = AdvisoryLockKey } } },
+                new NpgsqlBatchCommand(ReadLast),
+            },
+        })
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) (lastSequence, lastHash) = (reader.GetInt64(0), reader.GetString(1));
+        }
+
+        var entries = new AuditEntry[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            entries[i] = AuditChain.Create(lastSequence + 1, lastHash, now, r.Actor, r.Action, r.SubjectType, r.Subject,
+                string.IsNullOrEmpty(r.ModelName) ? null : r.ModelName, details[i]);
+            (lastSequence, lastHash) = (entries[i].Sequence, entries[i].Hash);
+        }
+        await using var insert = new NpgsqlCommand(InsertMany, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = entries.Select(e => e.Sequence).ToArray() },
+                new() { Value = entries[0].RecordedAt },
+                new() { Value = entries.Select(e => e.Actor).ToArray() },
+                new() { Value = entries.Select(e => e.Action).ToArray() },
+                new() { Value = entries.Select(e => e.SubjectType).ToArray() },
+                new() { Value = entries.Select(e => e.Subject).ToArray() },
+                new() { Value = entries.Select(e => e.ModelName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = entries.Select(e => e.DetailsJson).ToArray() },
+                new() { Value = entries.Select(e => e.PreviousHash).ToArray() },
+                new() { Value = entries.Select(e => e.Hash).ToArray() },
+            },
+        };
+        await insert.ExecuteNonQueryAsync(ct);
+        return entries;
+    }
+
     /// <summary>The event that announces <paramref name="entry"/> to SIEM; put it in the outbox of the same transaction.</summary>
     public static AuditRecorded ToEvent(AuditEntry entry)
     {
