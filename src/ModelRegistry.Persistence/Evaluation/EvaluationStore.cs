@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Dapper;
 using ModelRegistry.Contracts;
+using ModelRegistry.Persistence.Audit;
 using ModelRegistry.Persistence.Outbox;
+using ModelRegistry.Persistence.Registration;
 using Npgsql;
 
 namespace ModelRegistry.Persistence.Evaluation;
@@ -113,6 +115,20 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                 batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(recorded)));
                 await batch.ExecuteNonQueryAsync(token);
             }
+            await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
+                target.ModelName, new
+                {
+                    modelVersion = $"{target.ModelName}/{target.Version}",
+                    modelVersionId = target.VersionId,
+                    suite = e.Suite,
+                    dataset = e.Dataset is { } d ? $"{d.Name}@{d.Version}" : null,
+                    datasetDigest = e.Dataset?.Digest,
+                    metrics = e.Metrics,
+                    maxFindingSeverity = maxSeverity,
+                    securityFindings = e.SecurityFindings.Count,
+                    evaluatedAt = e.EvaluatedAt,
+                    messageId,
+                }), now, token);
             await tx.CommitAsync(token);
             return new EvaluationResult(EvaluationOutcome.Recorded, recorded, null);
         }, cancellationToken).AsTask();
@@ -143,7 +159,29 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(rejected)));
         await batch.ExecuteNonQueryAsync(token);
+        await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
+            AuditText.ModelName(e.ModelName), new
+            {
+                reasonCode,
+                reason = AuditText.Storable(reason),
+                modelName = AuditText.Storable(e.ModelName),
+                version = e.Version,
+                artifactDigest = AuditText.Storable(e.ArtifactDigest),
+                suite = AuditText.Storable(e.Suite),
+                messageId,
+            }), now, token);
         return rejected;
+    }
+
+    public const string AuditActor = "svc:evaluation";
+
+    /// <summary>The audit record and its AuditRecorded event: last in the transaction, just before the commit.</summary>
+    private static async Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditAppend record, DateTimeOffset now,
+        CancellationToken token)
+    {
+        var entry = await AuditLog.AppendAsync(connection, tx, record, now, token);
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { TransactionalWork.Outbox(OutboxEntry.For(AuditLog.ToEvent(entry))) } };
+        await batch.ExecuteNonQueryAsync(token);
     }
 
     private static void AddParameters(NpgsqlParameterCollection parameters, params object?[] values)
