@@ -21,8 +21,20 @@ namespace ModelRegistry.Persistence.Artifacts;
 /// regular file); and then opening the file for reading through /proc/self/fd/N, which reopens exactly that inode,
 /// whatever happens to the names meanwhile.</para>
 /// </remarks>
-public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtifactStore
+public sealed class ContentAddressedStore : IArtifactStore
 {
+    private readonly ArtifactStoreOptions options;
+
+    // Durability is grouped: concurrent ingests share one syncfs of the store's file system (see GroupSync).
+    private readonly GroupSync durable;
+
+    public ContentAddressedStore(ArtifactStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        durable = new GroupSync(() => LinuxFiles.SyncFileSystem(options.Root));
+    }
+
     private const int BufferSize = 1024 * 1024;
 
     private const UnixFileMode ReadOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
@@ -154,15 +166,22 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
                 return Refused(RejectionReasons.DigestMismatch, $"{field}.Sha256: declared {file.Sha256}, the source's bytes hash to {actual}",
                     total, actual);
 
-            if (temp is null) return new IngestResult(null, actual, total, true, objectPath);
+            if (temp is null)
+            {
+                // Stored already, perhaps a moment ago by a concurrent ingest whose sync is still to come.
+                if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
+                return new IngestResult(null, actual, total, true, objectPath);
+            }
 
-            if (options.Fsync) temp.Flush(flushToDisk: true);
             await temp.DisposeAsync();
             temp = null;
             // Objects are immutable; read-only keeps a stray write from corrupting one. (The guard is for the analyzer.)
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tempPath!, ReadOnly);
+            // The bytes are durable before a name points at them, and the name is durable before the caller records it.
+            if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
             var deduplicated = Commit(tempPath!, objectPath, total);
             tempPath = null;
+            if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
             return new IngestResult(null, actual, total, deduplicated, objectPath);
         }
         finally
@@ -173,7 +192,8 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
         }
     }
 
-    /// <summary>Moves a verified temp file to its content address; true when an intact object was there first.</summary>
+    /// <summary>Moves a verified, durable temp file to its content address; true when an intact object was there first. The caller
+    /// makes the new name durable.</summary>
     private bool Commit(string tempPath, string objectPath, long size)
     {
         var directory = Path.GetDirectoryName(objectPath)!;
@@ -192,7 +212,6 @@ public sealed class ContentAddressedStore(ArtifactStoreOptions options) : IArtif
             if (deduplicated) File.Delete(tempPath);
             else File.Move(tempPath, objectPath, overwrite: true);
         }
-        if (options.Fsync) LinuxFiles.FsyncDirectory(directory);
         return deduplicated;
     }
 

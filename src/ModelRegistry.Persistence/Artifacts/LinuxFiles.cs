@@ -5,7 +5,7 @@ namespace ModelRegistry.Persistence.Artifacts;
 
 /// <summary>
 /// The few Linux calls .NET does not expose: realpath, statx (file type and identity without opening), O_PATH
-/// descriptors, and fsync of a directory. Needs glibc 2.28+ or musl 1.2.5+ (for statx).
+/// descriptors, fsync of a directory, and syncfs. Needs glibc 2.28+ or musl 1.2.5+ (for statx).
 /// </summary>
 /// <remarks>
 /// <c>DllImport</c> rather than <c>LibraryImport</c>: the generated marshalling needs unsafe code, which this project
@@ -100,6 +100,24 @@ internal static class LinuxFiles
         }
     }
 
+    /// <summary>
+    /// Makes everything written to the file system holding <paramref name="path"/> durable: data, inodes and directory
+    /// entries (syncfs(2): write back and wait, then a cache flush; since Linux 5.8 it reports writeback errors).
+    /// </summary>
+    public static void SyncFileSystem(string path)
+    {
+        var fd = open(path, ORdOnly | OCloExec);
+        if (fd < 0) throw Failure("open", path);
+        try
+        {
+            if (syncfs(fd) != 0) throw Failure("syncfs", path);
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 
     private static IOException Failure(string call, string path)
@@ -144,5 +162,8 @@ internal static class LinuxFiles
 
     [DllImport("libc", SetLastError = true)]
     private static extern int fsync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int syncfs(int fd);
 #pragma warning restore SYSLIB1054, CA5392
 }
