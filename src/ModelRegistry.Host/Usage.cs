@@ -19,7 +19,8 @@ internal static class Usage
           RabbitMq__Password, RabbitMq__PrefetchCount, RabbitMq__StopTimeoutSeconds,
           Database__ConnectionString, Database__MigrationConnectionString,
           Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
-          Artifacts__Fsync, Artifacts__MaxFileBytes, Logging__Console__FormatterName (simple | json)
+          Artifacts__Fsync, Artifacts__MaxFileBytes, Registration__ConcurrentMessageLimit,
+          Registration__PrefetchCount, Logging__Console__FormatterName (simple | json)
         The promotion worker also needs (docs/promotion.md, docs/ticketing.md):
           Promotion__PolicyFile (required), Promotion__DefaultEvaluationTimeout,
           Ticketing__Integrations__<name>__Secret, Approvers__<person>__Roles__0 (__1, ...)

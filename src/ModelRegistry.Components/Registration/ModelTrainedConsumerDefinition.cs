@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 
 namespace ModelRegistry.Components.Registration;
 
@@ -6,10 +7,18 @@ public sealed class ModelTrainedConsumerDefinition : ConsumerDefinition<ModelTra
 {
     public const string Queue = "registration";
 
-    public ModelTrainedConsumerDefinition()
+    // The host's configuration (Registration:*); absent in a bare container, where the defaults apply.
+    public ModelTrainedConsumerDefinition(IConfiguration? configuration = null)
     {
-        EndpointName = Queue;
-        ConcurrentMessageLimit = 32;
+        var options = configuration?.GetSection(RegistrationOptions.Section).Get<RegistrationOptions>() ?? new RegistrationOptions();
+        var invalid = options.Validate().FirstOrDefault();
+        if (invalid is not null) throw new InvalidOperationException(invalid);
+        Endpoint(e =>
+        {
+            e.Name = Queue;
+            e.PrefetchCount = options.EffectivePrefetchCount;
+        });
+        ConcurrentMessageLimit = options.ConcurrentMessageLimit;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
