@@ -1,7 +1,9 @@
+using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Domain;
+using ModelRegistry.Domain.Approvals;
 using ModelRegistry.Domain.Promotion;
 using ModelRegistry.Persistence.Audit;
 using ModelRegistry.Persistence.Promotion;
@@ -157,8 +159,8 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         s.Next = PromotionStep.Stay;
         var rejection = authenticator.Check(context.Message)
             ?? (s.FinishedAt is not null
-                ? new Rejection("promotion_finished", $"promotion {s.CorrelationId} is over ({s.CurrentState}); decisions no longer count")
-                : new Rejection("approval_not_requested", $"promotion {s.CorrelationId} is {s.CurrentState}, not waiting for approval"));
+                ? new Rejection(ApprovalRefusals.PromotionFinished, $"promotion {s.CorrelationId} is over ({s.CurrentState}); decisions no longer count")
+                : new Rejection(ApprovalRefusals.ApprovalNotRequested, $"promotion {s.CorrelationId} is {s.CurrentState}, not waiting for approval"));
         Refuse(work, context.Message, rejection);
         return Task.CompletedTask;
     }
@@ -168,7 +170,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     {
         var work = context.GetPayload<PromotionTransaction>();
         var rejection = authenticator.Check(context.Message)
-            ?? new Rejection("unknown_promotion", $"there is no promotion {context.Message.PromotionId}");
+            ?? new Rejection(ApprovalRefusals.UnknownPromotion, $"there is no promotion {context.Message.PromotionId}");
         Refuse(work, context.Message, rejection);
         return Task.CompletedTask;
     }
@@ -186,7 +188,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, TargetStage = s.TargetStage,
             CancelledBy = by, Reason = Clip(m.Reason, MaxTextLength), CancelledAt = s.FinishedAt!.Value,
         });
-        work.Audit(Record(s, by, "promotion.cancelled", new { reason = m.Reason }));
+        work.Audit(Record(s, by, "promotion.cancelled", new { reason = Clip(m.Reason, MaxTextLength) }));
         return Task.CompletedTask;
     }
 
@@ -363,8 +365,9 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         }
         var gates = new List<string>();
         gates.AddRange(stage.Gates.RequiredSuites.Select(x => $"suite {x} evaluated"));
-        gates.AddRange(stage.Gates.Metrics.Select(g => $"{g.Suite}/{g.Name} {g.Direction} {g.Threshold}"));
-        gates.AddRange(stage.Gates.Bias.Select(b => $"bias {b.Metric} within ±{b.MaxAbs}"));
+        gates.AddRange(stage.Gates.Metrics.Select(g => string.Create(CultureInfo.InvariantCulture,
+            $"{g.Suite}/{g.Name} {(g.Direction == MetricDirection.AtLeast ? ">=" : "<=")} {g.Threshold}")));
+        gates.AddRange(stage.Gates.Bias.Select(b => string.Create(CultureInfo.InvariantCulture, $"bias {b.Metric} within ±{b.MaxAbs}")));
         if (stage.Gates.MaxFindingSeverity is { } worst) gates.Add($"security findings at most {worst}");
         return new PromotionEvidence
         {

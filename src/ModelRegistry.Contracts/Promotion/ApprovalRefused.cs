@@ -21,8 +21,8 @@ public record ApprovalRefused
     /// <summary>The role signed as.</summary>
     public string Role { get; init; } = "";
 
-    /// <summary>bad_signature, unknown_integration, role_not_required, approver_lacks_role, self_approval, duplicate_vote,
-    /// promotion_finished, unknown_promotion, no_approval_required, invalid_decision.</summary>
+    /// <summary>invalid_decision, unknown_integration, bad_signature, approver_unknown, approver_lacks_role, role_not_required,
+    /// self_approval, duplicate_vote, no_approval_required, approval_not_requested, promotion_finished, unknown_promotion.</summary>
     public string ReasonCode { get; init; } = "";
 
     /// <summary>For people: what was wrong.</summary>

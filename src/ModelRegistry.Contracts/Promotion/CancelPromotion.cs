@@ -2,7 +2,7 @@ using MassTransit;
 
 namespace ModelRegistry.Contracts.Promotion;
 
-/// <summary>Command: stop an open promotion. Answered with <see cref="PromotionCancelled"/>; a finished promotion stays as it ended.</summary>
+/// <summary>Command: stop an open promotion. Answered with <see cref="PromotionCancelled"/> when the promotion was open; a finished or unknown promotion stays as it is, unanswered.</summary>
 [EntityName("mreg.cancel-promotion")]
 public record CancelPromotion
 {

@@ -40,4 +40,7 @@ public static class ApprovalRefusals
 
     /// <summary>No promotion has this id.</summary>
     public const string UnknownPromotion = "unknown_promotion";
+
+    /// <summary>The promotion is still waiting for evaluations; approval has not been requested yet.</summary>
+    public const string ApprovalNotRequested = "approval_not_requested";
 }
