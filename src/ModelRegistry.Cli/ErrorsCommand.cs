@@ -137,12 +137,35 @@ public static class ErrorsCommand
             AppId = p.AppId,
             ClusterId = p.ClusterId,
             // UserId is left out: the broker refuses a publish whose user-id is not the publishing user.
-            Headers = p.Headers?
-                .Where(h => !h.Key.StartsWith(FaultHeaderPrefix, StringComparison.OrdinalIgnoreCase)
-                    && !h.Key.Equals(ReasonHeader, StringComparison.OrdinalIgnoreCase))
-                .ToDictionary(h => h.Key, h => h.Value),
+            Headers = WithMessageType(p.Headers),
         };
     }
+
+    /// <summary>
+    /// The headers without the fault's. A plain-JSON message is typed by the exchange it was published to, and a replay
+    /// goes through the default exchange: so the type the worker read it as (MassTransit's MT-Fault-MessageType, e.g.
+    /// <c>ModelRegistry.Contracts.Promotion.ApprovalDecided</c>) becomes its MT-MessageType, or a queue that takes several
+    /// message types would read it as each of them.
+    /// </summary>
+    private static Dictionary<string, object?>? WithMessageType(IDictionary<string, object?>? headers)
+    {
+        if (headers is null) return null;
+        var kept = headers
+            .Where(h => !h.Key.StartsWith(FaultHeaderPrefix, StringComparison.OrdinalIgnoreCase)
+                && !h.Key.Equals(ReasonHeader, StringComparison.OrdinalIgnoreCase))
+            .ToDictionary(h => h.Key, h => h.Value);
+        if (!kept.ContainsKey(MessageTypeHeader)
+            && headers.TryGetValue(FaultMessageTypeHeader, out var faulted)
+            && (faulted is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : faulted as string) is { Length: > 0 } typeName
+            && typeName.LastIndexOf('.') is var dot and > 0)
+        {
+            kept[MessageTypeHeader] = System.Text.Encoding.UTF8.GetBytes($"urn:message:{typeName[..dot]}:{typeName[(dot + 1)..]}");
+        }
+        return kept;
+    }
+
+    private const string MessageTypeHeader = "MT-MessageType";
+    private const string FaultMessageTypeHeader = "MT-Fault-MessageType";
 
     private static async Task<uint?> DepthAsync(IChannel channel, string queue, CancellationToken ct)
     {
