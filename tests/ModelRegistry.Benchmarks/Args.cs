@@ -8,6 +8,11 @@ internal static class Args
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
     }
 
+    /// <summary>Every <c>--set KEY=VALUE</c>, as settings to pass to a host process.</summary>
+    public static Dictionary<string, string> Settings(string[] args) =>
+        args.Select((a, i) => (a, i)).Where(x => x.a == "--set" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+
     public static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();

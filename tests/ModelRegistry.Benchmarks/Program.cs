@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
     "registrations" => await RegistrationBenchmark.RunAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "audit" => await AuditBenchmark.RunAsync(args[1..]),
+    "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -14,6 +15,7 @@ static int Usage()
         Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--warmup W] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
+               ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
 
         registrations: publishes N ModelTrained events (two small files each) through the real broker to a
           real host process, after W untimed warm-up registrations (default 2,000: JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
@@ -25,6 +27,12 @@ static int Usage()
         audit: audit appends/s from W concurrent writers (default 4), A appends per round (default 2000), each
           its own committed transaction; then a COPY to N records (default 1000000) and `audit verify` over
           all of them (records/s), and the same chain check in memory. Medians over R rounds (default 3).
+        promotions: promotion latency, RequestPromotion published to ModelVersionPromoted observed, against a real host
+          process running every worker: tier "low" registered -> production (no gates, no approvals) and tier "high"
+          staging -> production with two approvals answered by a simulated ticketing client (alice, bob). N timed
+          promotions per scenario (default 500) one in flight over M models (default 10), after W untimed ones (default
+          300); then N more with C models promoted at once (default 8; 0: skip) for promotions/s. Any PromotionRejected
+          or ApprovalRefused fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the targets.
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);
