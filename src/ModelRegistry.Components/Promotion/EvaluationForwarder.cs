@@ -31,21 +31,3 @@ public sealed class EvaluationForwarderDefinition : ConsumerDefinition<Evaluatio
         IConsumerConfigurator<EvaluationForwarder> consumerConfigurator, IRegistrationContext context) =>
         endpointConfigurator.UseInfrastructureRetry();
 }
-
-public sealed class PromotionStateMachineDefinition : SagaDefinition<PromotionState>
-{
-    public const string Queue = "promotion";
-
-    public PromotionStateMachineDefinition()
-    {
-        EndpointName = Queue;
-        ConcurrentMessageLimit = 16;
-    }
-
-    protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<PromotionState> sagaConfigurator,
-        IRegistrationContext context) =>
-        // A lost optimistic-concurrency race, or two requests for the same version and stage colliding on the
-        // one-open-promotion index, is retried against the state the winner left.
-        endpointConfigurator.UseInfrastructureRetry(e => e is ConcurrencyException
-            || e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation });
-}
