@@ -168,4 +168,30 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
         await ticketing.DecideAsync(nowhere, TicketVote.Approve("alice", "model-risk-officer"));
         await RefusedAsync(nowhere, ApprovalRefusals.UnknownPromotion);
     }
+
+    [Fact]
+    public async Task The_evidence_for_approvers_shows_the_difference_from_the_version_in_production()
+    {
+        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret,
+            r => r.ModelName == "evidence" ? [TicketVote.Approve("alice", "model-risk-officer"), TicketVote.Approve("bob", "security-review")] : []);
+        foreach (var (version, accuracy) in new[] { (1, 0.90), (2, 0.94) })
+        {
+            await RegisterAsync(registry, "evidence", $"run-{version}", "high");
+            var evaluation = Evaluation("evidence", version, accuracy);
+            await registry.Observer.PublishAsync(evaluation);
+            await registry.Observer.WaitForAsync<Contracts.EvaluationRecorded>(e => e.EvaluationId == evaluation.EvaluationId);
+            Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("evidence", version, "staging")));
+        }
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("evidence", 1, "production")));
+
+        var second = Request("evidence", 2, "production");
+        var promoted = Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, second));
+
+        Assert.Equal([1], promoted.RetiredVersions);
+        var evidence = (await ticketing.WaitForRequestAsync(second.PromotionId)).Evidence;
+        Assert.Equal(1, evidence.ProductionVersion);
+        Assert.Equal(0.94, evidence.Metrics["accuracy/accuracy"], 6);
+        Assert.Equal(0.04, evidence.MetricDeltas["accuracy/accuracy"], 6);
+        Assert.DoesNotContain("same artifact bytes as production", evidence.LineageChanges);
+    }
 }
