@@ -13,7 +13,7 @@ public sealed class ArtifactStoreOptions
     /// <summary>The directories source files may be read from. Empty: every file source is refused.</summary>
     public List<string> AllowedSourceRoots { get; set; } = [];
 
-    /// <summary>fsync each object and its directory before reporting it stored.</summary>
+    /// <summary>Make each object durable before it gets its name, and the name before reporting it stored (shared syncfs, see GroupSync).</summary>
     public bool Fsync { get; set; } = true;
 
     /// <summary>The largest file accepted, in bytes (at most 1 TiB, the contract's limit).</summary>
