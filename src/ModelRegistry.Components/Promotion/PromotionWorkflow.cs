@@ -28,12 +28,12 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         var work = context.GetPayload<PromotionTransaction>();
         var (s, m, ct) = (context.Saga, context.Message, context.CancellationToken);
         if (m.PromotionId == Guid.Empty) throw new InvalidMessageException("RequestPromotion.PromotionId is missing (a new UUID per request)");
-        s.ModelName = Clip(m.ModelName, 200);
+        s.ModelName = Bounded.Clip(m.ModelName, 200);
         s.ModelVersion = m.Version;
-        s.TargetStage = Clip(m.TargetStage, 50);
-        s.RequestedBy = Clip(m.RequestedBy, 200);
-        s.Reason = Clip(m.Reason, MaxTextLength);
-        s.ChangeTicket = m.ChangeTicket is null ? null : Clip(m.ChangeTicket, 200);
+        s.TargetStage = Bounded.Clip(m.TargetStage, 50);
+        s.RequestedBy = Bounded.Clip(m.RequestedBy, 200);
+        s.Reason = Bounded.Clip(m.Reason, MaxTextLength);
+        s.ChangeTicket = m.ChangeTicket is null ? null : Bounded.Clip(m.ChangeTicket, 200);
         s.RequestedAt = clock.GetUtcNow();
         work.Audit(Record(s, s.RequestedBy.Length > 0 ? s.RequestedBy : "unknown", "promotion.requested",
             new { targetStage = s.TargetStage, reason = s.Reason, changeTicket = s.ChangeTicket }));
@@ -130,7 +130,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             Refuse(work, m, refused);
             return;
         }
-        s.Votes.Add(new PromotionVote(m.Approver, m.Role, vote.Approved, m.Integration, m.TicketId, Clip(m.Comment, MaxTextLength),
+        s.Votes.Add(new PromotionVote(m.Approver, m.Role, vote.Approved, m.Integration, m.TicketId, Bounded.Clip(m.Comment, MaxTextLength),
             m.DecidedAt.ToUniversalTime()));
         work.Audit(Record(s, m.Approver, "approval.accepted",
             new { decision = m.Decision, role = m.Role, integration = m.Integration, ticketId = m.TicketId, comment = m.Comment,
@@ -140,10 +140,10 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         {
             case ApprovalOutcome.Rejected:
                 Reject(work, s, PromotionStep.Rejected, new("approval_rejected",
-                    $"{decision.RejectedBy!.Approver} ({decision.RejectedBy.Role}) rejected the promotion: {Clip(m.Comment, 500)}"));
+                    $"{decision.RejectedBy!.Approver} ({decision.RejectedBy.Role}) rejected the promotion: {Bounded.Clip(m.Comment, 500)}"));
                 break;
             case ApprovalOutcome.Approved:
-                await PromoteAsync(work, s, context.CancellationToken);
+                await PromoteAsync(work, s, null, context.CancellationToken);
                 break;
             default:
                 logger.LogInformation("Promotion {PromotionId}: {Approver} approved as {Role}; {Waiting}", s.CorrelationId, m.Approver, m.Role, Waiting(s));
@@ -181,14 +181,14 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     {
         var (s, m) = (context.Saga, context.Message);
         var work = context.GetPayload<PromotionTransaction>();
-        var by = string.IsNullOrWhiteSpace(m.CancelledBy) ? "unknown" : Clip(m.CancelledBy, 200);
-        Finish(work, s, PromotionStep.Cancelled, "cancelled", $"cancelled by {by}: {Clip(m.Reason, MaxTextLength)}");
+        var by = string.IsNullOrWhiteSpace(m.CancelledBy) ? "unknown" : Bounded.Clip(m.CancelledBy, 200);
+        Finish(work, s, PromotionStep.Cancelled, "cancelled", $"cancelled by {by}: {Bounded.Clip(m.Reason, MaxTextLength)}");
         work.Publish(new PromotionCancelled
         {
             PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, TargetStage = s.TargetStage,
-            CancelledBy = by, Reason = Clip(m.Reason, MaxTextLength), CancelledAt = s.FinishedAt!.Value,
+            CancelledBy = by, Reason = Bounded.Clip(m.Reason, MaxTextLength), CancelledAt = s.FinishedAt!.Value,
         });
-        work.Audit(Record(s, by, "promotion.cancelled", new { reason = Clip(m.Reason, MaxTextLength) }));
+        work.Audit(Record(s, by, "promotion.cancelled", new { reason = Bounded.Clip(m.Reason, MaxTextLength) }));
         return Task.CompletedTask;
     }
 
@@ -244,13 +244,14 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             s.Next = PromotionStep.AwaitApproval;
             return;
         }
-        await PromoteAsync(work, s, ct);
+        await PromoteAsync(work, s, facts, ct);
     }
 
-    private async Task PromoteAsync(PromotionTransaction work, PromotionState s, CancellationToken ct)
+    // facts: the version as the caller read it in this transaction, or null to read it here.
+    private async Task PromoteAsync(PromotionTransaction work, PromotionState s, VersionFacts? facts, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var facts = (await PromotionStore.FindVersionAsync(work, s.ModelName, s.ModelVersion, ct))!;
+        facts ??= (await PromotionStore.FindVersionAsync(work, s.ModelName, s.ModelVersion, ct))!;
         await PromotionStore.LockModelAsync(work, facts.ModelId, ct);
         var stages = await PromotionStore.StagesAsync(work, facts.ModelId, s.ModelVersion, ct);
         var current = StageNames.Parse(stages.Single(x => x.Version == s.ModelVersion).Stage);
@@ -331,13 +332,13 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         var now = clock.GetUtcNow();
         work.Publish(new ApprovalRefused
         {
-            PromotionId = m.PromotionId, Integration = Clip(m.Integration, 200), TicketId = Clip(m.TicketId, 200), Approver = Clip(m.Approver, 200),
-            Role = Clip(m.Role, 200), ReasonCode = why.ReasonCode, Message = why.Message, RefusedAt = now,
+            PromotionId = m.PromotionId, Integration = Bounded.Clip(m.Integration, 200), TicketId = Bounded.Clip(m.TicketId, 200), Approver = Bounded.Clip(m.Approver, 200),
+            Role = Bounded.Clip(m.Role, 200), ReasonCode = why.ReasonCode, Message = why.Message, RefusedAt = now,
         });
-        work.Audit(new AuditAppend(string.IsNullOrWhiteSpace(m.Approver) ? "unknown" : Clip(m.Approver, 200), "approval.refused", "promotion",
+        work.Audit(new AuditAppend(string.IsNullOrWhiteSpace(m.Approver) ? "unknown" : Bounded.Clip(m.Approver, 200), "approval.refused", "promotion",
             m.PromotionId.ToString("D"), null,
-            new { reasonCode = why.ReasonCode, message = why.Message, integration = Clip(m.Integration, 200), ticketId = Clip(m.TicketId, 200),
-                role = Clip(m.Role, 200), decision = Clip(m.Decision, 50), signature = Clip(m.Signature, 200) }));
+            new { reasonCode = why.ReasonCode, message = why.Message, integration = Bounded.Clip(m.Integration, 200), ticketId = Bounded.Clip(m.TicketId, 200),
+                role = Bounded.Clip(m.Role, 200), decision = Bounded.Clip(m.Decision, 50), signature = Bounded.Clip(m.Signature, 200) }));
         logger.LogWarning("Approval for promotion {PromotionId} by {Approver} refused: {Reason} {Message}", m.PromotionId, m.Approver,
             why.ReasonCode, why.Message);
     }
@@ -406,7 +407,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "ModelName is missing");
         if (m.Version < 1) return new("invalid_request", $"Version {m.Version} is not a version number (1, 2, 3...)");
         if (!StageNames.TryParse(m.TargetStage, out _))
-            return new("invalid_request", $"TargetStage '{Clip(m.TargetStage, 50)}' is not one of {string.Join(", ", StageNames.All)}");
+            return new("invalid_request", $"TargetStage '{Bounded.Clip(m.TargetStage, 50)}' is not one of {string.Join(", ", StageNames.All)}");
         if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "RequestedBy is missing: someone must own the request");
         if (m.RequestedBy.Length > 200) return new("invalid_request", "RequestedBy is longer than 200 characters");
         if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "Reason is missing: say why, for the approvers and the audit log");
@@ -423,8 +424,6 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             });
 
     private static bool SameInstant(DateTimeOffset a, DateTimeOffset b) => Math.Abs((a - b).TotalMilliseconds) < 1;
-
-    private static string Clip(string? text, int max) => text is null ? "" : text.Length <= max ? text : text[..max];
 }
 
 /// <summary>Checks that an <see cref="ApprovalDecided"/> is authentic and its approver holds the role (docs/ticketing.md).</summary>

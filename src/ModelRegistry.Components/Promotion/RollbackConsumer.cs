@@ -31,16 +31,16 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             logger.LogInformation("Rollback {RollbackId} was already done", m.RollbackId);
             return;
         }
-        var requester = Clip(m.RequestedBy, 200);
+        var requester = Bounded.Clip(m.RequestedBy, 200);
         if (await RollBackAsync(work, m, requester, now, ct) is { } refused)
         {
             work.Publish(new RollbackRejected
             {
-                RollbackId = m.RollbackId, ModelName = Clip(m.ModelName, 200), IncidentId = Clip(m.IncidentId, 200),
+                RollbackId = m.RollbackId, ModelName = Bounded.Clip(m.ModelName, 200), IncidentId = Bounded.Clip(m.IncidentId, 200),
                 ReasonCode = refused.ReasonCode, Message = refused.Message, RejectedAt = now,
             });
-            work.Audit(new AuditAppend(requester.Length > 0 ? requester : "unknown", "rollback.rejected", "model", Clip(m.ModelName, 200).Length > 0 ? Clip(m.ModelName, 200) : "unknown",
-                null, new { rollbackId = m.RollbackId, incidentId = Clip(m.IncidentId, 200), reasonCode = refused.ReasonCode, message = refused.Message }));
+            work.Audit(new AuditAppend(requester.Length > 0 ? requester : "unknown", "rollback.rejected", "model", Bounded.Clip(m.ModelName, 200).Length > 0 ? Bounded.Clip(m.ModelName, 200) : "unknown",
+                null, new { rollbackId = m.RollbackId, incidentId = Bounded.Clip(m.IncidentId, 200), reasonCode = refused.ReasonCode, message = refused.Message }));
             logger.LogWarning("Rollback {RollbackId} of {Model} refused: {Reason} {Message}", m.RollbackId, m.ModelName, refused.ReasonCode, refused.Message);
         }
         await work.CommitAsync(now, ct);
@@ -108,8 +108,6 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             m.ModelName, previous, current.Version, m.IncidentId, requester);
         return null;
     }
-
-    private static string Clip(string? text, int max) => text is null ? "" : text.Length <= max ? text : text[..max];
 }
 
 public sealed class RollbackConsumerDefinition : ConsumerDefinition<RollbackConsumer>

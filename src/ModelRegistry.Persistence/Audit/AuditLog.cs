@@ -51,34 +51,15 @@ public static class AuditLog
     public static async Task<AuditEntry> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditAppend record,
         DateTimeOffset now, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(transaction);
+        CheckTransaction(connection, transaction);
         ArgumentNullException.ThrowIfNull(record);
-        if (!ReferenceEquals(transaction.Connection, connection))
-            throw new ArgumentException("the transaction belongs to another connection", nameof(transaction));
-        if (transaction.IsolationLevel is not (IsolationLevel.ReadCommitted or IsolationLevel.Unspecified))
-            throw new InvalidOperationException($"audit appends need a READ COMMITTED transaction, not {transaction.IsolationLevel}");
         ArgumentException.ThrowIfNullOrEmpty(record.Actor, nameof(record));
         ArgumentException.ThrowIfNullOrEmpty(record.Action, nameof(record));
         ArgumentException.ThrowIfNullOrEmpty(record.SubjectType, nameof(record));
         ArgumentException.ThrowIfNullOrEmpty(record.Subject, nameof(record));
         var details = SerializeDetails(record.Details);
 
-        long lastSequence = 0;
-        var lastHash = AuditChain.Genesis;
-        await using (var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(TakeLock) { Parameters = { new() { Value = AdvisoryLockKey } } },
-                new NpgsqlBatchCommand(ReadLast),
-            },
-        })
-        {
-            await using var reader = await batch.ExecuteReaderAsync(ct);
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct)) (lastSequence, lastHash) = (reader.GetInt64(0), reader.GetString(1));
-        }
+        var (lastSequence, lastHash) = await LockAndReadLastAsync(connection, transaction, ct);
 
         var entry = AuditChain.Create(lastSequence + 1, lastHash, now, record.Actor, record.Action, record.SubjectType, record.Subject,
             string.IsNullOrEmpty(record.ModelName) ? null : record.ModelName, details);
@@ -123,13 +104,8 @@ public static class AuditLog
     public static async Task<IReadOnlyList<AuditEntry>> AppendManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyList<AuditAppend> records, DateTimeOffset now, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(transaction);
+        CheckTransaction(connection, transaction);
         ArgumentNullException.ThrowIfNull(records);
-        if (!ReferenceEquals(transaction.Connection, connection))
-            throw new ArgumentException("the transaction belongs to another connection", nameof(transaction));
-        if (transaction.IsolationLevel is not (IsolationLevel.ReadCommitted or IsolationLevel.Unspecified))
-            throw new InvalidOperationException($"audit appends need a READ COMMITTED transaction, not {transaction.IsolationLevel}");
         if (records.Count == 0) return [];
         var details = new string[records.Count];
         for (var i = 0; i < records.Count; i++)
@@ -142,21 +118,7 @@ public static class AuditLog
             details[i] = SerializeDetails(record.Details);
         }
 
-        long lastSequence = 0;
-        var lastHash = AuditChain.Genesis;
-        await using (var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(TakeLock) { Parameters = { new() { Value = AdvisoryLockKey } } },
-                new NpgsqlBatchCommand(ReadLast),
-            },
-        })
-        {
-            await using var reader = await batch.ExecuteReaderAsync(ct);
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct)) (lastSequence, lastHash) = (reader.GetInt64(0), reader.GetString(1));
-        }
+        var (lastSequence, lastHash) = await LockAndReadLastAsync(connection, transaction, ct);
 
         var entries = new AuditEntry[records.Count];
         for (var i = 0; i < records.Count; i++)
@@ -184,6 +146,33 @@ public static class AuditLog
         };
         await insert.ExecuteNonQueryAsync(ct);
         return entries;
+    }
+
+    private static void CheckTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(transaction);
+        if (!ReferenceEquals(transaction.Connection, connection))
+            throw new ArgumentException("the transaction belongs to another connection", nameof(transaction));
+        if (transaction.IsolationLevel is not (IsolationLevel.ReadCommitted or IsolationLevel.Unspecified))
+            throw new InvalidOperationException($"audit appends need a READ COMMITTED transaction, not {transaction.IsolationLevel}");
+    }
+
+    /// <summary>Takes the appenders' lock, then reads the last record (a statement of its own, so it sees the previous holder's).</summary>
+    private static async Task<(long Sequence, string Hash)> LockAndReadLastAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(TakeLock) { Parameters = { new() { Value = AdvisoryLockKey } } },
+                new NpgsqlBatchCommand(ReadLast),
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
     }
 
     /// <summary>The event that announces <paramref name="entry"/> to SIEM; put it in the outbox of the same transaction.</summary>

@@ -66,11 +66,8 @@ public sealed class PromotionTransaction : IAsyncDisposable
     {
         foreach (var action in beforeCommit) await action(cancellationToken);
         var entries = new List<OutboxEntry>(outbox);
-        foreach (var record in audits)
-        {
-            var stored = await AuditLog.AppendAsync(Connection, Transaction, record, now, cancellationToken);
+        foreach (var stored in await AuditLog.AppendManyAsync(Connection, Transaction, audits, now, cancellationToken))
             entries.Add(OutboxEntry.For(AuditLog.ToEvent(stored)));
-        }
         if (entries.Count > 0)
         {
             await using var batch = new NpgsqlBatch(Connection, Transaction);

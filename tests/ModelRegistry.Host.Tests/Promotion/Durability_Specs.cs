@@ -55,20 +55,6 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await observer.WaitForAsync<Contracts.ModelVersionRegistered>(e => e.ModelName == model, Timeout);
     }
 
-    private static async Task<object> PromoteAsync(RegistryObserver observer, RequestPromotion request)
-    {
-        await observer.PublishAsync(request);
-        return await OutcomeAsync(observer, request.PromotionId);
-    }
-
-    private static Task<object> OutcomeAsync(RegistryObserver observer, Guid promotionId) =>
-        observer.WaitForAsync<object>(e => e switch
-        {
-            ModelVersionPromoted p => p.PromotionId == promotionId,
-            PromotionRejected r => r.PromotionId == promotionId,
-            _ => false,
-        }, Timeout);
-
     private async Task<long> AuditCountAsync(Guid promotionId, string action)
     {
         await using var c = await env.DataSource.OpenConnectionAsync();
@@ -82,7 +68,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         var (first, observer) = await StartAsync();
         await using var _ = observer;
         await RegisterAsync(observer, "survivor", "high");
-        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request("survivor", 1, "staging")));
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request("survivor", 1, "staging"), Timeout));
         var request = Request("survivor", 1, "production");
         await observer.PublishAsync(request);
         await observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId, Timeout);
@@ -96,7 +82,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("bob", "security-review"));
 
-        var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(observer, request.PromotionId));
+        var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(observer, request.PromotionId, Timeout));
         Assert.Equal(2, promoted.ApprovedBy.Count);
         Assert.Equal("production", await StageAsync(env, "survivor", 1));
     }
@@ -107,7 +93,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         var (first, observer) = await StartAsync();
         await using var _ = observer;
         await RegisterAsync(observer, "expiring", "critical");
-        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request("expiring", 1, "staging")));
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request("expiring", 1, "staging"), Timeout));
         var request = Request("expiring", 1, "production");
         await observer.PublishAsync(request);
         var asked = await observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId, Timeout);
@@ -120,7 +106,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await using var second = HostProcess.StartHost(env.EnvironmentVariables);
         await second.WaitUntilStartedAsync();
 
-        var expired = Assert.IsType<PromotionRejected>(await OutcomeAsync(observer, request.PromotionId));
+        var expired = Assert.IsType<PromotionRejected>(await OutcomeAsync(observer, request.PromotionId, Timeout));
         Assert.Equal("approval_timeout", expired.ReasonCode);
         Assert.True(expired.RejectedAt >= asked.Deadline, $"expired at {expired.RejectedAt:O}, before its deadline {asked.Deadline:O}");
         Assert.Equal("Expired", await PromotionStateAsync(env, request.PromotionId));
@@ -137,7 +123,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await RegisterAsync(observer, "unevaluated", "medium");
         var request = Request("unevaluated", 1, "staging");
 
-        var expired = Assert.IsType<PromotionRejected>(await PromoteAsync(observer, request));
+        var expired = Assert.IsType<PromotionRejected>(await PromoteAsync(observer, request, Timeout));
 
         Assert.Equal("evaluation_timeout", expired.ReasonCode);
         Assert.Contains("accuracy", expired.Message);
@@ -159,7 +145,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         {
             var model = $"contended-{i}";
             await RegisterAsync(observer, model, "high");
-            Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request(model, 1, "staging")));
+            Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request(model, 1, "staging"), Timeout));
             var request = Request(model, 1, "production");
             await observer.PublishAsync(request);
             requests.Add(request);
@@ -176,7 +162,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
 
         foreach (var request in requests)
         {
-            var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(observer, request.PromotionId));
+            var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(observer, request.PromotionId, Timeout));
             Assert.Equal(["alice", "bob"], promoted.ApprovedBy.Select(x => x.Approver).Order());
             Assert.Equal(2, await AuditCountAsync(request.PromotionId, "approval.accepted"));
         }

@@ -26,14 +26,21 @@ public static class PromotionSteps
     };
 
     /// <summary>Publishes the request and waits for its outcome event.</summary>
-    public static async Task<object> PromoteAsync(RunningRegistry registry, RequestPromotion request)
+    public static Task<object> PromoteAsync(RunningRegistry registry, RequestPromotion request) => PromoteAsync(registry.Observer, request);
+
+    /// <inheritdoc cref="PromoteAsync(RunningRegistry, RequestPromotion)"/>
+    public static async Task<object> PromoteAsync(RegistryObserver observer, RequestPromotion request, TimeSpan? timeout = null)
     {
-        await registry.Observer.PublishAsync(request);
-        return await OutcomeAsync(registry, request.PromotionId);
+        await observer.PublishAsync(request);
+        return await OutcomeAsync(observer, request.PromotionId, timeout);
     }
 
     public static Task<object> OutcomeAsync(RunningRegistry registry, Guid promotionId, TimeSpan? timeout = null) =>
-        registry.Observer.WaitForAsync<object>(e => e switch
+        OutcomeAsync(registry.Observer, promotionId, timeout);
+
+    /// <summary>The promotion's outcome event: ModelVersionPromoted, PromotionRejected or PromotionCancelled.</summary>
+    public static Task<object> OutcomeAsync(RegistryObserver observer, Guid promotionId, TimeSpan? timeout = null) =>
+        observer.WaitForAsync<object>(e => e switch
         {
             ModelVersionPromoted p => p.PromotionId == promotionId,
             PromotionRejected r => r.PromotionId == promotionId,
