@@ -42,6 +42,21 @@ read -r total passed < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [
   sed -E 's/.* total="([0-9]+)".* passed="([0-9]+)".*/\1 \2/' |
   awk '{t+=$1; p+=$2} END {print t+0, p+0}')
 failed=$((total - passed))
+# Name every test that did not pass, with the first line of its message, so the end of the log says
+# which ones they were.
+if [ "$failed" -gt 0 ]; then
+  /usr/bin/python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") == "Passed":
+            continue
+        msg = r.find(".//t:Message", ns)
+        first = (msg.text or "").strip().splitlines()[0] if msg is not None and msg.text else ""
+        print(f"not passed ({r.get('outcome')}): {r.get('testName')}: {first[:300]}")
+PY
+fi
 [ "$total" -gt 0 ] || { echo "test.sh: no test ran" >&2; rc=1; }
 [ "$failed" -eq 0 ] || rc=1
 summary "$passed" "$failed"
