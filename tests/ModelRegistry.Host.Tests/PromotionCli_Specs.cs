@@ -79,8 +79,9 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal(0, (await Cli_Specs.RunAsync(w => PromotionCommands.PromoteAsync(Settings, staging, Wait, json: true, w, default))).Exit);
         var production = Request("cli-high", 1, "production");
 
+        // Long enough for the request to reach AwaitingApproval on a loaded machine (the CI runs every test project at once).
         var (exit, _, text) = await Cli_Specs.RunAsync(w =>
-            PromotionCommands.PromoteAsync(Settings, production, TimeSpan.FromSeconds(2), json: false, w, default));
+            PromotionCommands.PromoteAsync(Settings, production, TimeSpan.FromSeconds(8), json: false, w, default));
 
         Assert.Equal(PromotionCommands.ExitTimedOut, exit);
         Assert.Contains("waiting for approval: roles model-risk-officer, security-review, 2 different approver(s)", text);
