@@ -163,6 +163,28 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM registry.model_versions v JOIN registry.models m USING (model_id) WHERE m.name = 'twice-model'"));
     }
 
+    [Theory]
+    [InlineData("small", 100)] // read again, found to be a duplicate in the group transaction
+    [InlineData("large", 1024 * 1024 + 1)] // looked up before its sources are read
+    public async Task The_same_event_published_again_after_its_sources_were_deleted_is_announced_again_not_refused(string kind, int weightBytes)
+    {
+        var model = $"gone-sources-{kind}";
+        var trained = registry.Pipeline.Trained(model, "gone-run", weights: new byte[weightBytes]);
+        await registry.Observer.PublishAsync(trained);
+        var first = await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == model);
+        Directory.Delete(Path.Combine(registry.SourceRoot, model), recursive: true);
+
+        await registry.Observer.PublishAsync(trained);
+        await Eventually.UntilAsync(() => Task.FromResult(registry.Observer.All<ModelVersionRegistered>().Count(e => e.ModelName == model)),
+            n => n == 2, TimeSpan.FromSeconds(30), "second announcement");
+
+        Assert.All(registry.Observer.All<ModelVersionRegistered>().Where(e => e.ModelName == model),
+            e => Assert.Equal(first.ModelVersionId, e.ModelVersionId));
+        Assert.DoesNotContain(registry.Observer.All<ModelRegistrationRejected>(), e => e.ModelName == model);
+        await using var c = await registry.DataSource.OpenConnectionAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM registry.rejections WHERE subject = @model", new { model }));
+    }
+
     [Fact]
     public async Task The_same_idempotency_key_with_different_bytes_is_refused()
     {

@@ -27,14 +27,11 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
         var files = message.Artifact!.Files;
         var declaredDigest = ManifestDigest.Compute(files);
 
-        // A re-published event whose version exists needs no second copy of its bytes.
-        if (await registrations.FindAsync(message.ModelName, key, cancellationToken) is { } existing
-            && existing.ManifestDigest == declaredDigest)
-        {
-            logger.LogInformation("{Model} {Key} already registered as version {Version}", message.ModelName, key, existing.Version);
-            await context.Publish(existing, cancellationToken);
-            return;
-        }
+        // A re-published event whose version exists needs no second copy of its bytes. Asking costs a round trip to the
+        // database, more than reading a small artifact again: small ones are asked about only when their sources cannot be
+        // ingested (gone since, say), and otherwise the group transaction finds the duplicate under the model's lock.
+        var declaredBytes = files.Sum(f => (double)Math.Max(0, f.Size));
+        if (declaredBytes >= LookupFirstBytes && await AnnounceExistingAsync(context, key, declaredDigest)) return;
 
         var stored = new List<StoredFile>(files.Count);
         for (var i = 0; i < files.Count; i++)
@@ -42,6 +39,7 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
             var ingested = await artifacts.IngestAsync(files[i], $"Artifact.Files[{i}]", cancellationToken);
             if (ingested.Refusal is { } refusal)
             {
+                if (declaredBytes < LookupFirstBytes && await AnnounceExistingAsync(context, key, declaredDigest)) return;
                 await RejectAsync(context, key, refusal);
                 return;
             }
@@ -61,6 +59,21 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
                 logger.LogWarning("Refused {Model}: {Reason} {Message}", message.ModelName, result.Rejected!.ReasonCode, result.Rejected.Message);
                 break;
         }
+    }
+
+    /// <summary>Artifacts of at least this many declared bytes are looked up before they are read.</summary>
+    public const long LookupFirstBytes = 1024 * 1024;
+
+    /// <summary>Publishes the version this key already made with these files, if there is one.</summary>
+    private async Task<bool> AnnounceExistingAsync(ConsumeContext<ModelTrained> context, string key, string declaredDigest)
+    {
+        var message = context.Message;
+        if (await registrations.FindAsync(message.ModelName, key, context.CancellationToken) is not { } existing
+            || existing.ManifestDigest != declaredDigest)
+            return false;
+        logger.LogInformation("{Model} {Key} already registered as version {Version}", message.ModelName, key, existing.Version);
+        await context.Publish(existing, context.CancellationToken);
+        return true;
     }
 
     private async Task RejectAsync(ConsumeContext<ModelTrained> context, string? key, Rejection rejection)
