@@ -91,4 +91,19 @@ public class Evaluation_Specs(RunningRegistry registry) : IClassFixture<RunningR
         Assert.Contains("Metrics", refused.Message);
         Assert.Equal(RejectionReasons.InvalidValue, (await registry.Observer.WaitForAsync<EvaluationRejected>(e => e.EvaluationId == noTarget.EvaluationId)).ReasonCode);
     }
+
+    [Fact]
+    public async Task An_evaluation_holding_a_NUL_is_refused_and_kept_for_inspection()
+    {
+        var nul = Evaluation("eval-nul\0model", 1) with { Suite = "suite\0with-nul" };
+        await registry.Observer.PublishAsync(nul);
+
+        var refused = await registry.Observer.WaitForAsync<EvaluationRejected>(e => e.EvaluationId == nul.EvaluationId);
+        Assert.Equal(RejectionReasons.InvalidName, refused.ReasonCode);
+        await using var c = await registry.DataSource.OpenConnectionAsync();
+        var kept = await c.QuerySingleAsync<(string Subject, string Suite)>(
+            "SELECT subject, payload->>'suite' FROM registry.rejections WHERE kind = 'evaluation' AND payload->>'evaluationId' = @id",
+            new { id = nul.EvaluationId.ToString() });
+        Assert.Equal(("eval-nul\uFFFDmodel v1", "suite\uFFFDwith-nul"), kept);
+    }
 }

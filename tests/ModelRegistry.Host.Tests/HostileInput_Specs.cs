@@ -124,6 +124,9 @@ public class HostileInput_Specs(RunningRegistry registry) : IClassFixture<Runnin
             (good with { ModelName = "no-lineage", Lineage = null }, RejectionReasons.MissingField),
             (good with { ModelName = "no-artifact", Artifact = null }, RejectionReasons.MissingField),
             (good with { ModelName = "bad-tier", RiskTier = "extreme" }, RejectionReasons.InvalidValue),
+            // Refused, and kept: the stored copy of the refused message cannot hold what PostgreSQL's jsonb refuses.
+            (good with { ModelName = "nul-description", Description = "before\0after" }, RejectionReasons.InvalidValue),
+            (good with { ModelName = "escaped-nul-text", Description = "a\\u0000 literally, then a real one: \0" }, RejectionReasons.InvalidValue),
         };
         foreach (var (message, _) in bad) await registry.Observer.PublishAsync(message);
         await registry.Observer.PublishAsync(good);
@@ -135,6 +138,10 @@ public class HostileInput_Specs(RunningRegistry registry) : IClassFixture<Runnin
             Assert.True(reason == rejected.ReasonCode, $"{name}: expected {reason}, got {rejected.ReasonCode}: {rejected.Message}");
         }
         await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "after-the-bad-ones");
+        // A NUL in the name itself is refused with the name echoed storably.
+        var nulName = good with { ModelName = "nul\0name" };
+        await registry.Observer.PublishAsync(nulName);
+        Assert.Equal(RejectionReasons.InvalidName, (await registry.Observer.WaitForAsync<ModelRegistrationRejected>(e => e.ModelName == "nul\uFFFDname")).ReasonCode);
         await using var c = await registry.DataSource.OpenConnectionAsync();
         Assert.Equal(bad.Length, await c.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM registry.rejections WHERE kind = 'registration' AND subject = ANY(@names)",

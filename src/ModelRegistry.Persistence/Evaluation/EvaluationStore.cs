@@ -150,12 +150,13 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
     private static async Task<EvaluationRejected> RejectInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
-        var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = reason, RejectedAt = now };
-        var subject = e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}";
+        // Refused input is kept storable (no NUL, no unpaired surrogate): the event and the row must be written.
+        var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = AuditText.Clean(reason), RejectedAt = now };
+        var subject = AuditText.Clean(e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}");
         await using var batch = new NpgsqlBatch(connection, tx);
         var insert = new NpgsqlBatchCommand(InsertRejection);
         AddParameters(insert.Parameters, messageId, subject.Length > 200 ? subject[..200] : subject, reasonCode, reason,
-            JsonSerializer.Serialize(e, OutboxMessageTypes.Json));
+            AuditText.RefusedPayload(e));
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(rejected)));
         await batch.ExecuteNonQueryAsync(token);

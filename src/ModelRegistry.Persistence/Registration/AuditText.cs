@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using ModelRegistry.Persistence.Outbox;
 
 namespace ModelRegistry.Persistence.Registration;
 
@@ -6,17 +8,33 @@ namespace ModelRegistry.Persistence.Registration;
 internal static partial class AuditText
 {
     /// <summary>At most 1,000 characters, NUL and unpaired surrogates (which the chain's canonical form and jsonb refuse) as U+FFFD.</summary>
-    public static string? Storable(string? value)
+    public static string? Storable(string? value) => Clean(value is { Length: > 1000 } ? value[..1000] : value);
+
+    /// <summary>NUL and unpaired surrogates as U+FFFD, whatever the length: text columns and jsonb refuse both.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public static string? Clean(string? value)
     {
         if (value is null) return null;
-        var chars = (value.Length > 1000 ? value[..1000] : value).ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
+        char[]? chars = null;
+        for (var i = 0; i < value.Length; i++)
         {
-            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) i++;
-            else if (chars[i] == '\0' || char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
+            else if (value[i] == '\0' || char.IsSurrogate(value[i])) (chars ??= value.ToCharArray())[i] = '\uFFFD';
         }
-        return new string(chars);
+        return chars is null ? value : new string(chars);
     }
+
+    /// <summary>
+    /// A refused message as JSON that jsonb accepts, kept for inspection: the serializer writes a NUL as the escape
+    /// <c>\u0000</c>, which jsonb refuses, so each becomes <c>\uFFFD</c> (an escaped backslash followed by "u0000" is text,
+    /// and stays).
+    /// </summary>
+    public static string RefusedPayload<T>(T message) =>
+        EscapedNul().Replace(JsonSerializer.Serialize(message, OutboxMessageTypes.Json), "$1\\uFFFD");
+
+    // An escape is \u0000 after an even number of backslashes (zero or more escaped backslashes).
+    [GeneratedRegex(@"(?<!\\)((?:\\\\)*)\\u0000", RegexOptions.CultureInvariant)]
+    private static partial Regex EscapedNul();
 
     /// <summary>The name when it is one a model can have (registry.models' check), else null: refused input names no model.</summary>
     public static string? ModelName(string? value) => value is not null && ModelNamePattern().IsMatch(value) ? value : null;

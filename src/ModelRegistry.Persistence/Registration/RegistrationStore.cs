@@ -428,7 +428,7 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
                 batch.BatchCommands.Add(Command(InsertRejections, rejected.Select(r => r.P.MessageId).ToArray(),
                     rejected.Select(r => r.R.ModelName).ToArray(), rejected.Select(r => r.R.ReasonCode).ToArray(),
                     rejected.Select(r => r.R.Message).ToArray(),
-                    rejected.Select(r => JsonSerializer.Serialize(r.P.Message, OutboxMessageTypes.Json)).ToArray()));
+                    rejected.Select(r => AuditText.RefusedPayload(r.P.Message)).ToArray()));
             }
             if (outbox.Count > 0) batch.BatchCommands.Add(OutboxRows(outbox));
             if (unusedModels.Length > 0) batch.BatchCommands.Add(Command(DeleteUnusedModels, unusedModels));
@@ -517,13 +517,14 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
             messageId,
         });
 
+    // Refused input is echoed bounded and storable (no NUL, no unpaired surrogate): the event and the row must be written.
     private static ModelRegistrationRejected Rejection(ModelTrained m, string? key, string code, string reason, DateTimeOffset now) => new()
     {
-        ModelName = Truncate(m.ModelName, 200),
-        IdempotencyKey = key is null ? null : Truncate(key, 200),
-        TrainingRunId = m.Lineage?.TrainingRunId is { } run ? Truncate(run, 200) : null,
+        ModelName = AuditText.Clean(Truncate(m.ModelName ?? "", 200)),
+        IdempotencyKey = key is null ? null : AuditText.Clean(Truncate(key, 200)),
+        TrainingRunId = m.Lineage?.TrainingRunId is { } run ? AuditText.Clean(Truncate(run, 200)) : null,
         ReasonCode = code,
-        Message = reason,
+        Message = AuditText.Clean(reason),
         RejectedAt = now,
     };
 
