@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ModelRegistry.Domain;
 using ModelRegistry.Persistence.Outbox;
 
 namespace ModelRegistry.Persistence.Registration;
@@ -12,17 +13,7 @@ internal static partial class AuditText
 
     /// <summary>NUL and unpaired surrogates as U+FFFD, whatever the length: text columns and jsonb refuse both.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    public static string? Clean(string? value)
-    {
-        if (value is null) return null;
-        char[]? chars = null;
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
-            else if (value[i] == '\0' || char.IsSurrogate(value[i])) (chars ??= value.ToCharArray())[i] = '\uFFFD';
-        }
-        return chars is null ? value : new string(chars);
-    }
+    public static string? Clean(string? value) => value is null ? null : Bounded.Storable(value);
 
     /// <summary>
     /// A refused message as JSON that jsonb accepts, kept for inspection: the serializer writes a NUL as the escape

@@ -29,6 +29,22 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
     }
 
     [Fact]
+    public async Task A_request_whose_text_holds_a_NUL_is_handled_and_stored_with_U_FFFD_not_sent_to_the_error_queue()
+    {
+        await RegisterAsync(registry, "nul-reason", "run-1", "low");
+        var request = Request("nul-reason", 1, "staging", by: "erin\0") with { Reason = "fix\0ed", ChangeTicket = "CHG-\0" };
+
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, request));
+
+        await using var c = await registry.DataSource.OpenConnectionAsync();
+        Assert.Equal(("fix\uFFFDed", "erin\uFFFD"), await c.QuerySingleAsync<(string, string)>(
+            "SELECT reason, requested_by FROM registry.promotions WHERE promotion_id = @id", new { id = request.PromotionId }));
+        var audit = await AuditOfAsync(registry, request.PromotionId.ToString("D"));
+        Assert.Equal("erin\uFFFD", audit[0].Actor);
+        Assert.Contains("fix\uFFFDed", audit[0].Details);
+    }
+
+    [Fact]
     public async Task Production_is_exclusive_and_a_rollback_restores_the_previous_version_at_once()
     {
         await RegisterAsync(registry, "exclusive", "run-1", "low");
