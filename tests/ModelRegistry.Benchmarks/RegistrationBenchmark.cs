@@ -120,6 +120,12 @@ internal static class RegistrationBenchmark
         await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
         var seconds = Stopwatch.GetElapsedTime(start, observed.Values.Max()).TotalSeconds;
         Console.WriteLine($"round {round}: {cpu.Report(count, "registration")}");
+        // For information, not the figure: the rate between the 10th and the 90th percentile of completions, without the
+        // start of the burst and its drain.
+        var completions = observed.Values.Order().ToList();
+        var (from, to) = count >= 20 ? (completions[count / 10], completions[count * 9 / 10 - 1]) : (0L, 0L);
+        if (to > from)
+            Console.WriteLine($"round {round}: middle 80 % of completions at {(count * 9 / 10 - 1 - count / 10) / Stopwatch.GetElapsedTime(from, to).TotalSeconds:F0}/s");
         var latencies = observed.Select(o => Stopwatch.GetElapsedTime(published[o.Key], o.Value).TotalMilliseconds).Order().ToList();
         return (count / seconds, Args.Percentile(latencies, 0.50), Args.Percentile(latencies, 0.99));
     }
