@@ -30,12 +30,14 @@ internal sealed class CpuSampler
         var self = end.Self - start.Self;
         var busy = end.Busy - start.Busy;
         var idle = end.Idle - start.Idle;
+        var ioWait = end.IoWait - start.IoWait;
         var other = busy - host - postgres - rabbit - self;
         return $"CPU per {unit}: host {Ms(host):F2} ms, postgres {Ms(postgres):F2}, rabbitmq {Ms(rabbit):F2}, benchmark {Ms(self):F2}, " +
-               $"other {Ms(other):F2} | idle {100.0 * idle / Math.Max(1, busy + idle):F0}% of {Environment.ProcessorCount} cores";
+               $"other {Ms(other):F2} | idle {100.0 * idle / Math.Max(1, busy + idle):F0}% of {Environment.ProcessorCount} cores " +
+               $"(iowait {100.0 * ioWait / Math.Max(1, busy + idle):F0}%)";
     }
 
-    private sealed record Snapshot(long Host, long Postgres, long Rabbit, long Self, long Busy, long Idle);
+    private sealed record Snapshot(long Host, long Postgres, long Rabbit, long Self, long Busy, long Idle, long IoWait);
 
     private static Snapshot Take(int hostPid)
     {
@@ -48,8 +50,8 @@ internal sealed class CpuSampler
             if (comm == "postgres") postgres += ticks;
             else if (comm == "beam.smp") rabbit += ticks;
         }
-        var (busy, idle) = MachineTicks();
-        return new Snapshot(ProcessTicks(hostPid).Ticks, postgres, rabbit, ProcessTicks(Environment.ProcessId).Ticks, busy, idle);
+        var (busy, idle, ioWait) = MachineTicks();
+        return new Snapshot(ProcessTicks(hostPid).Ticks, postgres, rabbit, ProcessTicks(Environment.ProcessId).Ticks, busy, idle, ioWait);
     }
 
     /// <summary>utime + stime of a process (all its threads), or 0 when it is gone.</summary>
@@ -77,12 +79,13 @@ internal sealed class CpuSampler
         return (stat[(open + 1)..close], long.Parse(fields[11]) + long.Parse(fields[12]));
     }
 
-    private static (long Busy, long Idle) MachineTicks()
+    /// <summary>Busy and idle ticks of the machine; idle includes iowait (idle while a disk request is outstanding).</summary>
+    private static (long Busy, long Idle, long IoWait) MachineTicks()
     {
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
         // user nice system idle iowait irq softirq steal ...
         var idle = cpu[3] + cpu[4];
         var busy = cpu.Take(8).Sum() - idle;
-        return (busy, idle);
+        return (busy, idle, cpu[4]);
     }
 }
