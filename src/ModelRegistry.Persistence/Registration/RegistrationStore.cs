@@ -36,9 +36,11 @@ public sealed record StoredFile(ArtifactFile File, string Sha256, long Size);
 /// </summary>
 /// <remarks>
 /// <para>Group commit: calls that arrive while a transaction is being written wait and are written together in the next
-/// one (at most <see cref="MaxGroup"/>, by at most <see cref="MaxWriters"/> transactions at a time per process). Under load a
-/// transaction then carries dozens of registrations for the price of one commit, one take of the audit lock and a handful of
-/// round trips; alone, a call is written at once.</para>
+/// one (at most <see cref="MaxGroup"/>). Under load a transaction then carries dozens of registrations for the price of one
+/// commit, one take of the audit lock and a handful of round trips; alone, a call is written at once. Calls are split by
+/// model name into <see cref="Partitions"/> partitions with one writer each: two groups of one process never lock the same
+/// model rows, so their transactions run side by side on two database connections and meet only at the audit lock, taken
+/// last.</para>
 /// <para>Locks are taken in one order everywhere (inbox ids sorted, then model rows by name, then the audit lock), so two
 /// groups, in one process or two, never deadlock. Versions are numbered in the order of the group under the model rows'
 /// locks: contiguous, whichever process registers.</para>
@@ -53,11 +55,10 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
     /// <summary>Most calls written in one transaction.</summary>
     public const int MaxGroup = 256;
 
-    /// <summary>Transactions written at once by one process: one commits while the next is built.</summary>
-    public const int MaxWriters = 2;
+    /// <summary>Partitions by model name, each with one writer: transactions written at once by one process.</summary>
+    public const int Partitions = 2;
 
-    private readonly ConcurrentQueue<Pending> queue = new();
-    private int writers;
+    private readonly Partition[] partitions = [new(), new()];
 
     private const string FindByKey = """
         SELECT v.version_id AS ModelVersionId, v.version AS Version, v.manifest_digest AS ManifestDigest,
@@ -190,26 +191,20 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
 
     private Task<RegistrationResult> Submit(Pending pending, CancellationToken cancellationToken)
     {
-        queue.Enqueue(pending);
-        StartWriterIfNeeded();
+        // A model's calls always meet in one partition: its versions are numbered by one writer, in arrival order.
+        var partition = partitions[(uint)StringComparer.Ordinal.GetHashCode(pending.Message.ModelName ?? "") % Partitions];
+        partition.Queue.Enqueue(pending);
+        StartWriterIfNeeded(partition);
         return pending.Result.Task.WaitAsync(cancellationToken);
     }
 
-    private void StartWriterIfNeeded()
+    private void StartWriterIfNeeded(Partition partition)
     {
-        while (!queue.IsEmpty)
-        {
-            var running = Volatile.Read(ref writers);
-            if (running >= MaxWriters) return;
-            if (Interlocked.CompareExchange(ref writers, running + 1, running) == running)
-            {
-                _ = Task.Run(WriteWhileQueuedAsync);
-                return;
-            }
-        }
+        if (!partition.Queue.IsEmpty && Interlocked.CompareExchange(ref partition.Writing, 1, 0) == 0)
+            _ = Task.Run(() => WriteWhileQueuedAsync(partition));
     }
 
-    private async Task WriteWhileQueuedAsync()
+    private async Task WriteWhileQueuedAsync(Partition partition)
     {
         try
         {
@@ -217,17 +212,25 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
             while (true)
             {
                 group.Clear();
-                while (group.Count < MaxGroup && queue.TryDequeue(out var next)) group.Add(next);
+                while (group.Count < MaxGroup && partition.Queue.TryDequeue(out var next)) group.Add(next);
                 if (group.Count == 0) break;
                 await WriteGroupAsync(group);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref writers);
-            // A call queued after the loop saw an empty queue, but before the count went down, still gets a writer.
-            StartWriterIfNeeded();
+            Volatile.Write(ref partition.Writing, 0);
+            // A call queued after the loop saw an empty queue, but before the flag went down, still gets a writer.
+            StartWriterIfNeeded(partition);
         }
+    }
+
+    private sealed class Partition
+    {
+        public ConcurrentQueue<Pending> Queue { get; } = new();
+
+        /// <summary>1 while a writer runs.</summary>
+        public int Writing;
     }
 
     private async Task WriteGroupAsync(IReadOnlyList<Pending> group)
