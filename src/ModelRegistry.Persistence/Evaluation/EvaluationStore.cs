@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using ModelRegistry.Contracts;
+using ModelRegistry.Domain;
 using ModelRegistry.Persistence.Audit;
 using ModelRegistry.Persistence.Outbox;
 using ModelRegistry.Persistence.Registration;
@@ -151,11 +152,11 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
         // Refused input is kept storable (no NUL, no unpaired surrogate): the event and the row must be written.
-        var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = AuditText.Clean(reason), RejectedAt = now };
-        var subject = AuditText.Clean(e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}");
+        var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = Bounded.Storable(reason), RejectedAt = now };
+        var subject = Bounded.Clip(e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}", 200);
         await using var batch = new NpgsqlBatch(connection, tx);
         var insert = new NpgsqlBatchCommand(InsertRejection);
-        AddParameters(insert.Parameters, messageId, subject.Length > 200 ? subject[..200] : subject, reasonCode, reason,
+        AddParameters(insert.Parameters, messageId, subject, reasonCode, reason,
             AuditText.RefusedPayload(e));
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(rejected)));

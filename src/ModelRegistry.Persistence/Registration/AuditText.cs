@@ -9,11 +9,7 @@ namespace ModelRegistry.Persistence.Registration;
 internal static partial class AuditText
 {
     /// <summary>At most 1,000 characters, NUL and unpaired surrogates (which the chain's canonical form and jsonb refuse) as U+FFFD.</summary>
-    public static string? Storable(string? value) => Clean(value is { Length: > 1000 } ? value[..1000] : value);
-
-    /// <summary>NUL and unpaired surrogates as U+FFFD, whatever the length: text columns and jsonb refuse both.</summary>
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
-    public static string? Clean(string? value) => value is null ? null : Bounded.Storable(value);
+    public static string? Storable(string? value) => value is null ? null : Bounded.Clip(value, 1000);
 
     /// <summary>
     /// A refused message as JSON that jsonb accepts, kept for inspection: the serializer writes a NUL as the escape

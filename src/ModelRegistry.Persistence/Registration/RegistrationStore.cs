@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using ModelRegistry.Contracts;
+using ModelRegistry.Domain;
 using ModelRegistry.Persistence.Audit;
 using ModelRegistry.Persistence.Outbox;
 using Npgsql;
@@ -523,11 +524,11 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
     // Refused input is echoed bounded and storable (no NUL, no unpaired surrogate): the event and the row must be written.
     private static ModelRegistrationRejected Rejection(ModelTrained m, string? key, string code, string reason, DateTimeOffset now) => new()
     {
-        ModelName = AuditText.Clean(Truncate(m.ModelName ?? "", 200)),
-        IdempotencyKey = key is null ? null : AuditText.Clean(Truncate(key, 200)),
-        TrainingRunId = m.Lineage?.TrainingRunId is { } run ? AuditText.Clean(Truncate(run, 200)) : null,
+        ModelName = Bounded.Clip(m.ModelName, 200),
+        IdempotencyKey = key is null ? null : Bounded.Clip(key, 200),
+        TrainingRunId = m.Lineage?.TrainingRunId is { } run ? Bounded.Clip(run, 200) : null,
         ReasonCode = code,
-        Message = AuditText.Clean(reason),
+        Message = Bounded.Storable(reason),
         RejectedAt = now,
     };
 
@@ -547,8 +548,6 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
         }
         return command;
     }
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 
     private sealed record Pending(ModelTrained Message, string? IdempotencyKey, string? ManifestDigest, IReadOnlyList<StoredFile> Files,
         Guid? MessageId, DateTimeOffset Now, string? ReasonCode, string? Reason)
