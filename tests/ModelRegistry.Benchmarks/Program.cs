@@ -12,16 +12,20 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("""
-        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--warmup W] [--set KEY=VALUE ...]
+        Usage: ModelRegistry.Benchmarks registrations [--count N] [--models M] [--rounds R] [--warmup W] [--client plain|masstransit] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
 
-        registrations: publishes N ModelTrained events (two small files each) through the real broker to a
-          real host process, after W untimed warm-up registrations (default 2,000: JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
-          p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the
-          same broker; prints both and their ratio. Medians over R rounds (default 3). --set passes a
-          setting to the host (e.g. --set Artifacts__Fsync=false to see what fsync costs).
+        registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
+          50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
+          the host's tier-1 JIT), and measures registrations/s (publish to ModelVersionRegistered observed) and
+          p50/p99 latency; in the same run, raw MassTransit publish->consume of an empty message on the same broker
+          (warmed up with half as many, untimed); prints both and their ratio, and per round the CPU per
+          registration of host, PostgreSQL, RabbitMQ, benchmark and the rest, the idle share and the rate of the
+          middle 80 % of completions. Medians over R rounds (default 3). --client: the simulated pipelines publish
+          plain JSON with RabbitMQ.Client (plain, default) or through a MassTransit bus. --set passes a setting to
+          the host (e.g. --set Artifacts__Fsync=false to see what fsync costs).
         ingest: artifact ingest MB/s of one N MiB file (default 1024) through the content-addressed store
           against `sha256sum` of the same file, alternating, medians over R rounds (default 3).
         audit: audit appends/s from W concurrent writers (default 4), A appends per round (default 2000), each
