@@ -7,7 +7,7 @@ public sealed class ArtifactStoreOptions
 {
     public const string Section = "Artifacts";
 
-    /// <summary>The store: objects under <c>objects/</c>, files being copied under <c>tmp/</c> (same file system, for atomic renames).</summary>
+    /// <summary>The store: objects under <c>objects/</c>; files being copied have no name until verified, or live under <c>tmp/</c> where the file system cannot do that.</summary>
     public string Root { get; set; } = "/var/lib/model-registry/artifacts";
 
     /// <summary>The directories source files may be read from. Empty: every file source is refused.</summary>

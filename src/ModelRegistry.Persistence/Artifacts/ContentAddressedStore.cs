@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using ModelRegistry.Contracts;
@@ -12,14 +13,17 @@ namespace ModelRegistry.Persistence.Artifacts;
 /// checking their declared size and SHA-256. Linux only.
 /// </summary>
 /// <remarks>
-/// <para>A source is opened only after three checks, none of which opens it: the URI is lexically inside an allowed
-/// root (<see cref="ArtifactPaths.ResolveSource"/>); its real path, every symlink followed, is inside the real path of
-/// an allowed root; and it is a regular file (statx, no FIFO, device, socket or directory).</para>
-/// <para>The check-then-open race (a component swapped for a symlink, or the file for a FIFO, between the checks and the
-/// open) is closed by taking an O_PATH descriptor of the checked path, which names the file without opening it for
-/// I/O; verifying that descriptor (readlink of /proc/self/fd/N equals the checked real path, statx shows the same
-/// regular file); and then opening the file for reading through /proc/self/fd/N, which reopens exactly that inode,
-/// whatever happens to the names meanwhile.</para>
+/// <para>A source is opened for reading only after three checks, none of which opens it for I/O: the URI is lexically inside an
+/// allowed root (<see cref="ArtifactPaths.ResolveSource"/>); the path the kernel resolved, every symlink followed, is inside the
+/// real path of an allowed root; and it is a regular file (no FIFO, device, socket or directory).</para>
+/// <para>The check-then-open race (a component swapped for a symlink, or the file for a FIFO, between the checks and the open)
+/// cannot arise: the path is first resolved into an O_PATH descriptor, which names the file without opening it for I/O; the
+/// checks read the descriptor itself (readlink of /proc/self/fd/N for the resolved path, statx for the type); and the file is
+/// then opened through /proc/self/fd/N, which reopens exactly that inode whatever happens to the names meanwhile (and statx
+/// confirms it).</para>
+/// <para>New objects are written to a file without a name (O_TMPFILE) in their own folder and linked to their address once
+/// verified and durable, so a refused, cancelled or crashed ingest leaves nothing behind; a file system without O_TMPFILE gets
+/// a named temp file under <c>tmp/</c>, renamed into place.</para>
 /// </remarks>
 public sealed class ContentAddressedStore : IArtifactStore
 {
@@ -50,7 +54,7 @@ public sealed class ContentAddressedStore : IArtifactStore
     public async Task<IngestResult> IngestAsync(ArtifactFile file, string field, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(file);
-        if (!Supported) throw new PlatformNotSupportedException("The artifact store needs Linux with /proc mounted (realpath, statx, O_PATH, /proc/self/fd).");
+        if (!Supported) throw new PlatformNotSupportedException("The artifact store needs Linux with /proc mounted (statx, O_PATH, /proc/self/fd).");
 
         if (!RegistrationRules.IsSha256(file.Sha256))
             return Refused(RejectionReasons.InvalidValue, $"{field}.Sha256: not 64 lowercase hex digits");
@@ -107,33 +111,22 @@ public sealed class ContentAddressedStore : IArtifactStore
         }
     }
 
-    /// <summary>Hashes the source while copying it to a temp file, unless the object is already stored; then commits.</summary>
+    /// <summary>Hashes the source while copying it to a new file, unless the object is already stored; then names it.</summary>
     private async Task<IngestResult> CopyAsync(SafeFileHandle source, ArtifactFile file, string field, string sourceField, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var objectPath = ObjectPath(file.Sha256);
         // The declaration is never trusted: a stored object only spares the copy, the source is still read and hashed.
         var alreadyStored = StoredSize(objectPath) == file.Size;
 
-        string? tempPath = null;
-        FileStream? temp = null;
-        // Small files take small buffers: a megabyte per tiny config file costs more than reading it.
-        var bufferSize = (int)Math.Clamp(file.Size + 1, 4096, BufferSize);
-        var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        // Small files are read and written synchronously: a page-cache copy of a few kilobytes is quicker than the thread-pool
+        // hop of an asynchronous file call, and it takes small buffers (a megabyte per tiny config file costs more than reading it).
+        var small = file.Size < SynchronousBelow;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(file.Size + 1, 4096, BufferSize));
+        var temp = default(TempFile);
         try
         {
-            if (!alreadyStored)
-            {
-                var tempDirectory = Path.Join(options.Root, "tmp");
-                EnsureDirectory(tempDirectory);
-                tempPath = Path.Join(tempDirectory, $"{Guid.NewGuid():N}.part");
-                temp = new FileStream(tempPath, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    Share = FileShare.None,
-                    BufferSize = 0,
-                });
-            }
+            if (!alreadyStored) temp = CreateTemp(objectPath);
 
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
@@ -144,19 +137,25 @@ public sealed class ContentAddressedStore : IArtifactStore
                 int n;
                 try
                 {
-                    n = await RandomAccess.ReadAsync(source, buffer.AsMemory(0, wanted), total, ct);
+                    n = small
+                        ? RandomAccess.Read(source, buffer.AsSpan(0, wanted), total)
+                        : await RandomAccess.ReadAsync(source, buffer.AsMemory(0, wanted), total, ct);
                 }
                 catch (IOException e)
                 {
                     return Refused(RejectionReasons.SourceUnreadable, $"{sourceField}: read failed after {total} bytes: {e.Message}", total);
                 }
                 if (n == 0) break;
-                total += n;
-                if (total > file.Size)
+                if (total + n > file.Size)
                     return Refused(RejectionReasons.SizeMismatch,
-                        $"{field}.Size: declared {file.Size} bytes, the source has more ({total} read before stopping)", total);
+                        $"{field}.Size: declared {file.Size} bytes, the source has more ({total + n} read before stopping)", total + n);
                 hash.AppendData(buffer, 0, n);
-                if (temp is not null) await temp.WriteAsync(buffer.AsMemory(0, n), ct);
+                if (temp.Handle is { } output)
+                {
+                    if (small) RandomAccess.Write(output, buffer.AsSpan(0, n), total);
+                    else await RandomAccess.WriteAsync(output, buffer.AsMemory(0, n), total, ct);
+                }
+                total += n;
             }
 
             if (total != file.Size)
@@ -166,89 +165,133 @@ public sealed class ContentAddressedStore : IArtifactStore
                 return Refused(RejectionReasons.DigestMismatch, $"{field}.Sha256: declared {file.Sha256}, the source's bytes hash to {actual}",
                     total, actual);
 
-            if (temp is null)
+            if (temp.Handle is null)
             {
                 // Stored already, perhaps a moment ago by a concurrent ingest whose sync is still to come.
                 if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
                 return new IngestResult(null, actual, total, true, objectPath);
             }
 
-            await temp.DisposeAsync();
-            temp = null;
-            // Objects are immutable; read-only keeps a stray write from corrupting one. (The guard is for the analyzer.)
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tempPath!, ReadOnly);
             // The bytes are durable before a name points at them, and the name is durable before the caller records it.
             if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
-            var deduplicated = Commit(tempPath!, objectPath, total);
-            tempPath = null;
+            var deduplicated = Commit(ref temp, objectPath, total);
             if (options.Fsync) await durable.SyncAsync().WaitAsync(ct);
             return new IngestResult(null, actual, total, deduplicated, objectPath);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (temp is not null) await temp.DisposeAsync();
-            if (tempPath is not null) TryDelete(tempPath);
+            temp.Handle?.Dispose();
+            if (temp.Name is not null) TryDelete(temp.Name);
         }
     }
 
-    /// <summary>Moves a verified, durable temp file to its content address; true when an intact object was there first. The caller
-    /// makes the new name durable.</summary>
-    private bool Commit(string tempPath, string objectPath, long size)
+    /// <summary>Files of fewer declared bytes are copied with synchronous reads and writes.</summary>
+    private const long SynchronousBelow = 64 * 1024;
+
+    /// <summary>A file being written: anonymous (no <see cref="Name"/>) where the file system has O_TMPFILE, else tmp/*.part.</summary>
+    private record struct TempFile(SafeFileHandle? Handle, string? Name);
+
+    // Cleared for good when the store's file system turns out to have no O_TMPFILE.
+    private volatile bool anonymousTemps = true;
+
+    /// <summary>
+    /// A new, read-only file for an object: without a name, in the object's own folder, so that a crash or a refusal leaves
+    /// nothing behind and naming it costs one link; where the file system cannot do that, a named temp file under tmp/.
+    /// </summary>
+    private TempFile CreateTemp(string objectPath)
     {
         var directory = Path.GetDirectoryName(objectPath)!;
-        EnsureDirectory(directory);
+        if (anonymousTemps)
+        {
+            EnsureDirectory(directory);
+            var handle = LinuxFiles.CreateAnonymous(directory, ReadOnly, out var errno);
+            if (handle is null && errno == LinuxFiles.ENoEnt)
+            {
+                // The folder was removed behind the store's back: make it again.
+                knownDirectories.TryRemove(directory, out _);
+                EnsureDirectory(directory);
+                handle = LinuxFiles.CreateAnonymous(directory, ReadOnly, out errno);
+            }
+            if (handle is not null) return new TempFile(handle, null);
+            if (errno is not (LinuxFiles.EOpNotSupp or LinuxFiles.EIsDir or LinuxFiles.EInval))
+                throw new IOException($"open O_TMPFILE in {directory}: {LinuxFiles.Describe(errno)}", errno);
+            anonymousTemps = false;
+        }
+        var tempDirectory = Path.Join(options.Root, "tmp");
+        EnsureDirectory(tempDirectory);
+        var name = Path.Join(tempDirectory, $"{Guid.NewGuid():N}.part");
+        return new TempFile(File.OpenHandle(name, FileMode.CreateNew, FileAccess.Write, FileShare.None), name);
+    }
+
+    /// <summary>Gives a verified, durable temp file its content address; true when an intact object was there first. The caller
+    /// makes the new name durable.</summary>
+    private bool Commit(ref TempFile temp, string objectPath, long size)
+    {
+        if (temp.Name is null)
+        {
+            var error = LinuxFiles.Link(temp.Handle!, objectPath);
+            if (error == 0) return false;
+            if (error != LinuxFiles.EExist) throw new IOException($"linkat {objectPath}: {LinuxFiles.Describe(error)}", error);
+            // Another ingest of the same bytes won the race. An object of the wrong size is damaged: replace it (below).
+            if (StoredSize(objectPath) == size) return true;
+            var tempDirectory = Path.Join(options.Root, "tmp");
+            EnsureDirectory(tempDirectory);
+            var name = Path.Join(tempDirectory, $"{Guid.NewGuid():N}.part");
+            error = LinuxFiles.Link(temp.Handle!, name);
+            if (error != 0) throw new IOException($"linkat {name}: {LinuxFiles.Describe(error)}", error);
+            temp = temp with { Name = name };
+        }
+        else
+        {
+            temp.Handle!.Dispose();
+            // Objects are immutable; read-only keeps a stray write from corrupting one. (The guard is for the analyzer.)
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp.Name, ReadOnly);
+        }
+        return MoveToObject(ref temp, objectPath, size);
+    }
+
+    /// <summary>Moves a named temp file to its content address (see <see cref="Commit"/>).</summary>
+    private bool MoveToObject(ref TempFile temp, string objectPath, long size)
+    {
+        var tempPath = temp.Name!;
+        EnsureDirectory(Path.GetDirectoryName(objectPath)!);
         bool deduplicated;
         try
         {
-            // overwrite: false is link(2) + unlink(2) on Linux: atomic, and it never replaces an object.
+            // overwrite: false never replaces an object.
             File.Move(tempPath, objectPath, overwrite: false);
             deduplicated = false;
         }
         catch (IOException) when (File.Exists(objectPath))
         {
-            // Another ingest of the same bytes won the race. An object of the wrong size is damaged: replace it.
             deduplicated = StoredSize(objectPath) == size;
             if (deduplicated) File.Delete(tempPath);
             else File.Move(tempPath, objectPath, overwrite: true);
         }
+        temp = temp with { Name = null };
         return deduplicated;
     }
 
     /// <summary>Opens a lexically allowed source for reading, or says why it may not be opened. See the class remarks.</summary>
     private (SafeFileHandle? Handle, Rejection? Refusal) OpenSource(string path, string field)
     {
-        var realPath = LinuxFiles.RealPath(path, out var errno);
-        if (realPath is null) return (null, Unreadable(field, path, errno));
-
-        var realRoots = options.AllowedSourceRoots
-            .Select(ArtifactPaths.NormalizeRoot)
-            .OfType<string>()
-            .Select(root => LinuxFiles.RealPath(root, out _))
-            .OfType<string>();
-        if (!realRoots.Any(root => ArtifactPaths.IsInside(realPath, root)))
-            return (null, new(RejectionReasons.HostilePath, $"{field}: {path} resolves through a symlink to a place outside the allowed source roots"));
-
-        if (LinuxFiles.Identity(realPath, out errno) is not { } checkedFile) return (null, Unreadable(field, path, errno));
-        if (!checkedFile.IsRegular) return (null, new(RejectionReasons.SourceUnreadable, $"{field}: {path} is a {checkedFile.Kind}, not a regular file"));
-
-        var pathFd = LinuxFiles.OpenPathOnly(realPath, out errno);
+        // Names the file, every symlink followed, without opening it for I/O: a FIFO does not block, a device is not called.
+        var pathFd = LinuxFiles.OpenPathOnly(path, out var errno);
         if (pathFd < 0) return (null, Unreadable(field, path, errno));
         try
         {
-            var procPath = $"/proc/self/fd/{pathFd}";
-            if (new FileInfo(procPath).LinkTarget != realPath || LinuxFiles.Identity(pathFd, out _) != checkedFile)
-                return (null, Changed(field, path));
+            // Where the kernel went, read from the descriptor itself: nothing can change between this check and the open.
+            var realPath = LinuxFiles.PathOf(pathFd, out errno);
+            if (realPath is null) return (null, Unreadable(field, path, errno));
+            if (!options.AllowedSourceRoots.Any(root => IsInsideRealRoot(realPath, root)))
+                return (null, new(RejectionReasons.HostilePath, $"{field}: {path} resolves through a symlink to a place outside the allowed source roots"));
 
-            SafeFileHandle handle;
-            try
-            {
-                handle = File.OpenHandle(procPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return (null, new(RejectionReasons.SourceUnreadable, $"{field}: {path} cannot be opened: {e.Message}"));
-            }
+            if (LinuxFiles.Identity(pathFd, out errno) is not { } checkedFile) return (null, Unreadable(field, path, errno));
+            if (!checkedFile.IsRegular) return (null, new(RejectionReasons.SourceUnreadable, $"{field}: {path} is a {checkedFile.Kind}, not a regular file"));
+
+            var handle = LinuxFiles.OpenForReading(LinuxFiles.ProcPath(pathFd), out errno);
+            if (handle is null) return (null, new(RejectionReasons.SourceUnreadable, $"{field}: {path} cannot be opened: {LinuxFiles.Describe(errno)}"));
             if (LinuxFiles.Identity((int)handle.DangerousGetHandle(), out _) != checkedFile)
             {
                 handle.Dispose();
@@ -262,15 +305,27 @@ public sealed class ContentAddressedStore : IArtifactStore
         }
     }
 
-    /// <summary>Creates a directory and any missing parents; with Fsync, makes each new entry durable in its parent.</summary>
+    private static bool IsInsideRealRoot(string realPath, string root) =>
+        ArtifactPaths.NormalizeRoot(root) is { } normalized
+        && LinuxFiles.RealPath(normalized, out _) is { } realRoot
+        && ArtifactPaths.IsInside(realPath, realRoot);
+
+    /// <summary>Creates a directory and any missing parents; with Fsync, makes each new entry durable in its parent. A folder
+    /// seen once is not asked about again (the store never removes one).</summary>
     private void EnsureDirectory(string directory)
     {
-        if (Directory.Exists(directory)) return;
-        var parent = Path.GetDirectoryName(directory);
-        if (parent is not null) EnsureDirectory(parent);
-        Directory.CreateDirectory(directory);
-        if (options.Fsync && parent is not null) LinuxFiles.FsyncDirectory(parent);
+        if (knownDirectories.ContainsKey(directory)) return;
+        if (!Directory.Exists(directory))
+        {
+            var parent = Path.GetDirectoryName(directory);
+            if (parent is not null) EnsureDirectory(parent);
+            Directory.CreateDirectory(directory);
+            if (options.Fsync && parent is not null) LinuxFiles.FsyncDirectory(parent);
+        }
+        knownDirectories.TryAdd(directory, 0);
     }
+
+    private readonly ConcurrentDictionary<string, byte> knownDirectories = new(StringComparer.Ordinal);
 
     private static long StoredSize(string objectPath)
     {

@@ -5,9 +5,14 @@ namespace ModelRegistry.Persistence.Artifacts;
 /// callers that arrive while one sync runs share the next. A hundred concurrent ingests then cost two syncs, not two hundred
 /// fsyncs (each of which, on this class of machine, costs as much CPU as creating the file).
 /// </summary>
+/// <remarks>The syncs run on a thread of their own (a sync blocks for as long as the disk takes, which a thread-pool thread
+/// should not), kept while calls keep coming and ended after <see cref="IdleExit"/> without one: a thread per burst would
+/// cost a thread creation each time the store goes briefly idle.</remarks>
 internal sealed class GroupSync(Action sync)
 {
-    private readonly Lock gate = new();
+    public static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
+
+    private readonly object gate = new();
     private TaskCompletionSource? next;
     private bool running;
 
@@ -16,15 +21,17 @@ internal sealed class GroupSync(Action sync)
     {
         lock (gate)
         {
-            next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var waiting = next.Task;
+            if (next is null)
+            {
+                next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Monitor.Pulse(gate);
+            }
             if (!running)
             {
                 running = true;
-                // A thread of its own: the sync blocks for as long as the disk takes.
-                _ = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                new Thread(Run) { IsBackground = true, Name = "artifact store sync" }.Start();
             }
-            return waiting;
+            return next.Task;
         }
     }
 
@@ -35,10 +42,13 @@ internal sealed class GroupSync(Action sync)
             TaskCompletionSource group;
             lock (gate)
             {
-                if (next is null)
+                while (next is null)
                 {
-                    running = false;
-                    return;
+                    if (!Monitor.Wait(gate, IdleExit) && next is null)
+                    {
+                        running = false;
+                        return;
+                    }
                 }
                 group = next;
                 next = null;

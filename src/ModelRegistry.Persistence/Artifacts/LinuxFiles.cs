@@ -1,11 +1,13 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace ModelRegistry.Persistence.Artifacts;
 
 /// <summary>
-/// The few Linux calls .NET does not expose: realpath, statx (file type and identity without opening), O_PATH
-/// descriptors, fsync of a directory, and syncfs. Needs glibc 2.28+ or musl 1.2.5+ (for statx).
+/// The few Linux calls .NET does not expose: statx (file type and identity without opening), O_PATH descriptors and the
+/// path the kernel resolved for one, plain opens (no advisory lock, no extra fstat), anonymous files (O_TMPFILE) given a
+/// name with linkat, fsync of a directory, and syncfs. Needs glibc 2.28+ or musl 1.2.5+ (for statx).
 /// </summary>
 /// <remarks>
 /// <c>DllImport</c> rather than <c>LibraryImport</c>: the generated marshalling needs unsafe code, which this project
@@ -22,10 +24,21 @@ internal static class LinuxFiles
 
     // Same value on every Linux architecture .NET runs on (asm-generic/fcntl.h).
     private const int ORdOnly = 0;
+    private const int OWrOnly = 1;
     private const int OCloExec = 0x80000;
     private const int OPath = 0x200000;
 
+    // O_TMPFILE is __O_TMPFILE | O_DIRECTORY, and O_DIRECTORY differs: 0x4000 on ARM and POWER, 0x10000 elsewhere.
+    private static readonly int OTmpFile = 0x400000 | (RuntimeInformation.ProcessArchitecture
+        is Architecture.Arm or Architecture.Arm64 or Architecture.Armv6 or Architecture.Ppc64le ? 0x4000 : 0x10000);
+
+    private const int AtSymlinkFollow = 0x400;
+
     public const int ENoEnt = 2;
+    public const int EExist = 17;
+    public const int EIsDir = 21;
+    public const int EInval = 22;
+    public const int EOpNotSupp = 95;
 
     /// <summary>A file's type and identity: device and inode name one file however it was reached.</summary>
     public readonly record struct FileIdentity(int Type, ulong Device, ulong Inode)
@@ -46,25 +59,48 @@ internal static class LinuxFiles
         };
     }
 
-    /// <summary>The canonical path, every symlink in every component followed; null and errno when it cannot be resolved.</summary>
-    public static string? RealPath(string path, out int errno)
+    /// <summary>
+    /// The path the kernel resolved for an open descriptor (readlink of /proc/self/fd/N): canonical, every symlink in every
+    /// component followed, at the moment of the open. Null and errno when it cannot be read.
+    /// </summary>
+    public static string? PathOf(int fd, out int errno)
     {
-        var resolved = realpath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
+        Span<byte> buffer = stackalloc byte[4096];
+        var length = readlink(ProcPath(fd), ref MemoryMarshal.GetReference(buffer), buffer.Length);
+        if (length < 0)
         {
             errno = Marshal.GetLastPInvokeError();
             return null;
         }
+        errno = 0;
+        // A full buffer may be a truncated path: refuse it rather than compare a prefix.
+        if (length >= buffer.Length)
+        {
+            errno = ENameTooLong;
+            return null;
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer[..(int)length]);
+    }
+
+    private const int ENameTooLong = 36;
+
+    /// <summary>The canonical path of <paramref name="path"/> (see <see cref="PathOf"/>); nothing is opened for I/O.</summary>
+    public static string? RealPath(string path, out int errno)
+    {
+        var fd = OpenPathOnly(path, out errno);
+        if (fd < 0) return null;
         try
         {
-            errno = 0;
-            return Marshal.PtrToStringUTF8(resolved);
+            return PathOf(fd, out errno);
         }
         finally
         {
-            free(resolved);
+            Close(fd);
         }
     }
+
+    /// <summary>/proc/self/fd/N: opening it opens the very file descriptor N refers to, whatever its names have become.</summary>
+    public static string ProcPath(int fd) => $"/proc/self/fd/{fd}";
 
     /// <summary>lstat-like: the entry itself, never what a final symlink points to. Nothing is opened.</summary>
     public static FileIdentity? Identity(string path, out int errno) => Statx(AtFdCwd, path, AtSymlinkNoFollow, out errno);
@@ -84,6 +120,47 @@ internal static class LinuxFiles
     }
 
     public static void Close(int fd) => _ = close(fd);
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading with a bare open(2): no advisory lock and no extra fstat, which .NET's own
+    /// opens add. Null and errno on failure.
+    /// </summary>
+    public static SafeFileHandle? OpenForReading(string path, out int errno)
+    {
+        var fd = open(path, ORdOnly | OCloExec);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// A new file without a name in <paramref name="directory"/> (O_TMPFILE), open for writing, with the given permissions:
+    /// if it is never linked, closing it leaves nothing behind. Null and errno on failure (EOPNOTSUPP, EISDIR or EINVAL
+    /// when the file system or kernel has no O_TMPFILE).
+    /// </summary>
+    public static SafeFileHandle? CreateAnonymous(string directory, UnixFileMode mode, out int errno)
+    {
+        var fd = open(directory, OTmpFile | OWrOnly | OCloExec, (int)mode);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Gives the file <paramref name="handle"/> refers to the name <paramref name="path"/>; never replaces an entry
+    /// (EEXIST). Returns 0 or errno.</summary>
+    public static int Link(SafeFileHandle handle, string path)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            return linkat(AtFdCwd, ProcPath((int)handle.DangerousGetHandle()), AtFdCwd, path, AtSymlinkFollow) == 0
+                ? 0
+                : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
 
     /// <summary>Makes a directory's entries (a rename into it, a new subdirectory) durable.</summary>
     public static void FsyncDirectory(string path)
@@ -145,17 +222,22 @@ internal static class LinuxFiles
 
 #pragma warning disable SYSLIB1054, CA5392 // see remarks; libc is found by the runtime's default probing
     [DllImport("libc", SetLastError = true)]
-    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+    private static extern nint readlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path, ref byte buffer, nint size);
 
-    [DllImport("libc")]
-    private static extern void free(IntPtr pointer);
+    [DllImport("libc", SetLastError = true)]
+    private static extern int linkat(int oldDirFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, int newDirFd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath, int flags);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 
-    // open is variadic; the mode argument is read only with O_CREAT or O_TMPFILE, which are never passed.
+    // open is variadic; the mode argument is read only with O_CREAT or O_TMPFILE. On the 64-bit Linux ABIs .NET runs on,
+    // an int variadic argument travels exactly like a fixed one, so the three-argument declaration is sound.
     [DllImport("libc", SetLastError = true)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int close(int fd);
