@@ -33,7 +33,14 @@ public sealed class ContentAddressedStore : IArtifactStore
     private readonly GroupSync durable;
 
     public ContentAddressedStore(ArtifactStoreOptions options)
+        : this(options, anonymousTemps: true)
     {
+    }
+
+    /// <summary>With <paramref name="anonymousTemps"/> false, behaves as on a file system without O_TMPFILE (for tests).</summary>
+    internal ContentAddressedStore(ArtifactStoreOptions options, bool anonymousTemps)
+    {
+        this.anonymousTemps = anonymousTemps;
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
         durable = new GroupSync(() => LinuxFiles.SyncFileSystem(options.Root));
@@ -193,7 +200,7 @@ public sealed class ContentAddressedStore : IArtifactStore
     private record struct TempFile(SafeFileHandle? Handle, string? Name);
 
     // Cleared for good when the store's file system turns out to have no O_TMPFILE.
-    private volatile bool anonymousTemps = true;
+    private volatile bool anonymousTemps;
 
     /// <summary>
     /// A new, read-only file for an object: without a name, in the object's own folder, so that a crash or a refusal leaves
