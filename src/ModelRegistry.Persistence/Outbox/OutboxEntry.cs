@@ -6,7 +6,7 @@ namespace ModelRegistry.Persistence.Outbox;
 public sealed record OutboxEntry(Guid MessageId, string MessageType, string Body)
 {
     public static OutboxEntry For<T>(T message, Guid? messageId = null) where T : class =>
-        new(messageId ?? Guid.NewGuid(), OutboxMessageTypes.NameOf(typeof(T)), JsonSerializer.Serialize(message, OutboxMessageTypes.Json));
+        new(messageId ?? Guid.CreateVersion7(), OutboxMessageTypes.NameOf(typeof(T)), JsonSerializer.Serialize(message, OutboxMessageTypes.Json));
 
     public object Deserialize() =>
         JsonSerializer.Deserialize(Body, OutboxMessageTypes.TypeOf(MessageType), OutboxMessageTypes.Json)

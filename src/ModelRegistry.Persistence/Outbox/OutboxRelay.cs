@@ -24,7 +24,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
     private readonly SemaphoreSlim wake = new(0);
 
     private const string TakeBatch = """
-        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body::text AS Body
+        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body
         FROM registry.outbox ORDER BY sequence LIMIT @BatchSize FOR UPDATE SKIP LOCKED
         """;
 

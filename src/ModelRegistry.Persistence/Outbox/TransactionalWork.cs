@@ -14,7 +14,7 @@ public static class TransactionalWork
         """;
 
     private const string InsertOutbox = """
-        INSERT INTO registry.outbox (message_id, message_type, body) VALUES ($1, $2, $3::jsonb)
+        INSERT INTO registry.outbox (message_id, message_type, body) VALUES ($1, $2, $3)
         """;
 
     /// <summary>Marks the message as processed by the consumer; false when it already was.</summary>

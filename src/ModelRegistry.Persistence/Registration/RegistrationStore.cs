@@ -143,13 +143,19 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
         INSERT INTO registry.version_tags (version_id, key, value) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
         """;
 
-    // Two statements: a DELETE and an INSERT in one statement share a snapshot, so a kept key would collide.
+    // A model's tags become those of its latest registration. Tags that did not change are left alone (most registrations
+    // repeat them); two statements, since a DELETE and an INSERT in one statement share a snapshot and a changed value's old
+    // row would still be seen.
     private const string DeleteModelTags = """
-        DELETE FROM registry.model_tags WHERE model_id = ANY($1)
+        DELETE FROM registry.model_tags t WHERE t.model_id = ANY($1)
+        AND NOT EXISTS (SELECT FROM unnest($2::uuid[], $3::text[], $4::text[]) AS n(model_id, key, value)
+                        WHERE n.model_id = t.model_id AND n.key = t.key AND n.value = t.value)
         """;
 
     private const string InsertModelTags = """
-        INSERT INTO registry.model_tags (model_id, key, value) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+        INSERT INTO registry.model_tags (model_id, key, value)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS n(model_id, key, value)
+        WHERE NOT EXISTS (SELECT FROM registry.model_tags t WHERE t.model_id = n.model_id AND t.key = n.key)
         """;
 
     private const string InsertRejections = """
@@ -159,7 +165,7 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
 
     private const string InsertOutbox = """
         INSERT INTO registry.outbox (message_id, message_type, body)
-        SELECT i, t, b::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(i, t, b)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
         """;
 
     // A model row made by this group for registrations that were all refused: nothing of a refusal stays.
@@ -312,7 +318,7 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
             {
                 ModelName = m.ModelName,
                 Version = version,
-                ModelVersionId = Guid.NewGuid(),
+                ModelVersionId = Guid.CreateVersion7(p.Now),
                 ManifestDigest = p.ManifestDigest!,
                 IdempotencyKey = p.IdempotencyKey!,
                 TrainingRunId = m.Lineage.TrainingRunId,
@@ -356,7 +362,7 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
 
         await using var batch = new NpgsqlBatch(connection, tx);
         batch.BatchCommands.Add(Command(HeadInbox, ids, Consumer));
-        batch.BatchCommands.Add(Command(HeadEnsureModels, firsts.Select(_ => Guid.NewGuid()).ToArray(), firsts.Select(p => p.Message.ModelName).ToArray(),
+        batch.BatchCommands.Add(Command(HeadEnsureModels, firsts.Select(_ => Guid.CreateVersion7()).ToArray(), firsts.Select(p => p.Message.ModelName).ToArray(),
             firsts.Select(p => p.Message.OwnerTeam).ToArray(), firsts.Select(p => p.Message.Description).ToArray(), firsts.Select(p => p.Message.RiskTier).ToArray()));
         batch.BatchCommands.Add(Command(HeadLockModels, (object)firsts.Select(p => p.Message.ModelName).ToArray()));
         batch.BatchCommands.Add(Command(HeadFindKeys, keys.Select(k => k.ModelName).ToArray(), keys.Select(k => k.Key).ToArray()));
@@ -482,7 +488,8 @@ public sealed class RegistrationStore(NpgsqlDataSource dataSource)
                 versionTags.Select(t => t.T.Key).ToArray(), versionTags.Select(t => t.T.Value).ToArray()));
 
             var modelTags = perModel.SelectMany(m => (m.Last.Tags ?? []).Select(t => (m.ModelId, T: t))).ToList();
-            batch.BatchCommands.Add(Command(DeleteModelTags, perModel.Select(m => m.ModelId).ToArray()));
+            batch.BatchCommands.Add(Command(DeleteModelTags, perModel.Select(m => m.ModelId).ToArray(), modelTags.Select(t => t.ModelId).ToArray(),
+                modelTags.Select(t => t.T.Key).ToArray(), modelTags.Select(t => t.T.Value).ToArray()));
             batch.BatchCommands.Add(Command(InsertModelTags, modelTags.Select(t => t.ModelId).ToArray(),
                 modelTags.Select(t => t.T.Key).ToArray(), modelTags.Select(t => t.T.Value).ToArray()));
         }

@@ -128,6 +128,37 @@ public sealed class AuditLog_Specs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_many_record_insert_is_checked_record_by_record_and_a_valid_one_passes()
+    {
+        var last = await AppendCommittedAsync(Record(0, 0));
+        await using var app = await env.DataSource.OpenConnectionAsync();
+        Task Insert(params (long Sequence, string PreviousHash, string Hash)[] rows) => app.ExecuteAsync("""
+            INSERT INTO registry.audit_log (sequence, recorded_at, actor, action, subject_type, subject, details, previous_hash, hash)
+            SELECT s, now(), 'x', 'y', 'z', 's', '{}', p, h FROM unnest(@Sequences, @PreviousHashes, @Hashes) AS r(s, p, h)
+            """, new
+        {
+            Sequences = rows.Select(r => r.Sequence).ToArray(),
+            PreviousHashes = rows.Select(r => r.PreviousHash).ToArray(),
+            Hashes = rows.Select(r => r.Hash).ToArray(),
+        });
+        string H(char c) => new(c, 64);
+
+        // A gap inside the statement, a wrong link on its second record, a first record that skips one: each refused,
+        // whichever record is wrong.
+        var gap = await Assert.ThrowsAsync<PostgresException>(() => Insert((2, last.Hash, H('a')), (4, H('a'), H('b'))));
+        var wrongSecondLink = await Assert.ThrowsAsync<PostgresException>(() => Insert((2, last.Hash, H('a')), (3, H('c'), H('b'))));
+        var skipping = await Assert.ThrowsAsync<PostgresException>(() => Insert((3, H('a'), H('b')), (4, H('b'), H('c'))));
+
+        Assert.All(new[] { gap, wrongSecondLink, skipping }, e => Assert.Equal(PostgresErrorCodes.IntegrityConstraintViolation, e.SqlState));
+        Assert.Contains("does not carry the hash of record 2", wrongSecondLink.MessageText, StringComparison.Ordinal);
+        Assert.Single(await ReadAllAsync());
+
+        // The database checks links, not hashes (that is verify's work): a well-linked pair goes in.
+        await Insert((2, last.Hash, H('a')), (3, H('a'), H('b')));
+        Assert.Equal([1L, 2L, 3L], (await ReadAllAsync()).Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task A_superuser_edit_of_one_record_is_named_by_verify()
     {
         for (var i = 0; i < 10; i++) await AppendCommittedAsync(Record(i % 2, i));

@@ -67,6 +67,46 @@ public sealed class RegistrationGroup_Specs : IAsyncLifetime
         Assert.Equal(3, results.Count(r => r.Outcome == RegistrationOutcome.AlreadyProcessed));
     }
 
+    [Fact]
+    public async Task A_models_tags_are_those_of_its_latest_version_and_each_version_keeps_its_own()
+    {
+        var pipeline = new TrainingPipeline(env.SourceRoot);
+        var store = new RegistrationStore(env.DataSource);
+        ModelTrained Tagged(string run, Dictionary<string, string> tags) => pipeline.Trained("tagged", run) with { Tags = tags };
+
+        // One at a time: a kept tag, a changed value, a new key, a dropped key.
+        await Register(store, Tagged("r1", new() { ["keep"] = "1", ["change"] = "old", ["drop"] = "x" }));
+        await Register(store, Tagged("r2", new() { ["keep"] = "1", ["change"] = "new", ["add"] = "y" }));
+        Assert.Equal(new Dictionary<string, string> { ["keep"] = "1", ["change"] = "new", ["add"] = "y" }, await ModelTagsAsync("tagged"));
+
+        // Several in one group: the highest version's tags win, as if written one after the other.
+        var results = await Task.WhenAll(Enumerable.Range(3, 6).Select(i => Register(store, Tagged($"r{i}", new() { ["keep"] = "1", ["n"] = $"{i}" }))));
+        var latest = results.MaxBy(r => r.Registered!.Version)!.Registered!;
+        var latestTags = await VersionTagsAsync(latest.ModelVersionId);
+        Assert.Equal(latestTags, await ModelTagsAsync("tagged"));
+        Assert.Equal(2, latestTags.Count);
+
+        // A version's own tags never change.
+        var first = results.MinBy(r => r.Registered!.Version)!.Registered!;
+        Assert.Equal(2, (await VersionTagsAsync(first.ModelVersionId)).Count);
+        Assert.Equal(8, latest.Version);
+    }
+
+    private async Task<Dictionary<string, string>> ModelTagsAsync(string model)
+    {
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        return (await c.QueryAsync<(string Key, string Value)>(
+            "SELECT t.key, t.value FROM registry.model_tags t JOIN registry.models m USING (model_id) WHERE m.name = @model", new { model }))
+            .ToDictionary(t => t.Key, t => t.Value);
+    }
+
+    private async Task<Dictionary<string, string>> VersionTagsAsync(Guid versionId)
+    {
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        return (await c.QueryAsync<(string Key, string Value)>(
+            "SELECT key, value FROM registry.version_tags WHERE version_id = @versionId", new { versionId })).ToDictionary(t => t.Key, t => t.Value);
+    }
+
     private static Task<RegistrationResult> Register(RegistrationStore store, ModelTrained m, Guid? messageId = null) =>
         store.RegisterAsync(m, RegistrationRules.IdempotencyKey(m), ManifestDigest.Compute(m.Artifact!.Files),
             m.Artifact.Files.Select(f => new StoredFile(f, f.Sha256, f.Size)).ToList(), messageId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, default);
