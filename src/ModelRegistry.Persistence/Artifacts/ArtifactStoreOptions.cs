@@ -10,7 +10,8 @@ public sealed class ArtifactStoreOptions
     /// <summary>The store: objects under <c>objects/</c>; files being copied have no name until verified, or live under <c>tmp/</c> where the file system cannot do that.</summary>
     public string Root { get; set; } = "/var/lib/model-registry/artifacts";
 
-    /// <summary>The directories source files may be read from. Empty: every file source is refused.</summary>
+    /// <summary>The directories source files may be read from. Empty: every file source is refused. Each is resolved (symlinks
+    /// followed) when first used, and that place is kept until restart.</summary>
     public List<string> AllowedSourceRoots { get; set; } = [];
 
     /// <summary>Make each object durable before it gets its name, and the name before reporting it stored (shared syncfs, see GroupSync).</summary>

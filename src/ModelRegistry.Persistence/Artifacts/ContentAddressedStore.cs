@@ -312,10 +312,22 @@ public sealed class ContentAddressedStore : IArtifactStore
         }
     }
 
-    private static bool IsInsideRealRoot(string realPath, string root) =>
-        ArtifactPaths.NormalizeRoot(root) is { } normalized
-        && LinuxFiles.RealPath(normalized, out _) is { } realRoot
-        && ArtifactPaths.IsInside(realPath, realRoot);
+    private bool IsInsideRealRoot(string realPath, string root) =>
+        RealRoot(root) is { } realRoot && ArtifactPaths.IsInside(realPath, realRoot);
+
+    /// <summary>
+    /// Where an allowed root really is, resolved the first time it is found and kept. Keeping it cannot widen what is allowed:
+    /// if the root's path is later pointed elsewhere, sources found there are outside the kept place and refused. A root
+    /// that cannot be resolved yet is asked about again next time.
+    /// </summary>
+    private string? RealRoot(string root)
+    {
+        if (realRoots.TryGetValue(root, out var known)) return known;
+        if (ArtifactPaths.NormalizeRoot(root) is not { } normalized || LinuxFiles.RealPath(normalized, out _) is not { } resolved) return null;
+        return realRoots.GetOrAdd(root, resolved);
+    }
+
+    private readonly ConcurrentDictionary<string, string> realRoots = new(StringComparer.Ordinal);
 
     /// <summary>Creates a directory and any missing parents; with Fsync, makes each new entry durable in its parent. A folder
     /// seen once is not asked about again (the store never removes one).</summary>

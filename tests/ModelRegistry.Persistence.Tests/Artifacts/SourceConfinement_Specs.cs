@@ -160,6 +160,24 @@ public sealed class SourceConfinement_Specs : IDisposable
     }
 
     [Fact]
+    public async Task An_allowed_root_symlink_pointed_elsewhere_after_first_use_does_not_allow_the_new_place()
+    {
+        var alias = Path.Join(sandbox.Directory, "in-alias");
+        Directory.CreateSymbolicLink(alias, sandbox.In);
+        var store = new ContentAddressedStore(new ArtifactStoreOptions { Root = sandbox.Root, AllowedSourceRoots = [alias], Fsync = false });
+        var bytes = new byte[] { 1, 2, 3 };
+        StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
+        Assert.Null((await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), bytes), "Artifact.Files[0]", default)).Refusal);
+
+        File.Delete(alias);
+        Directory.CreateSymbolicLink(alias, sandbox.Outside);
+        StoreSandbox.Write(Path.Join(sandbox.Outside, "secret.bin"), bytes);
+        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "secret.bin"), bytes), "Artifact.Files[0]", default);
+
+        Assert.Equal(RejectionReasons.HostilePath, result.Refusal?.ReasonCode);
+    }
+
+    [Fact]
     public async Task A_lexical_escape_is_refused_before_the_file_system_is_consulted()
     {
         var secret = StoreSandbox.Write(Path.Join(sandbox.Outside, "secret.bin"), [1]);
