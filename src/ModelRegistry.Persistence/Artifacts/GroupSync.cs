@@ -7,10 +7,17 @@ namespace ModelRegistry.Persistence.Artifacts;
 /// </summary>
 /// <remarks>The syncs run on a thread of their own (a sync blocks for as long as the disk takes, which a thread-pool thread
 /// should not), kept while calls keep coming and ended after <see cref="IdleExit"/> without one: a thread per burst would
-/// cost a thread creation each time the store goes briefly idle.</remarks>
+/// cost a thread creation each time the store goes briefly idle. Each sync first waits <see cref="GatherDelay"/> for more
+/// callers.</remarks>
 internal sealed class GroupSync(Action sync)
 {
     public static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a sync waits for more callers before it starts. A sync costs the same however many wait for it, and an ingest
+    /// takes far longer than this: with 1 ms, 20,000 concurrent small ingests made about 4,700 syncs instead of 12,500-20,000.
+    /// </summary>
+    public static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly object gate = new();
     private TaskCompletionSource? next;
@@ -51,8 +58,9 @@ internal sealed class GroupSync(Action sync)
                     }
                 }
                 group = next;
-                next = null;
             }
+            Thread.Sleep(GatherDelay);
+            lock (gate) next = null;
             try
             {
                 sync();
