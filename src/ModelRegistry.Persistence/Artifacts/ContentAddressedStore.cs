@@ -235,13 +235,31 @@ public sealed class ContentAddressedStore : IArtifactStore
     /// makes the new name durable.</summary>
     private bool Commit(ref TempFile temp, string objectPath, long size)
     {
-        if (temp.Name is null)
+        if (temp.Name is not null)
+        {
+            temp.Handle!.Dispose();
+            // Objects are immutable; read-only keeps a stray write from corrupting one. (The guard is for the analyzer.)
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp.Name, ReadOnly);
+            EnsureDirectory(Path.GetDirectoryName(objectPath)!);
+            try
+            {
+                // overwrite: false never replaces an object.
+                File.Move(temp.Name, objectPath, overwrite: false);
+                temp = temp with { Name = null };
+                return false;
+            }
+            catch (IOException) when (File.Exists(objectPath))
+            {
+                if (StoredSize(objectPath) == size) return true; // the finally deletes the temp file
+            }
+        }
+        else
         {
             var error = LinuxFiles.Link(temp.Handle!, objectPath);
             if (error == 0) return false;
             if (error != LinuxFiles.EExist) throw new IOException($"linkat {objectPath}: {LinuxFiles.Describe(error)}", error);
-            // Another ingest of the same bytes won the race. An object of the wrong size is damaged: replace it (below).
             if (StoredSize(objectPath) == size) return true;
+            // A name is needed to rename over the damaged object.
             var tempDirectory = Path.Join(options.Root, "tmp");
             EnsureDirectory(tempDirectory);
             var name = Path.Join(tempDirectory, $"{Guid.NewGuid():N}.part");
@@ -249,35 +267,10 @@ public sealed class ContentAddressedStore : IArtifactStore
             if (error != 0) throw new IOException($"linkat {name}: {LinuxFiles.Describe(error)}", error);
             temp = temp with { Name = name };
         }
-        else
-        {
-            temp.Handle!.Dispose();
-            // Objects are immutable; read-only keeps a stray write from corrupting one. (The guard is for the analyzer.)
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp.Name, ReadOnly);
-        }
-        return MoveToObject(ref temp, objectPath, size);
-    }
-
-    /// <summary>Moves a named temp file to its content address (see <see cref="Commit"/>).</summary>
-    private bool MoveToObject(ref TempFile temp, string objectPath, long size)
-    {
-        var tempPath = temp.Name!;
-        EnsureDirectory(Path.GetDirectoryName(objectPath)!);
-        bool deduplicated;
-        try
-        {
-            // overwrite: false never replaces an object.
-            File.Move(tempPath, objectPath, overwrite: false);
-            deduplicated = false;
-        }
-        catch (IOException) when (File.Exists(objectPath))
-        {
-            deduplicated = StoredSize(objectPath) == size;
-            if (deduplicated) File.Delete(tempPath);
-            else File.Move(tempPath, objectPath, overwrite: true);
-        }
+        // Another ingest of the same bytes won the race, or an object of the wrong size is there: damaged, so it is replaced.
+        File.Move(temp.Name!, objectPath, overwrite: true);
         temp = temp with { Name = null };
-        return deduplicated;
+        return false;
     }
 
     /// <summary>Opens a lexically allowed source for reading, or says why it may not be opened. See the class remarks.</summary>

@@ -148,13 +148,9 @@ public sealed class SourceConfinement_Specs : IDisposable
     [Fact]
     public async Task An_allowed_root_that_is_itself_a_symlink_is_resolved()
     {
-        var alias = Path.Join(sandbox.Directory, "in-alias");
-        Directory.CreateSymbolicLink(alias, sandbox.In);
-        var store = new ContentAddressedStore(new ArtifactStoreOptions { Root = sandbox.Root, AllowedSourceRoots = [alias], Fsync = false });
-        var bytes = new byte[] { 1, 2, 3 };
-        StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
+        var (alias, store) = StoreWithAliasedRoot();
 
-        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), bytes), "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "Artifact.Files[0]", default);
 
         Assert.Null(result.Refusal);
     }
@@ -162,19 +158,26 @@ public sealed class SourceConfinement_Specs : IDisposable
     [Fact]
     public async Task An_allowed_root_symlink_pointed_elsewhere_after_first_use_does_not_allow_the_new_place()
     {
-        var alias = Path.Join(sandbox.Directory, "in-alias");
-        Directory.CreateSymbolicLink(alias, sandbox.In);
-        var store = new ContentAddressedStore(new ArtifactStoreOptions { Root = sandbox.Root, AllowedSourceRoots = [alias], Fsync = false });
-        var bytes = new byte[] { 1, 2, 3 };
-        StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
-        Assert.Null((await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), bytes), "Artifact.Files[0]", default)).Refusal);
+        var (alias, store) = StoreWithAliasedRoot();
+        Assert.Null((await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "Artifact.Files[0]", default)).Refusal);
 
         File.Delete(alias);
         Directory.CreateSymbolicLink(alias, sandbox.Outside);
-        StoreSandbox.Write(Path.Join(sandbox.Outside, "secret.bin"), bytes);
-        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "secret.bin"), bytes), "Artifact.Files[0]", default);
+        StoreSandbox.Write(Path.Join(sandbox.Outside, "secret.bin"), AliasedBytes);
+        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "secret.bin"), AliasedBytes), "Artifact.Files[0]", default);
 
         Assert.Equal(RejectionReasons.HostilePath, result.Refusal?.ReasonCode);
+    }
+
+    private static readonly byte[] AliasedBytes = [1, 2, 3];
+
+    /// <summary>A store whose one allowed root is a symlink (in-alias) to in/, which holds model.bin.</summary>
+    private (string Alias, ContentAddressedStore Store) StoreWithAliasedRoot()
+    {
+        var alias = Path.Join(sandbox.Directory, "in-alias");
+        Directory.CreateSymbolicLink(alias, sandbox.In);
+        StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), AliasedBytes);
+        return (alias, new ContentAddressedStore(new ArtifactStoreOptions { Root = sandbox.Root, AllowedSourceRoots = [alias], Fsync = false }));
     }
 
     [Fact]
