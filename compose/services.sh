@@ -6,11 +6,13 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: compose/services.sh up|down|status|reset|env
+Usage: compose/services.sh up|down|status|reset|env [rabbitmq|postgres]
 
   up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
           print where they listen and the connection settings
   down    stop both (idempotent)
+  up rabbitmq | up postgres | down rabbitmq | down postgres
+          start or stop only that one (the fault tests use these to restart a service)
   status  show whether each is up; exit 0 only if both are
   reset   down, then delete .data/rabbitmq and .data/postgres (does not start again)
   env     print only the connection settings: one KEY=value line each, values UNQUOTED
@@ -26,11 +28,14 @@ Overrides (env var=default):
   MREG_PG_PORT=5433 MREG_PG_DATABASE=model_registry MREG_PG_SUPERPASSWORD=postgres
   MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
   MREG_PG_BIN=/usr/lib/postgresql/15/bin MREG_PG_OS_USER=postgres MREG_START_TIMEOUT=120 (seconds)
+  MREG_DATA_DIR=<repo>/.data (where both keep their data; a second pair of services needs its own,
+  plus its own node name and ports)   MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds
+  ~5 s to every stop)   MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
 EOF
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-DATA=$REPO/.data
+DATA=${MREG_DATA_DIR:-$REPO/.data}
 TIMEOUT=${MREG_START_TIMEOUT:-120}
 
 RMQ_NODE=${MREG_RABBIT_NODE:-mreg@localhost}
@@ -42,6 +47,10 @@ RMQ_USER=${MREG_RABBIT_USER:-mreg}
 RMQ_PASSWORD=${MREG_RABBIT_PASSWORD:-mreg}
 RMQ_ADMIN=${MREG_RABBIT_ADMIN_USER:-mreg-admin}
 RMQ_ADMIN_PASSWORD=${MREG_RABBIT_ADMIN_PASSWORD:-mreg-admin}
+RMQ_MANAGEMENT=${MREG_RABBIT_MANAGEMENT:-1}
+# No registry message comes near 2 MiB (docs/messages.md limits every field); a larger body is refused by the
+# broker at publish (the publisher's channel is closed with an error) and never reaches a worker.
+RMQ_MAX_MESSAGE_BYTES=${MREG_RABBIT_MAX_MESSAGE_BYTES:-2097152}
 RMQ_DIR=$DATA/rabbitmq RMQ_HOME=$DATA/rabbitmq/home
 RMQ_BIN=/usr/lib/rabbitmq/bin   # not /usr/sbin: those wrappers switch to the 'rabbitmq' user and its dirs
 
@@ -90,7 +99,7 @@ rabbit_fail() {
 rabbit_config() {
   mkdir -p "$RMQ_HOME" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
   : > "$RABBITMQ_CONF_ENV_FILE"   # empty, so /etc/rabbitmq/rabbitmq-env.conf is not read
-  echo '[rabbitmq_management].' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
+  if [[ $RMQ_MANAGEMENT == 1 ]]; then echo '[rabbitmq_management].'; else echo '[].'; fi > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   local perms='"configure": ".*", "write": ".*", "read": ".*"'
   # Definitions are imported at every boot (and by 'up' on a running node). A node that loads
   # definitions at boot never creates the default 'guest' user nor the '/' vhost.
@@ -103,12 +112,14 @@ rabbit_config() {
 EOF
   cat > "$RABBITMQ_CONFIG_FILE" <<EOF
 listeners.tcp.default = 127.0.0.1:$RMQ_PORT
-management.tcp.ip = 127.0.0.1
-management.tcp.port = $RMQ_MGMT_PORT
 load_definitions = $RMQ_DIR/definitions.json
+max_message_size = $RMQ_MAX_MESSAGE_BYTES
 log.file.level = info
 log.console = false
 EOF
+  if [[ $RMQ_MANAGEMENT == 1 ]]; then
+    printf 'management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = %s\n' "$RMQ_MGMT_PORT" >> "$RABBITMQ_CONFIG_FILE"
+  fi
 }
 
 # Launches the broker and returns at once; rabbit_wait blocks until it is ready (PG starts meanwhile).
@@ -265,12 +276,24 @@ PG_ADDR="127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"
 
 case "${1:-}" in
   up)
-    pg_prepare   # fail on PG setup problems before launching the broker
-    rabbit_start; pg_up; rabbit_wait
-    echo "rabbitmq: listening on $RMQ_ADDR"
-    echo "postgres: listening on $PG_ADDR"
-    echo; print_env ;;
-  down) down_all ;;
+    case "${2:-}" in
+      '')
+        pg_prepare   # fail on PG setup problems before launching the broker
+        rabbit_start; pg_up; rabbit_wait
+        echo "rabbitmq: listening on $RMQ_ADDR"
+        echo "postgres: listening on $PG_ADDR"
+        echo; print_env ;;
+      rabbitmq) rabbit_start; rabbit_wait; echo "rabbitmq: listening on $RMQ_ADDR" ;;
+      postgres) pg_prepare; pg_up; echo "postgres: listening on $PG_ADDR" ;;
+      *) usage >&2; exit 2 ;;
+    esac ;;
+  down)
+    case "${2:-}" in
+      '') down_all ;;
+      rabbitmq) rabbit_down ;;
+      postgres) pg_down ;;
+      *) usage >&2; exit 2 ;;
+    esac ;;
   status)
     rc=0
     if rabbit_running; then echo "rabbitmq: up   $RMQ_ADDR"; else echo "rabbitmq: down"; rc=1; fi
