@@ -43,10 +43,10 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             Reject(work, s, PromotionStep.Rejected, invalid);
             return;
         }
-        var facts = await PromotionStore.FindVersionAsync(work, m.ModelName, m.Version, ct);
+        var facts = await PromotionStore.FindVersionAsync(work, s.ModelName, m.Version, ct);
         if (facts is null)
         {
-            Reject(work, s, PromotionStep.Rejected, new("unknown_version", $"{m.ModelName} has no version {m.Version}"));
+            Reject(work, s, PromotionStep.Rejected, new("unknown_version", $"{s.ModelName} has no version {m.Version}"));
             return;
         }
         s.ModelVersionId = facts.VersionId;

@@ -20,7 +20,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
 {
     public async Task Consume(ConsumeContext<RequestRollback> context)
     {
-        var (m, ct) = (context.Message, context.CancellationToken);
+        var (m, ct) = (Storable(context.Message), context.CancellationToken);
         if (m.RollbackId == Guid.Empty) throw new InvalidMessageException("RequestRollback.RollbackId is missing (a new UUID per request)");
         await using var work = await PromotionTransaction.BeginAsync(dataSource, ct);
         var now = clock.GetUtcNow();
@@ -45,6 +45,16 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         }
         await work.CommitAsync(now, ct);
     }
+
+    // A NUL or unpaired surrogate fails every write of the text (PostgreSQL refuses it), so the rollback would go to
+    // rollback_error, during an incident; as U+FFFD it is stored, and lengths are unchanged for the checks below.
+    private static RequestRollback Storable(RequestRollback m) => m with
+    {
+        ModelName = m.ModelName is null ? null! : Bounded.Storable(m.ModelName),
+        IncidentId = m.IncidentId is null ? null! : Bounded.Storable(m.IncidentId),
+        RequestedBy = m.RequestedBy is null ? null! : Bounded.Storable(m.RequestedBy),
+        Reason = m.Reason is null ? null! : Bounded.Storable(m.Reason),
+    };
 
     private async Task<Rejection?> RollBackAsync(PromotionTransaction work, RequestRollback m, string requester, DateTimeOffset now,
         CancellationToken ct)

@@ -81,6 +81,42 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
     }
 
     [Fact]
+    public async Task A_rollback_whose_reason_and_incident_hold_a_NUL_rolls_back_with_the_text_stored_as_U_FFFD()
+    {
+        await RegisterAsync(registry, "nul-rollback", "run-1", "low");
+        await RegisterAsync(registry, "nul-rollback", "run-2", "low");
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("nul-rollback", 1, "production")));
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("nul-rollback", 2, "production")));
+        var rollback = new RequestRollback
+        {
+            RollbackId = Guid.NewGuid(), ModelName = "nul-rollback", IncidentId = "INC-\0-9", RequestedBy = "oncall\0", Reason = "errors\0 \uD800 up",
+        };
+        await registry.Observer.PublishAsync(rollback);
+
+        var rolledBack = await registry.Observer.WaitForAsync<ModelVersionRolledBack>(r => r.RollbackId == rollback.RollbackId);
+        Assert.Equal((1, 2, "errors\uFFFD \uFFFD up"), (rolledBack.RestoredVersion, rolledBack.RetiredVersion, rolledBack.Reason));
+        await using var c = await registry.DataSource.OpenConnectionAsync();
+        Assert.Equal(("INC-\uFFFD-9", "oncall\uFFFD"), await c.QuerySingleAsync<(string, string)>(
+            "SELECT incident_id, requested_by FROM registry.rollbacks WHERE rollback_id = @id", new { id = rollback.RollbackId }));
+    }
+
+    [Fact]
+    public async Task A_rollback_or_promotion_naming_a_model_with_a_NUL_is_rejected_not_sent_to_the_error_queue()
+    {
+        var rollback = new RequestRollback
+        {
+            RollbackId = Guid.NewGuid(), ModelName = "no\0body", IncidentId = "INC-1", RequestedBy = "oncall-ops", Reason = "test",
+        };
+        await registry.Observer.PublishAsync(rollback);
+        var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == rollback.RollbackId);
+        Assert.Equal(("unknown_model", "no\uFFFDbody"), (refused.ReasonCode, refused.ModelName));
+
+        var request = Request("no\0body", 1, "staging");
+        var rejected = Assert.IsType<PromotionRejected>(await PromoteAsync(registry, request));
+        Assert.Equal("unknown_version", rejected.ReasonCode);
+    }
+
+    [Fact]
     public async Task A_rollback_of_a_model_without_production_is_rejected_with_its_reason()
     {
         await RegisterAsync(registry, "never-live", "run-1", "low");
