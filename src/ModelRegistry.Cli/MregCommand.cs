@@ -20,7 +20,7 @@ public static class MregCommand
 
         var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
         {
-            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json),
+            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json), OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         return root;

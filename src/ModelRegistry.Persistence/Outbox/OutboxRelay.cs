@@ -1,31 +1,51 @@
 using Dapper;
+using ModelRegistry.Domain;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ModelRegistry.Persistence.Outbox;
 
-/// <summary>Publishes an outbox entry to the broker; completes when the broker confirmed it.</summary>
+/// <summary>Publishes an outbox message to the broker; completes when the broker confirmed it.</summary>
 public interface IOutboxPublisher
 {
-    Task PublishAsync(OutboxEntry entry, CancellationToken cancellationToken);
+    Task PublishAsync(Guid messageId, object message, CancellationToken cancellationToken);
 }
 
 /// <summary>
 /// Moves committed outbox rows to the broker: wakes on NOTIFY (or every second), takes a batch with
-/// FOR UPDATE SKIP LOCKED so several hosts share the work, publishes it with confirms, deletes it,
-/// commits. A crash before the delete commits publishes the batch again: at least once.
+/// FOR UPDATE SKIP LOCKED so several hosts share the work, publishes it with confirms, deletes the
+/// rows the broker confirmed, commits. A crash before the delete commits publishes them again: at
+/// least once. A batch never waits longer than <see cref="OutboxOptions.BatchTimeout"/>: a publish
+/// whose confirm does not come (a channel lost in a broker restart) is cancelled, its rows stay
+/// for the next batch and the transaction ends, releasing their locks. A row that cannot be read
+/// as its message type is moved to <c>registry.outbox_dead</c> and stops nothing else.
 /// </summary>
-public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher publisher, ILogger<OutboxRelay> logger)
-    : BackgroundService
+public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher publisher, OutboxOptions options,
+    TimeProvider clock, ILogger<OutboxRelay> logger) : BackgroundService
 {
     public const int BatchSize = 500;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim wake = new(0);
+    private DateTimeOffset? failingSince;
+
+    /// <summary>Since when every batch has failed (null while the relay works); the host's health report reads it.</summary>
+    public DateTimeOffset? FailingSince => failingSince;
+
+    /// <summary>Why the last batch failed, while <see cref="FailingSince"/> is set.</summary>
+    public string? LastError { get; private set; }
 
     private const string TakeBatch = """
-        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body
+        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body, created_at AS CreatedAt
         FROM registry.outbox ORDER BY sequence LIMIT @BatchSize FOR UPDATE SKIP LOCKED
+        """;
+
+    private const string Delete = "DELETE FROM registry.outbox WHERE sequence = ANY(@sequences)";
+
+    private const string Bury = """
+        WITH moved AS (DELETE FROM registry.outbox WHERE sequence = @Sequence RETURNING *)
+        INSERT INTO registry.outbox_dead (sequence, message_id, message_type, body, created_at, reason)
+        SELECT sequence, message_id, message_type, body, created_at, @Reason FROM moved
         """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,6 +58,8 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
                 while (await RelayBatchAsync(stoppingToken) == BatchSize)
                 {
                 }
+                failingSince = null;
+                LastError = null;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -45,7 +67,9 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Outbox relay failed; retrying");
+                failingSince ??= clock.GetUtcNow();
+                LastError = e.GetBaseException().Message;
+                logger.LogWarning(e, "Outbox relay failed (failing since {Since:O}); retrying", failingSince);
             }
             try
             {
@@ -59,20 +83,69 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         await listener;
     }
 
-    /// <summary>Publishes one batch; returns how many rows it moved.</summary>
+    /// <summary>Publishes one batch; returns how many rows it took. Throws when any publish failed or timed out.</summary>
     public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<(long Sequence, Guid MessageId, string MessageType, string Body)>(
-            new CommandDefinition(TakeBatch, new { BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.BatchTimeout);
+        var token = timeout.Token;
+        try
+        {
+            return await RelayAsync(token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"an outbox batch did not complete within {options.BatchTimeout.TotalSeconds:0} s (Outbox:BatchTimeoutSeconds); its rows are published again");
+        }
+    }
+
+    private async Task<int> RelayAsync(CancellationToken token)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(token);
+        await using var transaction = await connection.BeginTransactionAsync(token);
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(TakeBatch, new { BatchSize }, transaction, cancellationToken: token))).ToList();
         if (rows.Count == 0) return 0;
-        await Task.WhenAll(rows.Select(r => publisher.PublishAsync(new OutboxEntry(r.MessageId, r.MessageType, r.Body), cancellationToken)));
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM registry.outbox WHERE sequence = ANY(@sequences)",
-            new { sequences = rows.Select(r => r.Sequence).ToArray() }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+
+        var publishes = new List<(Row Row, Task Task)>(rows.Count);
+        foreach (var row in rows)
+        {
+            object message;
+            try
+            {
+                message = new OutboxEntry(row.MessageId, row.MessageType, row.Body).Deserialize();
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                logger.LogError("Outbox message {MessageId} ({MessageType}) cannot be published and was moved to registry.outbox_dead: {Reason}",
+                    row.MessageId, Bounded.Clip(row.MessageType, 200), e.Message);
+                await connection.ExecuteAsync(new CommandDefinition(Bury, new { row.Sequence, Reason = Bounded.Clip(e.Message, 2000) }, transaction, cancellationToken: token));
+                continue;
+            }
+            publishes.Add((row, publisher.PublishAsync(row.MessageId, message, token)));
+        }
+        try
+        {
+            await Task.WhenAll(publishes.Select(p => p.Task));
+        }
+        catch (Exception)
+        {
+            // Keep what the broker confirmed; the rest stays for the next batch.
+        }
+        var confirmed = publishes.Where(p => p.Task.IsCompletedSuccessfully).Select(p => p.Row.Sequence).ToArray();
+        var failed = publishes.FirstOrDefault(p => !p.Task.IsCompletedSuccessfully).Task;
+        if (failed is not null && token.IsCancellationRequested)
+        {
+            // The transaction cannot outlive the batch's time: nothing is deleted, everything goes again.
+            token.ThrowIfCancellationRequested();
+        }
+        if (confirmed.Length > 0)
+            await connection.ExecuteAsync(new CommandDefinition(Delete, new { sequences = confirmed }, transaction, cancellationToken: token));
+        await transaction.CommitAsync(token);
+        if (failed is not null) await failed;
         return rows.Count;
     }
+
+    private sealed record Row(long Sequence, Guid MessageId, string MessageType, string Body, DateTime CreatedAt);
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {

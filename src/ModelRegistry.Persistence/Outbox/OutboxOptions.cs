@@ -1,0 +1,17 @@
+namespace ModelRegistry.Persistence.Outbox;
+
+/// <summary>The outbox relay's settings (section <c>Outbox</c>).</summary>
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>Longest a relay batch may take, publish confirms included, before it is rolled back and tried again.</summary>
+    public int BatchTimeoutSeconds { get; set; } = 30;
+
+    public TimeSpan BatchTimeout => TimeSpan.FromSeconds(BatchTimeoutSeconds);
+
+    public IEnumerable<string> Validate()
+    {
+        if (BatchTimeoutSeconds is < 1 or > 3600) yield return $"{Section}:BatchTimeoutSeconds must be 1-3600 seconds (was {BatchTimeoutSeconds})";
+    }
+}

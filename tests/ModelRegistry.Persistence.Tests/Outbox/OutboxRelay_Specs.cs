@@ -1,0 +1,102 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using ModelRegistry.Contracts;
+using ModelRegistry.Persistence.Outbox;
+using ModelRegistry.Testing;
+
+namespace ModelRegistry.Persistence.Tests.Outbox;
+
+public class OutboxRelay_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
+{
+    /// <summary>Confirms what it is told to, fails or never answers the rest (a confirm lost with its channel).</summary>
+    private sealed class ScriptedPublisher(Func<Guid, Task> answer) : IOutboxPublisher
+    {
+        public List<Guid> Published { get; } = [];
+
+        public Task PublishAsync(Guid messageId, object message, CancellationToken cancellationToken)
+        {
+            lock (Published) Published.Add(messageId);
+            return answer(messageId).WaitAsync(cancellationToken);
+        }
+    }
+
+    private OutboxRelay Relay(IOutboxPublisher publisher, int timeoutSeconds = 30) =>
+        new(env.DataSource, publisher, new OutboxOptions { BatchTimeoutSeconds = timeoutSeconds }, TimeProvider.System, NullLogger<OutboxRelay>.Instance);
+
+    private async Task<Guid> AddAsync(string type = nameof(ModelRegistrationRejected), string? body = null)
+    {
+        var id = Guid.NewGuid();
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        await c.ExecuteAsync("INSERT INTO registry.outbox (message_id, message_type, body) VALUES (@id, @type, @body)",
+            new { id, type, body = body ?? $$"""{"modelName":"spec-{{id}}"}""" });
+        return id;
+    }
+
+    private async Task<List<Guid>> OutboxAsync()
+    {
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        return (await c.QueryAsync<Guid>("SELECT message_id FROM registry.outbox ORDER BY sequence")).ToList();
+    }
+
+    private async Task ClearAsync()
+    {
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        await c.ExecuteAsync("DELETE FROM registry.outbox; DELETE FROM registry.outbox_dead");
+    }
+
+    [Fact]
+    public async Task A_batch_whose_confirm_never_comes_times_out_releases_its_rows_and_the_next_batch_publishes_them()
+    {
+        await ClearAsync();
+        var a = await AddAsync();
+        var b = await AddAsync();
+        var hung = Relay(new ScriptedPublisher(id => id == b ? new TaskCompletionSource().Task : Task.CompletedTask), timeoutSeconds: 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<TimeoutException>(() => hung.RelayBatchAsync(CancellationToken.None));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the batch took {clock.Elapsed}");
+
+        // Nothing deleted (the transaction could not be committed in time), nothing locked any more.
+        Assert.Equal([a, b], await OutboxAsync());
+        var publisher = new ScriptedPublisher(_ => Task.CompletedTask);
+        Assert.Equal(2, await Relay(publisher).RelayBatchAsync(CancellationToken.None));
+        Assert.Equal([a, b], publisher.Published);
+        Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task A_publish_that_fails_keeps_only_its_own_row_the_confirmed_ones_are_deleted()
+    {
+        await ClearAsync();
+        var a = await AddAsync();
+        var b = await AddAsync();
+        var c = await AddAsync();
+        var relay = Relay(new ScriptedPublisher(id => id == b ? Task.FromException(new InvalidOperationException("channel closed")) : Task.CompletedTask));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => relay.RelayBatchAsync(CancellationToken.None));
+
+        Assert.Equal([b], await OutboxAsync());
+        _ = (a, c);
+    }
+
+    [Fact]
+    public async Task A_row_of_an_unknown_type_or_an_unreadable_body_is_moved_to_outbox_dead_and_the_rest_is_published()
+    {
+        await ClearAsync();
+        var good = await AddAsync();
+        var unknown = await AddAsync("NoSuchEvent", "{}");
+        var unreadable = await AddAsync(nameof(ModelRegistrationRejected), "{not json");
+        var publisher = new ScriptedPublisher(_ => Task.CompletedTask);
+
+        Assert.Equal(3, await Relay(publisher).RelayBatchAsync(CancellationToken.None));
+
+        Assert.Equal([good], publisher.Published);
+        Assert.Empty(await OutboxAsync());
+        await using var connection = await env.DataSource.OpenConnectionAsync();
+        var dead = (await connection.QueryAsync<(Guid Id, string Type, string Reason)>(
+            "SELECT message_id, message_type, reason FROM registry.outbox_dead ORDER BY sequence")).ToList();
+        Assert.Equal([unknown, unreadable], dead.Select(d => d.Id));
+        Assert.Contains("unknown outbox message type 'NoSuchEvent'", dead[0].Reason);
+        Assert.Equal(nameof(ModelRegistrationRejected), dead[1].Type);
+    }
+}
