@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up RabbitMQ and PostgreSQL (compose/services.sh up), builds, and runs the worker host in
 # the foreground with all workers (or those given: ./run.sh --workers probe). Ctrl-C stops the
-# host cleanly; the services keep running until `compose/services.sh down`.
+# host cleanly; the services keep running until `compose/services.sh down`. Like a supervisor
+# (systemd Restart=on-failure, Docker's restart policy), it starts the host again when it exits
+# with code 4: stalled (docs/architecture.md, "Faults").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compose/services.sh up
@@ -15,4 +17,9 @@ mkdir -p "$Artifacts__Root" "$Artifacts__AllowedSourceRoots__0"
 export Promotion__PolicyFile=${Promotion__PolicyFile:-$PWD/config/promotion-policy.json}
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
-exec dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@"
+export Health__File=${Health__File:-$PWD/.data/host-health.json}
+while true; do
+  rc=0; dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@" || rc=$?
+  [[ $rc == 4 ]] || exit "$rc"
+  echo "run.sh: the host stalled (exit 4); starting it again" >&2
+done

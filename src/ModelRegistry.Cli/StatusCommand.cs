@@ -9,8 +9,9 @@ public sealed record BrokerStatus(bool Up, string Address, string? Error);
 public sealed record DatabaseStatus(bool Up, string Address, string? Error, string? Migration, int Applied, IReadOnlyList<string> Pending);
 public sealed record WorkerQueueStatus(string Worker, string Queue, bool Exists, uint Messages, uint Consumers, bool Up);
 public sealed record ErrorQueueStatus(string Queue, bool Exists, uint Messages);
+public sealed record HostStatus(string Instance, string Workers, string Status, string Detail, string Queues, DateTime ReportedAt, double SecondsAgo);
 public sealed record StatusReport(bool Ok, BrokerStatus Broker, DatabaseStatus Database,
-    IReadOnlyList<WorkerQueueStatus> Queues, IReadOnlyList<ErrorQueueStatus> ErrorQueues);
+    IReadOnlyList<WorkerQueueStatus> Queues, IReadOnlyList<ErrorQueueStatus> ErrorQueues, IReadOnlyList<HostStatus> Hosts, long DeadOutboxRows);
 
 public static class StatusCommand
 {
@@ -52,8 +53,38 @@ public static class StatusCommand
         }
         var broker = new BrokerStatus(brokerError is null, rabbit.Address, brokerError);
         var database = await databaseTask;
-        var ok = broker.Up && database.Up && database.Pending.Count == 0 && queues.All(q => q.Up);
-        return new StatusReport(ok, broker, database, queues, errorQueues);
+        var (hosts, dead) = database.Up ? await HostsAsync(settings, ct) : ([], 0);
+        var ok = broker.Up && database.Up && database.Pending.Count == 0 && queues.All(q => q.Up)
+            && hosts.All(h => h.Status != HostHealthState.Stalled || h.SecondsAgo > StaleSeconds);
+        return new StatusReport(ok, broker, database, queues, errorQueues, hosts, dead);
+    }
+
+    /// <summary>A host report older than this is from a host that is gone (killed, or hung before it could exit).</summary>
+    private const double StaleSeconds = 60;
+
+    // Each host reports what its own bus consumes (HostHealthMonitor): the broker's consumer counts alone
+    // cannot say which process holds them.
+    private const string Hosts = """
+        SELECT instance, workers, status, detail->>'detail' AS detail,
+               coalesce((SELECT string_agg(q->>'queue' || ':' || (q->>'consumers'), ' ') FROM jsonb_array_elements(detail->'queues') q), '') AS queues,
+               reported_at AS reportedat, extract(epoch FROM now() - reported_at)::float8 AS secondsago
+        FROM registry.hosts ORDER BY instance
+        """;
+
+    private static async Task<(IReadOnlyList<HostStatus>, long)> HostsAsync(CliSettings settings, CancellationToken ct)
+    {
+        try
+        {
+            await using var dataSource = settings.CreateDataSource();
+            await using var c = await dataSource.OpenConnectionAsync(ct);
+            var hosts = (await Dapper.SqlMapper.QueryAsync<HostStatus>(c, new Dapper.CommandDefinition(Hosts, cancellationToken: ct))).ToList();
+            var dead = await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, new Dapper.CommandDefinition("SELECT count(*) FROM registry.outbox_dead", cancellationToken: ct));
+            return (hosts, dead);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return ([], 0);
+        }
     }
 
     private static string ErrorQueue(string queue) => queue + "_error";
@@ -95,6 +126,15 @@ public static class StatusCommand
             foreach (var e in r.ErrorQueues)
                 o.WriteLine($"{e.Queue,-39} {(e.Exists ? e.Messages.ToString() : "-"),9}");
         }
+        o.WriteLine();
+        if (r.Hosts.Count == 0) o.WriteLine("hosts      none has reported");
+        foreach (var h in r.Hosts)
+        {
+            var state = h.SecondsAgo > StaleSeconds ? $"GONE? last report {h.SecondsAgo:0} s ago ({h.Status})" : h.Status == HostHealthState.Stalled ? "STALLED" : h.Status;
+            o.WriteLine($"host {h.Instance}  workers {h.Workers}  {state}{(h.Detail is { Length: > 0 } d ? "  " + d : "")}");
+            if (h.Queues.Length > 0) o.WriteLine($"     consumes (queue:consumers on the broker) {h.Queues}");
+        }
+        if (r.DeadOutboxRows > 0) o.WriteLine($"outbox     {r.DeadOutboxRows} dead row(s): mreg outbox dead list");
         o.WriteLine();
         o.WriteLine(r.Ok ? "status: ok" : "status: DOWN");
     }

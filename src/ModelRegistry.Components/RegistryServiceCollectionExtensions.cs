@@ -25,6 +25,10 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value);
         services.AddOptions<ArtifactStoreOptions>().BindConfiguration(ArtifactStoreOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ArtifactStoreOptions>>().Value);
+        services.AddOptions<HealthOptions>().BindConfiguration(HealthOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<HealthOptions>>().Value);
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OutboxOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -68,7 +72,11 @@ public static class RegistryServiceCollectionExtensions
         });
         // After the bus, so it stops before the bus does.
         services.AddSingleton<IOutboxPublisher, BusOutboxPublisher>();
-        services.AddHostedService<OutboxRelay>();
+        services.AddSingleton<OutboxRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
+        services.AddSingleton(new SelectedWorkers(workers));
+        services.AddSingleton<HostExit>();
+        services.AddHostedService<HostHealthMonitor>();
         return services;
     }
 

@@ -6,6 +6,7 @@ using ModelRegistry.Components;
 using ModelRegistry.Components.Promotion;
 using ModelRegistry.Persistence;
 using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Persistence.Outbox;
 
 namespace ModelRegistry.Host;
 
@@ -41,11 +42,15 @@ public static class RegistryHost
         RabbitMqOptions rabbit;
         DatabaseOptions database;
         ArtifactStoreOptions artifacts;
+        OutboxOptions outbox;
+        HealthOptions health;
         try
         {
             rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
             database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
             artifacts = Bind<ArtifactStoreOptions>(builder, ArtifactStoreOptions.Section);
+            outbox = Bind<OutboxOptions>(builder, OutboxOptions.Section);
+            health = Bind<HealthOptions>(builder, HealthOptions.Section);
         }
         catch (InvalidOperationException e)
         {
@@ -56,6 +61,7 @@ public static class RegistryHost
         IReadOnlyList<string> promotionErrors = [];
         if (workers.Any(w => w.Name == "promotion")) (promotion, promotionErrors) = PromotionSettings.Load(builder.Configuration);
         var errors = rabbit.Validate().Concat(database.Validate()).Concat(artifacts.Validate())
+            .Concat(outbox.Validate()).Concat(health.Validate())
             .Concat(workerError is null ? [] : [workerError])
             .Concat(promotionErrors)
             .ToList();
@@ -96,12 +102,14 @@ public static class RegistryHost
 
         if (checkOnly)
         {
+            if (HealthReport.Check(health, TimeProvider.System.GetUtcNow()) is { } stalled) return Fail(ExitFailed, [stalled]);
             Console.Out.WriteLine($"ok: broker {rabbit.Address}, database up to date, workers {string.Join(",", workers.Select(w => w.Name))}");
             return ExitOk;
         }
 
         logger.LogInformation("Starting workers {Workers} as {Instance} on {Broker}",
             string.Join(",", workers.Select(w => w.Name)), HostInstance.Current.Name, rabbit.Address);
+        var exit = host.Services.GetRequiredService<HostExit>();
         try
         {
             await host.RunAsync();
@@ -111,7 +119,7 @@ public static class RegistryHost
             logger.LogCritical(e, "The host stopped on an error");
             return Fail(ExitFailed, [$"stopped on an error: {e.GetBaseException().Message}"]);
         }
-        return ExitOk;
+        return exit.Code ?? ExitOk;
     }
 
     private static ConfigurationManager NoReload()

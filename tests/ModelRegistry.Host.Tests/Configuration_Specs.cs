@@ -71,6 +71,16 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
         Assert.Contains("RabbitMq:Port", line);
     }
 
+    [Theory]
+    [InlineData("Outbox__BatchTimeoutSeconds", "0", "mreg-host: Outbox:BatchTimeoutSeconds must be 1-3600 seconds (was 0)")]
+    [InlineData("Health__MaxStalledSeconds", "3", "mreg-host: Health:MaxStalledSeconds must be at least twice Health:CheckIntervalSeconds and at most 86400 (was 3)")]
+    public async Task A_recovery_setting_out_of_range(string key, string value, string expected)
+    {
+        var (exit, line) = await StartWith(new() { [key] = value });
+        Assert.Equal(2, exit);
+        Assert.Equal(expected, line);
+    }
+
     [Fact]
     public async Task An_unknown_worker()
     {

@@ -12,7 +12,12 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
     [Fact]
     public async Task A_message_published_to_the_broker_reaches_the_hosts_worker_and_the_database()
     {
-        await using var host = HostProcess.StartHost(env.EnvironmentVariables);
+        var healthFile = Path.Combine(Path.GetTempPath(), $"mreg-health-{Guid.NewGuid():N}.json");
+        var environment = new Dictionary<string, string>(env.EnvironmentVariables)
+        {
+            ["Health__File"] = healthFile, ["Health__CheckIntervalSeconds"] = "1", ["Health__MaxStalledSeconds"] = "30",
+        };
+        await using var host = HostProcess.StartHost(environment);
         await host.WaitUntilStartedAsync();
 
         var ids = await ProbePublisher.PublishAsync(env, 20, "end-to-end");
@@ -27,7 +32,20 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
             async () => (await c.QueryAsync<string>("SELECT instance_name FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'")).ToList(),
             n => n.Contains($"{Environment.MachineName}/{host.Id}"), Timeout, "quartz scheduler check-in");
 
-        // mreg status sees the worker's queue with its consumer.
+        // The host reports its own health: in registry.hosts and in its health file, which --check reads.
+        var instance = $"{Environment.MachineName}/{host.Id}";
+        await Eventually.UntilAsync(() => c.ExecuteScalarAsync<string>("SELECT status FROM registry.hosts WHERE instance = @instance", new { instance }),
+            s => s == "consuming", Timeout, "the host reporting itself consuming");
+        using (var file = JsonDocument.Parse(await File.ReadAllTextAsync(healthFile)))
+        {
+            Assert.Equal("consuming", file.RootElement.GetProperty("status").GetString());
+            Assert.Contains(file.RootElement.GetProperty("queues").EnumerateArray(),
+                q => q.GetProperty("queue").GetString() == "registration" && q.GetProperty("consumers").GetInt32() == 1);
+        }
+        await using (var check = HostProcess.StartHost(environment, "--check"))
+            Assert.True(await check.WaitForExitAsync(Timeout) == 0, check.Output);
+
+        // mreg status sees the worker's queue with its consumer, and which host consumes it.
         var status = HostProcess.StartCli(env.EnvironmentVariables, "status", "--json");
         var exit = await status.WaitForExitAsync(Timeout);
         Assert.True(exit == 0, status.Output);
@@ -36,10 +54,22 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
         var probeQueue = report.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("queue").GetString() == "probe");
         Assert.Equal(1, probeQueue.GetProperty("consumers").GetInt32());
         Assert.Equal(0, report.RootElement.GetProperty("database").GetProperty("pending").GetArrayLength());
+        var reported = Assert.Single(report.RootElement.GetProperty("hosts").EnumerateArray(), h => h.GetProperty("instance").GetString() == instance);
+        Assert.Equal("consuming", reported.GetProperty("status").GetString());
+        Assert.Contains("probe:1", reported.GetProperty("queues").GetString(), StringComparison.Ordinal);
         await status.DisposeAsync();
 
         host.Terminate();
         Assert.Equal(0, await host.WaitForExitAsync(Timeout));
+        // A host that stops cleanly removes its report; a stale file is refused by --check.
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM registry.hosts WHERE instance = @instance", new { instance }));
+        await Task.Delay(TimeSpan.FromSeconds(3.5)); // three check intervals without a report
+        await using (var check = HostProcess.StartHost(environment, "--check"))
+        {
+            Assert.Equal(1, await check.WaitForExitAsync(Timeout));
+            Assert.Contains("has not reported since", check.Output, StringComparison.Ordinal);
+        }
+        File.Delete(healthFile);
     }
 
     [Fact]
