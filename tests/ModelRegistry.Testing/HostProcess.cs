@@ -13,6 +13,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     private HostProcess(Process process) => this.process = process;
 
     public int Id => process.Id;
+    public bool HasExited => process.HasExited;
     public string Output => string.Join('\n', lines);
     public IReadOnlyList<string> StandardError { get; } = new List<string>();
 

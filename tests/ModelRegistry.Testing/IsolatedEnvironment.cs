@@ -43,29 +43,31 @@ public class IsolatedEnvironment : IAsyncLifetime
     /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => Settings();
 
-    private Dictionary<string, string> Settings()
+    private Dictionary<string, string> Settings() => HostSettings(RabbitMq, Database, ArtifactsRoot, SourceRoot, PolicyFile);
+
+    /// <summary>What a test host is started with: the services, its artifact folders, the promotion policy, the test approvers.</summary>
+    public static Dictionary<string, string> HostSettings(RabbitMqOptions rabbit, DatabaseOptions database, string artifactsRoot, string sourceRoot,
+        string policyFile)
     {
-        var settings = BaseSettings();
-        settings["Promotion__PolicyFile"] = PolicyFile;
-        settings[$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret;
+        var settings = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = rabbit.Host,
+            ["RabbitMq__Port"] = rabbit.Port.ToString(),
+            ["RabbitMq__VirtualHost"] = rabbit.VirtualHost,
+            ["RabbitMq__Username"] = rabbit.Username,
+            ["RabbitMq__Password"] = rabbit.Password,
+            ["Database__ConnectionString"] = database.ConnectionString,
+            ["Database__MigrationConnectionString"] = database.MigrationConnectionString,
+            ["Artifacts__Root"] = artifactsRoot,
+            ["Artifacts__AllowedSourceRoots__0"] = sourceRoot,
+            ["Artifacts__Fsync"] = "true",
+            ["Promotion__PolicyFile"] = policyFile,
+            [$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret,
+        };
         foreach (var (person, roles) in TestPolicies.Approvers)
             for (var i = 0; i < roles.Length; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];
         return settings;
     }
-
-    private Dictionary<string, string> BaseSettings() => new()
-    {
-        ["RabbitMq__Host"] = RabbitMq.Host,
-        ["RabbitMq__Port"] = RabbitMq.Port.ToString(),
-        ["RabbitMq__VirtualHost"] = RabbitMq.VirtualHost,
-        ["RabbitMq__Username"] = RabbitMq.Username,
-        ["RabbitMq__Password"] = RabbitMq.Password,
-        ["Database__ConnectionString"] = Database.ConnectionString,
-        ["Database__MigrationConnectionString"] = Database.MigrationConnectionString,
-        ["Artifacts__Root"] = ArtifactsRoot,
-        ["Artifacts__AllowedSourceRoots__0"] = SourceRoot,
-        ["Artifacts__Fsync"] = "true",
-    };
 
     public virtual async Task InitializeAsync()
     {
