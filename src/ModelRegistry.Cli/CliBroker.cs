@@ -90,6 +90,8 @@ internal sealed class CliBroker : IAsyncDisposable
         }
     }
 
+    private static readonly TimeSpan ConfirmTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Publishes <paramref name="message"/> persistently to its exchange and returns once the broker confirmed it. Throws
     /// <see cref="CliBrokerRefusal"/> when the exchange does not exist or no queue is bound to it (no worker has ever run).
@@ -112,9 +114,16 @@ internal sealed class CliBroker : IAsyncDisposable
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = messageId,
         };
+        // A confirm lost with its channel is never answered (RabbitMQ.Client 7.2): give up after a while, as a broker failure.
+        using var confirm = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        confirm.CancelAfter(ConfirmTimeout);
         try
         {
-            await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, JsonSerializer.SerializeToUtf8Bytes(envelope, Wire), ct);
+            await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, JsonSerializer.SerializeToUtf8Bytes(envelope, Wire), confirm.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the broker did not confirm the {typeof(T).Name} within {ConfirmTimeout.TotalSeconds:0} s; it may or may not have been sent");
         }
         catch (RabbitMQ.Client.Exceptions.PublishException e) when (e.IsReturn)
         {
