@@ -89,7 +89,10 @@ public sealed partial class HostHealthMonitor(
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            brokerReachable = false;
+            // No answer is waited for; an answer that refuses (a permission, a login changed under the host) is a stall:
+            // the bus cannot consume either, and only people can mend it.
+            if (Unanswered(e)) brokerReachable = false;
+            else busProblem ??= "the broker refuses the host's queue check: " + e.GetBaseException().Message;
         }
         var databaseReachable = true;
         try
@@ -104,6 +107,15 @@ public sealed partial class HostHealthMonitor(
             databaseReachable = false;
         }
         return new HealthObservation(brokerReachable, databaseReachable, busProblem, queues, relay.FailingSince, relay.LastError);
+    }
+
+    private static bool Unanswered(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException
+                or RabbitMQ.Client.Exceptions.ConnectFailureException or System.IO.EndOfStreamException or System.IO.IOException)
+                return true;
+        return false;
     }
 
     private async Task PublishStateAsync(HealthObservation seen, CancellationToken stoppingToken)

@@ -77,6 +77,20 @@ public static class RegistryHost
             .OfType<string>().Distinct().ToList();
         if (unavailable.Count > 0) return Fail(ExitUnavailable, unavailable);
 
+        // Timestamps (UTC) on every console line, simple or JSON: a fault's post-mortem needs to know when. A formatter
+        // must be named, else the console logger replaces the formatter's options with its own obsolete ones.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
+            o.FormatterName ??= Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds + 5));
         builder.Services
             .AddRegistryOptions()

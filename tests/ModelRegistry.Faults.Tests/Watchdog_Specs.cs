@@ -35,7 +35,8 @@ public class Watchdog_Specs(FaultServices services, ITestOutputHelper output)
         run.Log($"exited with {code} {clock.Elapsed.TotalSeconds:0.0} s after its broker user lost read permission");
         Assert.Equal(HostExit.Stalled, code);
         Assert.Contains("Host stalled", run.Host!.Output, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5 + 2 + 15 + 5), $"took {clock.Elapsed}");
+        // 5 s stalled plus a check interval, then at most 15 s of graceful stop; the rest is slack for a loaded CI machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 
     [Fact]
