@@ -161,9 +161,24 @@ rabbit_wait() {
   echo "rabbitmq: started in $(since "$RMQ_T0")"
 }
 
+# The broker VM's pid, from its pid file, if that process is alive and is this data folder's VM (its -home).
+rabbit_pid() {
+  local pid; [[ -s $RABBITMQ_PID_FILE ]] || return 1
+  pid=$(cat "$RABBITMQ_PID_FILE")
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-home $RMQ_HOME " && echo "$pid"
+}
+
 rabbit_down() {
-  local t0 stopped='' pidfile=(); t0=$(ms)
-  if rabbit_running; then
+  local t0 stopped='' pid pidfile=(); t0=$(ms)
+  if pid=$(rabbit_pid); then
+    # SIGTERM is the VM's graceful stop (what 'rabbitmqctl stop' asks for), without starting a CLI VM: ~1 s instead of ~6
+    kill -TERM "$pid"; stopped=1
+    local deadline=$((SECONDS + TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null; do
+      ((SECONDS < deadline)) || die "rabbitmq: still running ${TIMEOUT}s after SIGTERM (pid $pid)"
+      sleep 0.1
+    done
+  elif rabbit_running; then
     # with the pid file, stop returns only once the VM has exited
     [[ ! -s $RABBITMQ_PID_FILE ]] || pidfile=("$RABBITMQ_PID_FILE")
     rctl -q stop "${pidfile[@]}" >/dev/null; stopped=1
