@@ -13,9 +13,9 @@ public sealed class HealthOptions
     /// consumer or an endpoint not healthy), or the outbox relay fail with both services reachable,
     /// before the host exits with code 4 so its supervisor starts a fresh one.
     /// MassTransit's reconnect backoff reaches 30 s (±25 %) after a long broker outage, so the default leaves room for one
-    /// whole interval after the broker is back.
+    /// whole interval (up to 37.5 s) after the broker is back.
     /// </summary>
-    public int MaxStalledSeconds { get; set; } = 90;
+    public int MaxStalledSeconds { get; set; } = 60;
 
     /// <summary>A file the host rewrites at every check with its state (JSON); empty: none.</summary>
     public string File { get; set; } = "";

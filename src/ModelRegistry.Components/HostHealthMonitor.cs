@@ -33,7 +33,7 @@ public sealed partial class HostHealthMonitor(
     ILogger<HostHealthMonitor> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan GracefulExit = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan GracefulExit = TimeSpan.FromSeconds(5);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly DateTimeOffset startedAt = clock.GetUtcNow();
     private readonly string workers = string.Join(",", selected.Workers.Select(w => w.Name));
@@ -55,6 +55,7 @@ public sealed partial class HostHealthMonitor(
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var seen = await ObserveAsync(stoppingToken);
+                if (!seen.BrokerReachable) relay.AbandonInFlight("the broker does not answer");
                 var previous = State;
                 State = HostHealth.Next(previous, seen, clock.GetUtcNow());
                 if (State.Status != previous.Status)

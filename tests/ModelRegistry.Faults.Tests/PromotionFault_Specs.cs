@@ -14,7 +14,7 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
     [Fact]
     public async Task A_promotion_waiting_for_approvals_across_a_broker_and_a_database_restart_is_promoted_once()
     {
-        await using var run = new FaultRun(services, output, "promo");
+        await using var run = new FaultRun(services, output, "promo") { HostSettings = FaultRun.Watchdog };
         await run.StartHostAsync();
         await run.Broker.PublishAsync([new TrainingPipeline(services.SourceRoot).Trained("promo-model", "promo-run-1") with { RiskTier = "high" }]);
         await Eventually.UntilAsync(run.RegisteredAsync, n => n == 1, Bound, "the version registered");

@@ -14,6 +14,7 @@ public sealed partial class HostProcess : IAsyncDisposable
 
     public int Id => process.Id;
     public bool HasExited => process.HasExited;
+    public int ExitCode => process.ExitCode;
     public string Output => string.Join('\n', lines);
     public IReadOnlyList<string> StandardError { get; } = new List<string>();
 

@@ -6,7 +6,7 @@ public sealed class OutboxOptions
     public const string Section = "Outbox";
 
     /// <summary>Longest a relay batch may take, publish confirms included, before it is rolled back and tried again.</summary>
-    public int BatchTimeoutSeconds { get; set; } = 30;
+    public int BatchTimeoutSeconds { get; set; } = 10;
 
     public TimeSpan BatchTimeout => TimeSpan.FromSeconds(BatchTimeoutSeconds);
 

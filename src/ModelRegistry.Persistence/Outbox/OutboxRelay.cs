@@ -28,6 +28,8 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim wake = new(0);
     private DateTimeOffset? failingSince;
+    private CancellationTokenSource? inFlight;
+    private volatile string? abandoned;
 
     /// <summary>Since when every batch has failed (null while the relay works); the host's health report reads it.</summary>
     public DateTimeOffset? FailingSince => failingSince;
@@ -51,6 +53,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listener = ListenAsync(stoppingToken);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -60,6 +63,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
                 }
                 failingSince = null;
                 LastError = null;
+                failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -69,11 +73,16 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
             {
                 failingSince ??= clock.GetUtcNow();
                 LastError = e.GetBaseException().Message;
-                logger.LogWarning(e, "Outbox relay failed (failing since {Since:O}); retrying", failingSince);
+                failures++;
+                logger.LogWarning(e, "Outbox relay failed (failing since {Since:O}); retrying in {Delay:0} s", failingSince, Backoff(failures).TotalSeconds);
             }
             try
             {
-                await wake.WaitAsync(PollInterval, stoppingToken);
+                // After a failure, stay away from the broker for a while, NOTIFY or not: RabbitMQ.Client 7.2.2's shutdown
+                // handler for a lost connection needs the publisher-confirm lock that our publishes keep taking (#1930);
+                // a relay that publishes again at once can keep the dead connection from ever being replaced.
+                if (failures > 0) await Task.Delay(Backoff(failures), clock, stoppingToken);
+                else await wake.WaitAsync(PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -83,19 +92,49 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         await listener;
     }
 
+    /// <summary>2 s after the first failure, doubling to 10 s.</summary>
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(10, 2 << Math.Min(failures - 1, 3)));
+
     /// <summary>Publishes one batch; returns how many rows it took. Throws when any publish failed or timed out.</summary>
     public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.BatchTimeout);
-        var token = timeout.Token;
+        Volatile.Write(ref inFlight, timeout);
+        abandoned = null;
         try
         {
-            return await RelayAsync(token);
+            return await RelayAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"an outbox batch did not complete within {options.BatchTimeout.TotalSeconds:0} s (Outbox:BatchTimeoutSeconds); its rows are published again");
+            throw new TimeoutException(abandoned is { } why
+                ? $"an outbox batch was abandoned ({why}); its rows are published again"
+                : $"an outbox batch did not complete within {options.BatchTimeout.TotalSeconds:0} s (Outbox:BatchTimeoutSeconds); its rows are published again");
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref inFlight, null, timeout);
+        }
+    }
+
+    /// <summary>
+    /// Cancels the batch in flight, if any: its publishes are waiting for confirms of a connection that is gone, and a
+    /// publish that never completes also keeps MassTransit from replacing the connection its receive endpoints share
+    /// (the fault suite saw every consumer gone until the batch timed out). Called by the host's health check when the
+    /// broker does not answer.
+    /// </summary>
+    public void AbandonInFlight(string why)
+    {
+        if (Volatile.Read(ref inFlight) is not { } batch) return;
+        abandoned = why;
+        try
+        {
+            batch.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That batch has just ended.
         }
     }
 

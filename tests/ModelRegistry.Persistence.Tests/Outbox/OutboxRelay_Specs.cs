@@ -67,6 +67,27 @@ public class OutboxRelay_Specs(IsolatedEnvironment env) : IClassFixture<Isolated
     }
 
     [Fact]
+    public async Task A_batch_abandoned_because_the_broker_is_gone_ends_at_once_and_releases_its_rows()
+    {
+        await ClearAsync();
+        var a = await AddAsync();
+        var hung = Relay(new ScriptedPublisher(_ => new TaskCompletionSource().Task), timeoutSeconds: 600);
+
+        var batch = hung.RelayBatchAsync(CancellationToken.None);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!batch.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            hung.AbandonInFlight("the broker does not answer");
+            await Task.WhenAny(batch, Task.Delay(100));
+        }
+
+        Assert.True(batch.IsCompleted, "the abandoned batch still waits for its confirm");
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => batch);
+        Assert.Contains("abandoned (the broker does not answer)", error.Message);
+        Assert.Equal([a], await OutboxAsync());
+    }
+
+    [Fact]
     public async Task A_publish_that_fails_keeps_only_its_own_row_the_confirmed_ones_are_deleted()
     {
         await ClearAsync();
