@@ -29,9 +29,9 @@ public static class HostHealth
     public static HostHealthState Next(HostHealthState previous, HealthObservation seen, DateTimeOffset now)
     {
         var (status, detail) = Classify(seen);
+        // Counted from the first check that saw it with the services answering: a relay that failed through a database
+        // outage is not stalled for the outage's length the moment the database is back.
         var stalledSince = status == HostHealthState.Stalled ? previous.StalledSince ?? now : (DateTimeOffset?)null;
-        if (status == HostHealthState.Stalled && seen.BusProblem is null && seen.RelayFailingSince is { } relay && relay < stalledSince)
-            stalledSince = relay;
         var since = status == previous.Status ? previous.Since : now;
         return new HostHealthState(status, detail, since, stalledSince);
     }

@@ -57,12 +57,17 @@ public class HostHealth_Specs
     }
 
     [Fact]
-    public void A_relay_failing_while_both_services_answer_is_a_stall_counted_from_when_it_began_failing()
+    public void A_relay_failing_while_both_services_answer_is_a_stall_counted_from_the_first_check_that_saw_them_answer()
     {
-        var state = HostHealth.Next(HostHealthState.Initial(T0), Seen(relayFailing: T0.AddSeconds(-50)), T0.AddSeconds(5));
-        Assert.Equal((HostHealthState.Stalled, T0.AddSeconds(-50)), (state.Status, state.StalledSince));
-        Assert.Contains("outbox relay", state.Detail);
-        Assert.True(HostHealth.MustExit(state, T0.AddSeconds(10), TimeSpan.FromSeconds(60)));
+        // The relay failed through a database outage of ten minutes; the database is back, the relay has not yet retried.
+        var outage = HostHealth.Next(HostHealthState.Initial(T0), Seen(database: false, relayFailing: T0), T0.AddMinutes(10));
+        var back = HostHealth.Next(outage, Seen(relayFailing: T0), T0.AddMinutes(10).AddSeconds(5));
+
+        Assert.Equal((HostHealthState.Stalled, T0.AddMinutes(10).AddSeconds(5)), (back.Status, back.StalledSince));
+        Assert.Contains("outbox relay", back.Detail);
+        Assert.False(HostHealth.MustExit(back, T0.AddMinutes(10).AddSeconds(6), TimeSpan.FromSeconds(20)));
+        var still = HostHealth.Next(back, Seen(relayFailing: T0), T0.AddMinutes(10).AddSeconds(25));
+        Assert.True(HostHealth.MustExit(still, T0.AddMinutes(10).AddSeconds(25), TimeSpan.FromSeconds(20)));
     }
 
     [Theory]

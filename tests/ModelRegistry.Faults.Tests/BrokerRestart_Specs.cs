@@ -11,7 +11,7 @@ namespace ModelRegistry.Faults.Tests;
 [Collection(FaultSuite.Name)]
 public class BrokerRestart_Specs(FaultServices services, ITestOutputHelper output)
 {
-    private const int Rounds = 10, PerRound = 1_500, AfterRestart = 200;
+    private const int Rounds = 10, PerRound = 1_000, AfterRestart = 200;
     private static readonly TimeSpan ResumeBound = TimeSpan.FromSeconds(90);
 
     [Fact]
