@@ -48,8 +48,9 @@ RMQ_PASSWORD=${MREG_RABBIT_PASSWORD:-mreg}
 RMQ_ADMIN=${MREG_RABBIT_ADMIN_USER:-mreg-admin}
 RMQ_ADMIN_PASSWORD=${MREG_RABBIT_ADMIN_PASSWORD:-mreg-admin}
 RMQ_MANAGEMENT=${MREG_RABBIT_MANAGEMENT:-1}
-# No registry message comes near 2 MiB (docs/messages.md limits every field); a larger body is refused by the
-# broker at publish (the publisher's channel is closed with an error) and never reaches a worker.
+# Above the workers' own limit (Messages__MaxBodyBytes, 1 MiB), so a body between the two reaches a worker and
+# is refused with a rejection event naming the limit; a larger one is refused by the broker at publish (the
+# publisher's channel is closed with an error) and never reaches a worker.
 RMQ_MAX_MESSAGE_BYTES=${MREG_RABBIT_MAX_MESSAGE_BYTES:-2097152}
 RMQ_DIR=$DATA/rabbitmq RMQ_HOME=$DATA/rabbitmq/home
 RMQ_BIN=/usr/lib/rabbitmq/bin   # not /usr/sbin: those wrappers switch to the 'rabbitmq' user and its dirs

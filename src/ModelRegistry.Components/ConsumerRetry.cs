@@ -13,6 +13,10 @@ public static class ConsumerRetry
     public static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan IntervalDelta = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The same backoff for work outside a consumer (a body refused before it is read).</summary>
+    public static IRetryPolicy Policy(Func<Exception, bool> transient) =>
+        Retry.Filter(transient).Exponential(Retries, MinInterval, MaxInterval, IntervalDelta);
+
     /// <summary>
     /// Invalid input becomes a rejection event inside the consumers; what reaches this retry is
     /// infrastructure (the database after Polly's own retries, plus whatever <paramref name="alsoTransient"/>

@@ -29,6 +29,10 @@ public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
     public static string? MessageTypeOf(string? exchange) =>
         exchange is not null && TypeByExchange.TryGetValue(exchange, out var urn) ? urn : null;
 
+    /// <summary>The exchange a contract is published to (its [EntityName]).</summary>
+    public static string ExchangeOf<T>() =>
+        typeof(T).GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new ArgumentException($"{typeof(T).Name} has no [EntityName]");
+
     public void Probe(ProbeContext context) => inner.Probe(context);
 
     public ConsumeContext Deserialize(ReceiveContext receiveContext)

@@ -29,6 +29,8 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<HealthOptions>>().Value);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<OutboxOptions>>().Value);
+        services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MessageOptions>>().Value);
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -41,6 +43,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddSingleton<IProbeStore, ProbeStore>();
         services.AddSingleton<RegistrationStore>();
         services.AddSingleton<EvaluationStore>();
+        services.AddSingleton<RefusedBodyStore>();
         services.AddSingleton<IArtifactStore, ContentAddressedStore>();
         services.AddSingleton(HostInstance.Current);
         return services;
@@ -59,6 +62,8 @@ public static class RegistryServiceCollectionExtensions
         {
             x.SetKebabCaseEndpointNameFormatter();
             foreach (var worker in workers) worker.Register(x);
+            // Every endpoint refuses an oversized body before it is read (docs/messages.md, "Size").
+            x.AddConfigureEndpointsCallback((context, _, endpoint) => OversizedBodyFilter.Configure(endpoint, context));
             x.UsingRabbitMq((context, cfg) =>
             {
                 var o = context.GetRequiredService<RabbitMqOptions>();

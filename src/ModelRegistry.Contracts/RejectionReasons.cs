@@ -15,6 +15,12 @@ public static class RejectionReasons
     /// <summary>A text, map or list is larger than its documented limit.</summary>
     public const string LimitExceeded = "limit_exceeded";
 
+    /// <summary>
+    /// The body is larger than the registry reads (<c>Messages:MaxBodyBytes</c>, 1 MiB by default): it was refused
+    /// unread. Every rejection event of a command may carry it.
+    /// </summary>
+    public const string BodyTooLarge = "body_too_large";
+
     /// <summary>A path or URI tries to leave its root (traversal, encoding tricks, symlinks, absolute paths).</summary>
     public const string HostilePath = "hostile_path";
 

@@ -44,6 +44,7 @@ public static class RegistryHost
         ArtifactStoreOptions artifacts;
         OutboxOptions outbox;
         HealthOptions health;
+        MessageOptions messages;
         try
         {
             rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
@@ -51,6 +52,7 @@ public static class RegistryHost
             artifacts = Bind<ArtifactStoreOptions>(builder, ArtifactStoreOptions.Section);
             outbox = Bind<OutboxOptions>(builder, OutboxOptions.Section);
             health = Bind<HealthOptions>(builder, HealthOptions.Section);
+            messages = Bind<MessageOptions>(builder, MessageOptions.Section);
         }
         catch (InvalidOperationException e)
         {
@@ -61,7 +63,7 @@ public static class RegistryHost
         IReadOnlyList<string> promotionErrors = [];
         if (workers.Any(w => w.Name == "promotion")) (promotion, promotionErrors) = PromotionSettings.Load(builder.Configuration);
         var errors = rabbit.Validate().Concat(database.Validate()).Concat(artifacts.Validate())
-            .Concat(outbox.Validate()).Concat(health.Validate())
+            .Concat(outbox.Validate()).Concat(health.Validate()).Concat(messages.Validate())
             .Concat(workerError is null ? [] : [workerError])
             .Concat(promotionErrors)
             .ToList();

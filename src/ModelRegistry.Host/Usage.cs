@@ -23,7 +23,8 @@ internal static class Usage
           Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
           Artifacts__Fsync, Artifacts__MaxFileBytes, Registration__ConcurrentMessageLimit,
           Registration__PrefetchCount, Outbox__BatchTimeoutSeconds, Health__CheckIntervalSeconds,
-          Health__MaxStalledSeconds, Health__File, Logging__Console__FormatterName (simple | json)
+          Health__MaxStalledSeconds, Health__File, Messages__MaxBodyBytes,
+          Logging__Console__FormatterName (simple | json)
         The promotion worker also needs (docs/promotion.md, docs/ticketing.md):
           Promotion__PolicyFile (required), Promotion__DefaultEvaluationTimeout,
           Ticketing__Integrations__<name>__Secret, Approvers__<person>__Roles__0 (__1, ...)

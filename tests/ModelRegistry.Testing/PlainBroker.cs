@@ -42,15 +42,18 @@ public sealed class PlainBroker(RabbitMqOptions rabbit)
     }
 
     /// <summary>Publishes one message as plain JSON to its exchange (e.g. mreg.request-promotion), persistent and confirmed.</summary>
-    public async Task PublishJsonAsync(string exchange, object message)
+    public Task PublishJsonAsync(string exchange, object message) =>
+        PublishBytesAsync(exchange, JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Wire), Guid.NewGuid());
+
+    /// <summary>Publishes <paramref name="body"/> as it is to <paramref name="exchange"/>, persistent and confirmed.</summary>
+    public async Task PublishBytesAsync(string exchange, ReadOnlyMemory<byte> body, Guid messageId, string contentType = "application/json")
     {
         await using var connection = await Preflight.ConnectionFactory(rabbit).CreateConnectionAsync("faults-client");
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
             publisherConfirmationTrackingEnabled: true));
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
         await channel.BasicPublishAsync(exchange, "", mandatory: false,
-            new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() },
-            JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Wire));
+            new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = messageId.ToString() }, body);
     }
 
     /// <summary>Takes every event kept so far off the queue (MassTransit's envelope: the message is under "message").</summary>
