@@ -1,5 +1,5 @@
 using Dapper;
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform.Artifacts;
 
 namespace ModelRegistry.Cli;
 

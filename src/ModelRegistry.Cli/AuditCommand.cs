@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ModelRegistry.Domain.Audit;
-using ModelRegistry.Persistence.Audit;
+using ModelRegistry.Platform.Audit;
 
 namespace ModelRegistry.Cli;
 

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Threading.Channels;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;

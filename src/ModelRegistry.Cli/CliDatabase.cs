@@ -1,6 +1,5 @@
 using System.Net.Sockets;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using Npgsql;
 
 namespace ModelRegistry.Cli;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform;
+using ModelRegistry.Platform.Artifacts;
 using Npgsql;
 
 namespace ModelRegistry.Cli;

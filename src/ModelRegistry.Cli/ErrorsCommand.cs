@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Cli;
 

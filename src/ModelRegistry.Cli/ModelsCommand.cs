@@ -1,4 +1,6 @@
 using Dapper;
+using ModelRegistry.Promotion.Rules;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Cli;
 

@@ -1,3 +1,4 @@
+using ModelRegistry.Platform;
 using System.Globalization;
 using System.Text.Json;
 using System.Xml;
@@ -121,7 +122,7 @@ public static class PromotionCommands
         }
         catch (Exception e) when (CliBroker.IsBrokerFailure(e))
         {
-            return await FailAsync(Components.Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
+            return await FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
         }
     }
 
@@ -269,7 +270,7 @@ public static class PromotionCommands
         }
         catch (Exception e) when (CliBroker.IsBrokerFailure(e))
         {
-            return await FailAsync(Components.Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
+            return await FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
         }
         if (json) CliJson.Write(output, new CancelRequested(promotionId, cancelledBy));
         else output.WriteLine($"cancellation of promotion {promotionId} ({detail.ModelName}/{detail.Version} -> {detail.TargetStage}) sent");
@@ -320,7 +321,7 @@ public static class PromotionCommands
         }
         catch (Exception e) when (CliBroker.IsBrokerFailure(e))
         {
-            return await FailAsync(Components.Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
+            return await FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
         }
     }
 

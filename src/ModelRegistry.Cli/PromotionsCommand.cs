@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Dapper;
-using ModelRegistry.Persistence.Outbox;
-using ModelRegistry.Persistence.Promotion;
+using ModelRegistry.Platform.Outbox;
+using ModelRegistry.Promotion;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Cli;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using Npgsql;
 
 namespace ModelRegistry.Cli;
@@ -32,7 +31,7 @@ public static class StatusCommand
         var errorQueues = new List<ErrorQueueStatus>();
         if (brokerError is null)
         {
-            var names = Workers.All.SelectMany(w => w.Queues.Select(q => (Worker: w.Name, Queue: q))).ToList();
+            var names = ModelRegistry.Host.ModuleCatalog.All.SelectMany(w => w.Queues.Select(q => (Worker: w.Name, Queue: q))).ToList();
             try
             {
                 var states = await QueueInspector.InspectAsync(rabbit,

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Dapper;
+using ModelRegistry.Promotion.Rules;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Cli;
 

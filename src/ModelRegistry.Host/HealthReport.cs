@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Host;
 

@@ -2,11 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ModelRegistry.Components;
-using ModelRegistry.Components.Promotion;
-using ModelRegistry.Persistence;
-using ModelRegistry.Persistence.Artifacts;
-using ModelRegistry.Persistence.Outbox;
+using ModelRegistry.Platform;
+using ModelRegistry.Platform.Artifacts;
+using ModelRegistry.Platform.Outbox;
 
 namespace ModelRegistry.Host;
 
@@ -25,7 +23,7 @@ public static class RegistryHost
     {
         if (args.Contains("--help") || args.Contains("-h"))
         {
-            Console.Out.Write(Usage.Text);
+            Console.Out.Write(Usage.Text(ModuleCatalog.All));
             return ExitOk;
         }
         var checkOnly = args.Contains("--check");
@@ -38,36 +36,9 @@ public static class RegistryHost
             Configuration = NoReload(),
         });
 
-        var (workers, workerError) = Workers.Select(builder.Configuration["Workers"]);
-        RabbitMqOptions rabbit;
-        DatabaseOptions database;
-        ArtifactStoreOptions artifacts;
-        OutboxOptions outbox;
-        HealthOptions health;
-        MessageOptions messages;
-        try
-        {
-            rabbit = Bind<RabbitMqOptions>(builder, RabbitMqOptions.Section);
-            database = Bind<DatabaseOptions>(builder, DatabaseOptions.Section);
-            artifacts = Bind<ArtifactStoreOptions>(builder, ArtifactStoreOptions.Section);
-            outbox = Bind<OutboxOptions>(builder, OutboxOptions.Section);
-            health = Bind<HealthOptions>(builder, HealthOptions.Section);
-            messages = Bind<MessageOptions>(builder, MessageOptions.Section);
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the key: "Failed to convert configuration value 'x' at 'RabbitMq:Port' to type 'System.Int32'."
-            return Fail(ExitConfiguration, [e.Message]);
-        }
-        PromotionSettings? promotion = null;
-        IReadOnlyList<string> promotionErrors = [];
-        if (workers.Any(w => w.Name == "promotion")) (promotion, promotionErrors) = PromotionSettings.Load(builder.Configuration);
-        var errors = rabbit.Validate().Concat(database.Validate()).Concat(artifacts.Validate())
-            .Concat(outbox.Validate()).Concat(health.Validate()).Concat(messages.Validate())
-            .Concat(workerError is null ? [] : [workerError])
-            .Concat(promotionErrors)
-            .ToList();
+        var (modules, platform, errors) = Compose(builder.Services, builder.Configuration);
         if (errors.Count > 0) return Fail(ExitConfiguration, errors);
+        var (rabbit, database, artifacts, health) = (platform.RabbitMq, platform.Database, platform.Artifacts, platform.Health);
 
         var unavailable = (await Task.WhenAll(
                 Preflight.CheckBrokerAsync(rabbit),
@@ -94,12 +65,6 @@ public static class RegistryHost
             o.UseUtcTimestamp = true;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds + 5));
-        builder.Services
-            .AddRegistryOptions()
-            .AddRegistryDatabase()
-            .AddRegistryBus(workers)
-            .AddRegistryScheduler(builder.Configuration);
-        if (promotion is not null) builder.Services.AddRegistryPromotion(promotion);
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelRegistry.Host");
 
@@ -119,12 +84,12 @@ public static class RegistryHost
         if (checkOnly)
         {
             if (HealthReport.Check(health, TimeProvider.System.GetUtcNow()) is { } stalled) return Fail(ExitFailed, [stalled]);
-            Console.Out.WriteLine($"ok: broker {rabbit.Address}, database up to date, workers {string.Join(",", workers.Select(w => w.Name))}");
+            Console.Out.WriteLine($"ok: broker {rabbit.Address}, database up to date, workers {string.Join(",", modules.Select(m => m.Name))}");
             return ExitOk;
         }
 
         logger.LogInformation("Starting workers {Workers} as {Instance} on {Broker}",
-            string.Join(",", workers.Select(w => w.Name)), HostInstance.Current.Name, rabbit.Address);
+            string.Join(",", modules.Select(m => m.Name)), HostInstance.Current.Name, rabbit.Address);
         var exit = host.Services.GetRequiredService<HostExit>();
         try
         {
@@ -138,6 +103,23 @@ public static class RegistryHost
         return exit.Code ?? ExitOk;
     }
 
+    /// <summary>
+    /// The host's composition: the workers <c>Workers</c> selects from the catalog, every setting bound once and checked
+    /// (the platform's, then each selected module's), each selected module's services, then the platform with their
+    /// consumers on its bus. A module that is not selected adds nothing: no service, no setting read, no job.
+    /// </summary>
+    public static (IReadOnlyList<IRegistryModule> Modules, PlatformSettings Platform, IReadOnlyList<string> Errors) Compose(
+        IServiceCollection services, IConfiguration configuration)
+    {
+        var (modules, workerError) = ModuleSelection.Select(ModuleCatalog.All, configuration["Workers"]);
+        var settings = new SettingsBinder(configuration);
+        var platform = PlatformSettings.Bind(settings);
+        if (workerError is not null) settings.Add([workerError]);
+        foreach (var module in modules) module.AddServices(services, settings);
+        if (settings.Errors.Count == 0) services.AddRegistryPlatform(platform, modules);
+        return (modules, platform, settings.Errors);
+    }
+
     private static ConfigurationManager NoReload()
     {
         var configuration = new ConfigurationManager();
@@ -145,12 +127,6 @@ public static class RegistryHost
         return configuration;
     }
 
-    private static T Bind<T>(HostApplicationBuilder builder, string section) where T : new()
-    {
-        var options = new T();
-        builder.Configuration.GetSection(section).Bind(options);
-        return options;
-    }
 
     private static int Fail(int exitCode, IEnumerable<string> problems)
     {

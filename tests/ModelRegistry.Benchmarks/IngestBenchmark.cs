@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform.Artifacts;
 
 namespace ModelRegistry.Benchmarks;
 

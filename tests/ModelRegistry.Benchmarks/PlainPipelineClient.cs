@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;

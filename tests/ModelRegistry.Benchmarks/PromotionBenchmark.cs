@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Testing;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Benchmarks;
 

@@ -1,4 +1,4 @@
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
@@ -180,7 +180,7 @@ internal static class RegistrationBenchmark
     {
         for (var i = 0; i < 600; i++)
         {
-            var states = await ModelRegistry.Components.QueueInspector.InspectAsync(env.RabbitMq, ["registration"]);
+            var states = await ModelRegistry.Platform.QueueInspector.InspectAsync(env.RabbitMq, ["registration"]);
             if (states[0].Consumers > 0) return;
             await Task.Delay(100);
         }

@@ -1,6 +1,6 @@
 using MassTransit;
 using MassTransit.RetryPolicies;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Components.Tests;
 

@@ -1,4 +1,4 @@
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Components.Tests;
 

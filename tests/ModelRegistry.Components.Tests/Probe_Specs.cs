@@ -1,9 +1,8 @@
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence;
 
 namespace ModelRegistry.Components.Tests;
 

@@ -3,11 +3,10 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using ModelRegistry.Components.Promotion;
+using ModelRegistry.Promotion;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
-using ModelRegistry.Domain.Promotion;
-using ModelRegistry.Persistence.Promotion;
+using ModelRegistry.Promotion.Approvals;
+using ModelRegistry.Promotion.Rules;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Components.Tests;

@@ -1,9 +1,9 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using MassTransit;
-using ModelRegistry.Components.Promotion;
-using ModelRegistry.Domain.Approvals;
-using ModelRegistry.Domain.Promotion;
+using ModelRegistry.Promotion;
+using ModelRegistry.Promotion.Approvals;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Components.Tests;
 

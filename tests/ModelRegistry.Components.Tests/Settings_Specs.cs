@@ -1,5 +1,5 @@
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Host;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Components.Tests;
 
@@ -11,15 +11,15 @@ public class Settings_Specs
     [InlineData("all")]
     public void No_selection_or_all_runs_every_worker(string? selection)
     {
-        var (selected, error) = Workers.Select(selection);
+        var (selected, error) = ModuleSelection.Select(ModuleCatalog.All, selection);
         Assert.Null(error);
-        Assert.Equal(Workers.All.Select(w => w.Name), selected.Select(w => w.Name));
+        Assert.Equal(ModuleCatalog.All.Select(w => w.Name), selected.Select(w => w.Name));
     }
 
     [Fact]
     public void A_named_selection_runs_those_workers()
     {
-        var (selected, error) = Workers.Select(" probe ,registration");
+        var (selected, error) = ModuleSelection.Select(ModuleCatalog.All, " probe ,registration");
         Assert.Null(error);
         Assert.Equal(["registration", "probe"], selected.Select(w => w.Name));
     }
@@ -27,7 +27,7 @@ public class Settings_Specs
     [Fact]
     public void An_unknown_worker_is_an_error_that_lists_the_known_ones()
     {
-        var (selected, error) = Workers.Select("probe,registraton");
+        var (selected, error) = ModuleSelection.Select(ModuleCatalog.All, "probe,registraton");
         Assert.Empty(selected);
         Assert.Equal("Workers: unknown worker 'registraton' (known: registration, evaluation, promotion, probe, or all)", error);
     }

@@ -1,4 +1,5 @@
 using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

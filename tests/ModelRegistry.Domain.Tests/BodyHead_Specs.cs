@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

@@ -1,3 +1,5 @@
+using ModelRegistry.Platform.Rules;
+
 namespace ModelRegistry.Domain.Tests;
 
 public class Bounded_Specs

@@ -1,4 +1,5 @@
 using ModelRegistry.Contracts;
+using ModelRegistry.Evaluation.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

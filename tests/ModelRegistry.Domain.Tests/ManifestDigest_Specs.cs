@@ -1,4 +1,5 @@
 using ModelRegistry.Contracts;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

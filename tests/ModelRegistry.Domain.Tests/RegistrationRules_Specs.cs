@@ -1,5 +1,8 @@
 using System.Text.Json;
 using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Promotion.Rules;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelRegistry.Contracts;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Domain.Tests;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Dapper;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Testing;
 using Xunit.Abstractions;

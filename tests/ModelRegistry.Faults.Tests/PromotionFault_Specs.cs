@@ -2,6 +2,7 @@ using Dapper;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Testing;
 using Xunit.Abstractions;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Faults.Tests;
 

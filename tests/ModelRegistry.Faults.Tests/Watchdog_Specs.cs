@@ -1,5 +1,5 @@
 using Dapper;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 using Xunit.Abstractions;
 

@@ -3,8 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using ModelRegistry.Cli;
-using ModelRegistry.Domain.Audit;
-using ModelRegistry.Persistence.Audit;
+using ModelRegistry.Platform.Audit;
 using ModelRegistry.Testing;
 using Npgsql;
 

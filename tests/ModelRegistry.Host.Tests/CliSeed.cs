@@ -2,14 +2,17 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ModelRegistry.Cli;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
-using ModelRegistry.Domain;
-using ModelRegistry.Persistence.Artifacts;
-using ModelRegistry.Persistence.Evaluation;
-using ModelRegistry.Persistence.Registration;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Platform.Artifacts;
+using ModelRegistry.Evaluation;
+using ModelRegistry.Registration;
 using ModelRegistry.Testing;
 using RabbitMQ.Client;
+using ModelRegistry.Evaluation.Rules;
+using ModelRegistry.Promotion.Rules;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Host.Tests;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ModelRegistry.Cli;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Testing;
 using RabbitMQ.Client;

@@ -1,4 +1,5 @@
 using ModelRegistry.Testing;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Host.Tests;
 

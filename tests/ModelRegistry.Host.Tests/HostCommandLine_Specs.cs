@@ -1,4 +1,4 @@
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Host.Tests;
@@ -46,7 +46,7 @@ public class HostCommandLine_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     {
         await using var help = HostProcess.StartHost(env.EnvironmentVariables, "--help");
         Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("Workers: " + string.Join(", ", Workers.All.Select(w => w.Name)), help.Output);
+        Assert.Contains("Workers: " + string.Join(", ", ModuleCatalog.All.Select(w => w.Name)), help.Output);
         foreach (var setting in new[] { "RabbitMq__Host", "Database__ConnectionString", "Artifacts__AllowedSourceRoots__0", "Logging__Console__FormatterName",
                      "Outbox__BatchTimeoutSeconds", "Health__MaxStalledSeconds", "Health__File" })
             Assert.Contains(setting, help.Output);

@@ -31,6 +31,7 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
         var instances = await Eventually.UntilAsync(
             async () => (await c.QueryAsync<string>("SELECT instance_name FROM quartz.qrtz_scheduler_state WHERE sched_name = 'model-registry'")).ToList(),
             n => n.Contains($"{Environment.MachineName}/{host.Id}"), Timeout, "quartz scheduler check-in");
+        Assert.Contains("Quartz", host.Output, StringComparison.Ordinal); // what the evaluation-only host below must not log
 
         // The host reports its own health: in registry.hosts and in its health file, which --check reads.
         var instance = $"{Environment.MachineName}/{host.Id}";
@@ -70,6 +71,29 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
             Assert.Contains("has not reported since", check.Output, StringComparison.Ordinal);
         }
         File.Delete(healthFile);
+    }
+
+    [Fact]
+    public async Task A_host_of_the_evaluation_worker_alone_starts_without_the_promotion_settings_and_never_joins_the_scheduler()
+    {
+        var environment = env.EnvironmentVariables
+            .Where(kv => !kv.Key.StartsWith("Promotion__", StringComparison.Ordinal) && !kv.Key.StartsWith("Ticketing__", StringComparison.Ordinal)
+                && !kv.Key.StartsWith("Approvers__", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        environment["Health__CheckIntervalSeconds"] = "1";
+        environment["Health__MaxStalledSeconds"] = "30";
+        await using var host = HostProcess.StartHost(environment, "--workers", "evaluation");
+        await host.WaitUntilStartedAsync();
+        var instance = $"{Environment.MachineName}/{host.Id}";
+
+        await using var c = await env.DataSource.OpenConnectionAsync();
+        var workers = await Eventually.UntilAsync(
+            () => c.ExecuteScalarAsync<string>("SELECT workers FROM registry.hosts WHERE instance = @instance AND status = 'consuming'", new { instance }),
+            w => w is not null, Timeout, "the evaluation host reporting itself consuming");
+        Assert.Equal("evaluation", workers);
+        // A clustered Quartz scheduler checks in as it starts, before the host reports itself started, and logs that it did.
+        Assert.Equal(0, await c.ExecuteScalarAsync<int>("SELECT count(*) FROM quartz.qrtz_scheduler_state WHERE instance_name = @instance", new { instance }));
+        Assert.DoesNotContain("Quartz", host.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Dapper;
 using ModelRegistry.Contracts;
 using ModelRegistry.Testing;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Host.Tests;
 

@@ -1,4 +1,4 @@
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using Dapper;
 using MassTransit;
 using ModelRegistry.Contracts;

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
-using ModelRegistry.Domain.Audit;
+using ModelRegistry.Platform.Audit;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Host.Tests;

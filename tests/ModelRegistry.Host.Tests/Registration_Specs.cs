@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Dapper;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Testing;
 using RabbitMQ.Client;

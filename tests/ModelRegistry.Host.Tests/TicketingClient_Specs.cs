@@ -1,12 +1,14 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 using ModelRegistry.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using ModelRegistry.Promotion.Rules;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Host.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 
 namespace ModelRegistry.Host.Tests;
 

@@ -1,5 +1,5 @@
 using Dapper;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 using Npgsql;
 

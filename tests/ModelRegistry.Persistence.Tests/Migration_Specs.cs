@@ -1,6 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 using Npgsql;
 

@@ -1,6 +1,6 @@
 using Dapper;
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Persistence.Tests;

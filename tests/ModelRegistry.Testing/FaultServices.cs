@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using Npgsql;
 using Xunit;
 

@@ -3,8 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 using Npgsql;
 
 namespace ModelRegistry.Testing;

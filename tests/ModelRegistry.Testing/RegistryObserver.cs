@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using MassTransit;
-using ModelRegistry.Components;
+using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 

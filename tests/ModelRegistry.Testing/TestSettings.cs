@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using ModelRegistry.Components;
-using ModelRegistry.Persistence;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Testing;
 

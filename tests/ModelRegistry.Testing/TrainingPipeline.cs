@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ModelRegistry.Contracts;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Testing;
 

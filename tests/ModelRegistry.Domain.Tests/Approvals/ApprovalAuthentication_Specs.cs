@@ -1,5 +1,6 @@
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

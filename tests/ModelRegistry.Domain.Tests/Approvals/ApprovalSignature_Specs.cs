@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

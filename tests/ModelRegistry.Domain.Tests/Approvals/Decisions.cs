@@ -1,5 +1,5 @@
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

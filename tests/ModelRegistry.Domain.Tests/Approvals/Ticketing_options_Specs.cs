@@ -1,4 +1,4 @@
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 
 namespace ModelRegistry.Domain.Tests.Approvals;
 

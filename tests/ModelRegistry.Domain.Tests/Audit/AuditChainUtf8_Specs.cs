@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ModelRegistry.Domain.Audit;
+using ModelRegistry.Platform.Audit;
 
 namespace ModelRegistry.Domain.Tests.Audit;
 

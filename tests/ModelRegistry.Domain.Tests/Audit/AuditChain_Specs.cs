@@ -1,5 +1,5 @@
 using System.Globalization;
-using ModelRegistry.Domain.Audit;
+using ModelRegistry.Platform.Audit;
 
 namespace ModelRegistry.Domain.Tests.Audit;
 

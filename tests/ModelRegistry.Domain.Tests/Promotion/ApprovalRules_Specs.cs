@@ -1,4 +1,4 @@
-using ModelRegistry.Domain.Promotion;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Domain.Tests.Promotion;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using ModelRegistry.Domain.Promotion;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Domain.Tests.Promotion;
 

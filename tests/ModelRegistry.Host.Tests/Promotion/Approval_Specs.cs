@@ -1,5 +1,5 @@
 using ModelRegistry.Contracts.Promotion;
-using ModelRegistry.Domain.Approvals;
+using ModelRegistry.Promotion.Approvals;
 using ModelRegistry.Testing;
 using static ModelRegistry.Host.Tests.Promotion.PromotionSteps;
 
@@ -177,7 +177,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
         foreach (var (version, accuracy) in new[] { (1, 0.90), (2, 0.94) })
         {
             await RegisterAsync(registry, "evidence", $"run-{version}", "high");
-            var evaluation = Evaluation("evidence", version, accuracy);
+            var evaluation = PromotionSteps.Evaluation("evidence", version, accuracy);
             await registry.Observer.PublishAsync(evaluation);
             await registry.Observer.WaitForAsync<Contracts.EvaluationRecorded>(e => e.EvaluationId == evaluation.EvaluationId);
             Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("evidence", version, "staging")));

@@ -1,6 +1,7 @@
 using Dapper;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Testing;
+using ModelRegistry.Promotion.Rules;
 using static ModelRegistry.Host.Tests.Promotion.PromotionSteps;
 
 namespace ModelRegistry.Host.Tests.Promotion;
@@ -112,6 +113,36 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         Assert.Equal("Expired", await PromotionStateAsync(env, request.PromotionId));
         Assert.Equal("staging", await StageAsync(env, "expiring", 1));
         Assert.Equal(1, await AuditCountAsync(request.PromotionId, "promotion.expired"));
+    }
+
+    [Fact]
+    public async Task A_deadline_scheduled_before_the_workers_became_modules_still_fires_after_migration_0009()
+    {
+        var (first, observer) = await StartAsync();
+        await using var _ = observer;
+        await RegisterAsync(observer, "upgraded", "critical");
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(observer, Request("upgraded", 1, "staging"), Timeout));
+        var request = Request("upgraded", 1, "production");
+        await observer.PublishAsync(request);
+        var asked = await observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId, Timeout);
+        first.KillHard();
+        await first.WaitForExitAsync(Timeout);
+        await first.DisposeAsync();
+
+        // As a registry of the old layout left it: its job stored under the type name of the old Components assembly.
+        const string Stored = "ModelRegistry.Promotion.PromotionDeadlineJob, ModelRegistry.Promotion";
+        Assert.Equal(Stored, $"{typeof(ModelRegistry.Promotion.PromotionDeadlineJob).FullName}, {typeof(ModelRegistry.Promotion.PromotionDeadlineJob).Assembly.GetName().Name}");
+        Assert.Equal(1, await env.TamperAsSuperuserAsync(
+            $"UPDATE quartz.qrtz_job_details SET job_class_name = 'ModelRegistry.Components.Promotion.PromotionDeadlineJob, ModelRegistry.Components' WHERE job_name LIKE '{request.PromotionId:D}/%'"));
+        await using (var script = typeof(ModelRegistry.Platform.DatabaseMigrator).Assembly.GetManifestResourceStream("0009_module_job_types.sql")!)
+        using (var reader = new StreamReader(script))
+            Assert.Equal(1, await env.TamperAsSuperuserAsync(await reader.ReadToEndAsync()));
+        Assert.True(DateTimeOffset.UtcNow < asked.Deadline, "the deadline passed before the job was rewritten: the test proved nothing");
+
+        await using var second = HostProcess.StartHost(env.EnvironmentVariables);
+        await second.WaitUntilStartedAsync();
+        var expired = Assert.IsType<PromotionRejected>(await OutcomeAsync(observer, request.PromotionId, Timeout));
+        Assert.Equal("approval_timeout", expired.ReasonCode);
     }
 
     [Fact]

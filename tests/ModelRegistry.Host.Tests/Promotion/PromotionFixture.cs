@@ -2,6 +2,7 @@ using Dapper;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Testing;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Host.Tests.Promotion;
 

@@ -159,7 +159,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         await Eventually.UntilAsync(() => PromotionStateAsync(registry, request.PromotionId), s => s == "AwaitingEvaluations",
             TimeSpan.FromSeconds(30), "the promotion waits for the accuracy suite");
 
-        await registry.Observer.PublishAsync(Evaluation("gated", 1, accuracy: 0.91));
+        await registry.Observer.PublishAsync(PromotionSteps.Evaluation("gated", 1, accuracy: 0.91));
 
         var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(registry, request.PromotionId));
         Assert.Equal("staging", promoted.ToStage);
@@ -170,7 +170,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
     public async Task A_failed_gate_rejects_the_promotion_naming_the_gate()
     {
         await RegisterAsync(registry, "gated-low", "run-1", "medium");
-        await registry.Observer.PublishAsync(Evaluation("gated-low", 1, accuracy: 0.5));
+        await registry.Observer.PublishAsync(PromotionSteps.Evaluation("gated-low", 1, accuracy: 0.5));
         await registry.Observer.WaitForAsync<Contracts.EvaluationRecorded>(e => e.ModelName == "gated-low");
 
         var rejected = Assert.IsType<PromotionRejected>(await PromoteAsync(registry, Request("gated-low", 1, "staging")));

@@ -1,4 +1,4 @@
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform.Artifacts;
 
 namespace ModelRegistry.Persistence.Tests.Artifacts;
 

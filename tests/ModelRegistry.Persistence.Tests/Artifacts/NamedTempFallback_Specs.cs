@@ -1,6 +1,6 @@
 using System.Runtime.Versioning;
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform.Artifacts;
 
 namespace ModelRegistry.Persistence.Tests.Artifacts;
 

@@ -1,5 +1,5 @@
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence.Artifacts;
+using ModelRegistry.Platform.Artifacts;
 
 namespace ModelRegistry.Persistence.Tests.Artifacts;
 

@@ -1,5 +1,4 @@
-using ModelRegistry.Domain.Audit;
-using ModelRegistry.Persistence.Audit;
+using ModelRegistry.Platform.Audit;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Persistence.Tests.Audit;

@@ -1,7 +1,6 @@
 using System.Data;
 using Dapper;
-using ModelRegistry.Domain.Audit;
-using ModelRegistry.Persistence.Audit;
+using ModelRegistry.Platform.Audit;
 using ModelRegistry.Testing;
 using Npgsql;
 

@@ -1,6 +1,5 @@
 using Dapper;
-using ModelRegistry.Domain.Audit;
-using ModelRegistry.Persistence.Audit;
+using ModelRegistry.Platform.Audit;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Persistence.Tests.Audit;

@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelRegistry.Contracts;
-using ModelRegistry.Persistence.Outbox;
+using ModelRegistry.Platform.Outbox;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Persistence.Tests.Outbox;

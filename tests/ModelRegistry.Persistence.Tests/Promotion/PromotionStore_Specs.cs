@@ -1,4 +1,4 @@
-using ModelRegistry.Persistence.Promotion;
+using ModelRegistry.Promotion;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Persistence.Tests.Promotion;

@@ -1,9 +1,10 @@
 using Dapper;
 using ModelRegistry.Contracts;
-using ModelRegistry.Domain;
-using ModelRegistry.Persistence.Audit;
-using ModelRegistry.Persistence.Registration;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Platform.Audit;
+using ModelRegistry.Registration;
 using ModelRegistry.Testing;
+using ModelRegistry.Registration.Rules;
 
 namespace ModelRegistry.Persistence.Tests.Registration;
 

@@ -1,7 +1,0 @@
-namespace ModelRegistry.Components;
-
-/// <summary>Names this process in records it writes, so several hosts can be told apart.</summary>
-public sealed record HostInstance(string Name)
-{
-    public static HostInstance Current { get; } = new($"{Environment.MachineName}/{Environment.ProcessId}");
-}

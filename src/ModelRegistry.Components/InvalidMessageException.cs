@@ -1,4 +1,0 @@
-namespace ModelRegistry.Components;
-
-/// <summary>A message that no retry can fix: it goes to the error queue with this reason.</summary>
-public sealed class InvalidMessageException(string reason) : Exception(reason);

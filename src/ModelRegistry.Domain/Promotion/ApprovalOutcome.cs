@@ -1,8 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-public enum ApprovalOutcome
-{
-    Waiting,
-    Approved,
-    Rejected,
-}

@@ -1,4 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>One person's decision on a promotion, in the role they signed as.</summary>
-public sealed record ApprovalVote(string Approver, string Role, bool Approved);

@@ -1,4 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>One gate that did not pass. <paramref name="Gate"/> is metric, bias or finding_severity.</summary>
-public sealed record GateFailure(string Gate, string Message);

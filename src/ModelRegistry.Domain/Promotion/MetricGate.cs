@@ -1,4 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>Metric <paramref name="Name"/> of suite <paramref name="Suite"/> must be at least / at most <paramref name="Threshold"/>.</summary>
-public sealed record MetricGate(string Suite, string Name, MetricDirection Direction, double Threshold);

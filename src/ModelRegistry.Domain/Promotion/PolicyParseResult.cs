@@ -1,7 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>Either a valid policy or every problem found, in document order.</summary>
-public sealed record PolicyParseResult(PromotionPolicy? Policy, IReadOnlyList<PolicyError> Errors)
-{
-    public bool IsValid => Policy is not null;
-}

@@ -1,4 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>Version <paramref name="Version"/> moves from <paramref name="From"/> to <paramref name="To"/>.</summary>
-public sealed record StageChange(int Version, Stage From, Stage To);

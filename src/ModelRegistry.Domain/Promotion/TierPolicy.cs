@@ -1,7 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>The promotion rules of one risk tier: a target stage it does not list cannot be promoted to.</summary>
-public sealed record TierPolicy(RiskTier Tier, IReadOnlyDictionary<Stage, StagePolicy> Stages)
-{
-    public StagePolicy? For(Stage target) => Stages.TryGetValue(target, out var policy) ? policy : null;
-}

@@ -1,4 +1,0 @@
-namespace ModelRegistry.Domain.Promotion;
-
-/// <summary>A version of a model and the stage it holds.</summary>
-public sealed record VersionStage(int Version, Stage Stage);

@@ -1,0 +1,21 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Platform;
+using ModelRegistry.Platform.Rules;
+
+namespace ModelRegistry.Evaluation;
+
+/// <summary>The evaluation ingestion worker: EvaluationCompleted in, an evaluation attached to its version out.</summary>
+public sealed class EvaluationModule : IRegistryModule
+{
+    public string Name => "evaluation";
+    public string Description => "attaches EvaluationCompleted to model versions";
+    public IReadOnlyList<string> Queues { get; } = [EvaluationCompletedConsumerDefinition.Queue];
+    public IReadOnlyList<string> Settings { get; } = [];
+    public bool HasJobs => false;
+
+    public void AddServices(IServiceCollection services, SettingsBinder settings) => services.AddSingleton<EvaluationStore>();
+
+    public void AddConsumers(IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<EvaluationCompletedConsumer, EvaluationCompletedConsumerDefinition>();
+}

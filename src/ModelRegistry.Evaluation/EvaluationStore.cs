@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Dapper;
+using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Outbox;
+using Npgsql;
+using ModelRegistry.Platform;
+
+namespace ModelRegistry.Evaluation;
+
+public enum EvaluationOutcome
+{
+    Recorded,
+    Duplicate,
+    AlreadyProcessed,
+    Rejected,
+}
+
+public sealed record EvaluationResult(EvaluationOutcome Outcome, EvaluationRecorded? Recorded, EvaluationRejected? Rejected);
+
+/// <summary>
+/// Attaches an evaluation to its version in one transaction with the inbox mark and the outbox
+/// event. An evaluation for a version the registry does not know is refused and kept, with its
+/// body, in registry.rejections.
+/// </summary>
+public sealed class EvaluationStore(NpgsqlDataSource dataSource)
+{
+    public const string Consumer = "evaluation";
+
+    private const string ByNameAndVersion = """
+        SELECT v.version_id AS VersionId, m.name AS ModelName, v.version AS Version
+        FROM registry.model_versions v JOIN registry.models m USING (model_id)
+        WHERE m.name = @ModelName AND v.version = @Version
+        """;
+
+    private const string ByDigest = """
+        SELECT v.version_id AS VersionId, m.name AS ModelName, v.version AS Version
+        FROM registry.model_versions v JOIN registry.models m USING (model_id)
+        WHERE v.manifest_digest = @ArtifactDigest ORDER BY v.registered_at LIMIT 2
+        """;
+
+    private const string InsertEvaluation = """
+        INSERT INTO registry.evaluations (evaluation_id, version_id, suite, dataset_name, dataset_version, dataset_digest,
+            bias_assessments, security_findings, max_finding_severity, evaluated_at, recorded_at, message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12)
+        ON CONFLICT (evaluation_id) DO NOTHING
+        """;
+
+    private const string InsertMetrics = """
+        INSERT INTO registry.evaluation_metrics (evaluation_id, name, value)
+        SELECT $1, * FROM unnest($2::text[], $3::float8[])
+        """;
+
+    private const string InsertRejection = """
+        INSERT INTO registry.rejections (kind, message_id, subject, reason_code, reason, payload)
+        VALUES ('evaluation', $1, $2, $3, $4, $5::jsonb)
+        """;
+
+    public Task<EvaluationResult> RecordAsync(EvaluationCompleted e, string maxSeverity, Guid? messageId, DateTimeOffset now,
+        CancellationToken cancellationToken) =>
+        DatabaseResilience.Pipeline.ExecuteAsync(async token =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(token);
+            await using var tx = await connection.BeginTransactionAsync(token);
+            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, messageId, Consumer, token))
+                return new EvaluationResult(EvaluationOutcome.AlreadyProcessed, null, null);
+
+            var targets = (e.ArtifactDigest is null
+                ? await connection.QueryAsync<Target>(new CommandDefinition(ByNameAndVersion, new { e.ModelName, e.Version }, tx, cancellationToken: token))
+                : await connection.QueryAsync<Target>(new CommandDefinition(ByDigest, new { e.ArtifactDigest }, tx, cancellationToken: token))).ToList();
+            var refusal = targets.Count switch
+            {
+                0 => e.ArtifactDigest is null
+                    ? $"{e.ModelName} version {e.Version} is not registered"
+                    : $"no registered version has artifact digest {e.ArtifactDigest}",
+                > 1 => $"artifact digest {e.ArtifactDigest} belongs to several versions ({string.Join(", ", targets.Select(t => $"{t.ModelName} v{t.Version}"))}); name the model and version",
+                _ => null,
+            };
+            if (refusal is not null)
+            {
+                var rejected = await RejectInTransactionAsync(connection, tx, e, RejectionReasons.UnknownModelVersion, refusal, messageId, now, token);
+                await tx.CommitAsync(token);
+                return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
+            }
+
+            var target = targets[0];
+            var recorded = new EvaluationRecorded
+            {
+                EvaluationId = e.EvaluationId,
+                ModelName = target.ModelName,
+                Version = target.Version,
+                ModelVersionId = target.VersionId,
+                Suite = e.Suite,
+                Metrics = e.Metrics,
+                MaxFindingSeverity = maxSeverity,
+                RecordedAt = now,
+            };
+            await using (var insert = new NpgsqlCommand(InsertEvaluation, connection, tx))
+            {
+                AddParameters(insert.Parameters, e.EvaluationId, target.VersionId, e.Suite, e.Dataset?.Name, e.Dataset?.Version, e.Dataset?.Digest,
+                    JsonSerializer.Serialize(e.BiasAssessments, OutboxMessageTypes.Json),
+                    JsonSerializer.Serialize(e.SecurityFindings, OutboxMessageTypes.Json),
+                    maxSeverity, e.EvaluatedAt.ToUniversalTime(), now.ToUniversalTime(), messageId);
+                if (await insert.ExecuteNonQueryAsync(token) == 0)
+                {
+                    await tx.CommitAsync(token);
+                    return new EvaluationResult(EvaluationOutcome.Duplicate, recorded, null);
+                }
+            }
+            await using (var batch = new NpgsqlBatch(connection, tx))
+            {
+                var metrics = new NpgsqlBatchCommand(InsertMetrics);
+                AddParameters(metrics.Parameters, e.EvaluationId, e.Metrics.Keys.ToArray(), e.Metrics.Values.ToArray());
+                batch.BatchCommands.Add(metrics);
+                batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(recorded)));
+                await batch.ExecuteNonQueryAsync(token);
+            }
+            await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
+                target.ModelName, new
+                {
+                    modelVersion = $"{target.ModelName}/{target.Version}",
+                    modelVersionId = target.VersionId,
+                    suite = e.Suite,
+                    dataset = e.Dataset is { } d ? $"{d.Name}@{d.Version}" : null,
+                    datasetDigest = e.Dataset?.Digest,
+                    metrics = e.Metrics,
+                    maxFindingSeverity = maxSeverity,
+                    securityFindings = e.SecurityFindings.Count,
+                    evaluatedAt = e.EvaluatedAt,
+                    messageId,
+                }), now, token);
+            await tx.CommitAsync(token);
+            return new EvaluationResult(EvaluationOutcome.Recorded, recorded, null);
+        }, cancellationToken).AsTask();
+
+    /// <summary>Records a refusal found before the database was consulted (validation).</summary>
+    public Task<EvaluationResult> RejectAsync(EvaluationCompleted e, string reasonCode, string reason, Guid? messageId,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        DatabaseResilience.Pipeline.ExecuteAsync(async token =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(token);
+            await using var tx = await connection.BeginTransactionAsync(token);
+            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, messageId, Consumer, token))
+                return new EvaluationResult(EvaluationOutcome.AlreadyProcessed, null, null);
+            var rejected = await RejectInTransactionAsync(connection, tx, e, reasonCode, reason, messageId, now, token);
+            await tx.CommitAsync(token);
+            return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
+        }, cancellationToken).AsTask();
+
+    private static async Task<EvaluationRejected> RejectInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
+    {
+        // Refused input is kept storable (no NUL, no unpaired surrogate): the event and the row must be written.
+        var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = Bounded.Storable(reason), RejectedAt = now };
+        var subject = Bounded.Clip(e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}", 200);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var insert = new NpgsqlBatchCommand(InsertRejection);
+        AddParameters(insert.Parameters, messageId, subject, reasonCode, reason,
+            AuditText.RefusedPayload(e));
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(rejected)));
+        await batch.ExecuteNonQueryAsync(token);
+        await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
+            AuditText.ModelName(e.ModelName), new
+            {
+                reasonCode,
+                reason = AuditText.Storable(reason),
+                modelName = AuditText.Storable(e.ModelName),
+                version = e.Version,
+                artifactDigest = AuditText.Storable(e.ArtifactDigest),
+                suite = AuditText.Storable(e.Suite),
+                messageId,
+            }), now, token);
+        return rejected;
+    }
+
+    public const string AuditActor = "svc:evaluation";
+
+    /// <summary>The audit record and its AuditRecorded event: last in the transaction, just before the commit.</summary>
+    private static async Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditAppend record, DateTimeOffset now,
+        CancellationToken token)
+    {
+        var entry = await AuditLog.AppendAsync(connection, tx, record, now, token);
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { TransactionalWork.Outbox(OutboxEntry.For(AuditLog.ToEvent(entry))) } };
+        await batch.ExecuteNonQueryAsync(token);
+    }
+
+    private static void AddParameters(NpgsqlParameterCollection parameters, params object?[] values)
+    {
+        foreach (var value in values) parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+    }
+
+    private sealed record Target(Guid VersionId, string ModelName, int Version);
+}

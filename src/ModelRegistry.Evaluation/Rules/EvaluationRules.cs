@@ -1,0 +1,144 @@
+using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Platform;
+
+namespace ModelRegistry.Evaluation.Rules;
+
+/// <summary>The pure checks of an <see cref="EvaluationCompleted"/> against the limits documented on the contract.</summary>
+public static class EvaluationRules
+{
+    /// <summary>Severities from least to most severe; "none" is what <see cref="MaxSeverity"/> reports for no findings.</summary>
+    public static IReadOnlyList<string> Severities => FindingSeverities.All;
+
+    public const int MaxMetrics = 200;
+    public const int MaxBiasAssessments = 200;
+    public const int MaxBiasAttributeLength = 100;
+    public const int MaxFindings = 500;
+    public const int MaxFindingIdLength = 200;
+    public const int MaxFindingTitleLength = 1000;
+
+    /// <summary>The first problem with <paramref name="e"/>, or null when it may be recorded. Fields in declaration order.</summary>
+    public static Rejection? Validate(EvaluationCompleted e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return (e.EvaluationId == Guid.Empty ? FieldRules.Missing("EvaluationId") : null)
+            ?? Target(e)
+            ?? FieldRules.Name(e.Suite, "Suite")
+            ?? (e.Dataset is null ? null : DatasetRules.Check(e.Dataset, "Dataset"))
+            ?? Metrics(e.Metrics)
+            ?? BiasAssessments(e.BiasAssessments)
+            ?? SecurityFindings(e.SecurityFindings)
+            ?? (e.EvaluatedAt == default ? FieldRules.Missing("EvaluatedAt") : null);
+    }
+
+    /// <summary>The most severe finding's severity: none, info, low, medium, high or critical. Unknown severities count as none.</summary>
+    public static string MaxSeverity(IEnumerable<SecurityFinding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        var max = 0;
+        foreach (var finding in findings)
+        {
+            var rank = finding is null ? -1 : IndexOf(finding.Severity);
+            if (rank > max) max = rank;
+        }
+        return Severities[max];
+    }
+
+    private static int IndexOf(string? severity)
+    {
+        for (var i = 1; i < Severities.Count; i++)
+        {
+            if (string.Equals(Severities[i], severity, StringComparison.Ordinal)) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Exactly one way of naming the version: name and number, or the manifest digest.</summary>
+    private static Rejection? Target(EvaluationCompleted e)
+    {
+        var byName = !string.IsNullOrEmpty(e.ModelName) || e.Version is not null;
+        var byDigest = !string.IsNullOrEmpty(e.ArtifactDigest);
+        if (byName == byDigest)
+            return new(RejectionReasons.InvalidValue, byName
+                ? "ArtifactDigest: give either ModelName and Version or ArtifactDigest, not both"
+                : "ModelName: give either ModelName and Version or ArtifactDigest");
+        if (byDigest)
+        {
+            var digest = e.ArtifactDigest!;
+            return digest.StartsWith("sha256:", StringComparison.Ordinal) && FieldRules.IsSha256Hex(digest["sha256:".Length..])
+                ? null
+                : new(RejectionReasons.InvalidValue, $"ArtifactDigest: {FieldRules.Shown(digest)} is not \"sha256:\" and 64 lowercase hex digits");
+        }
+        return FieldRules.Name(e.ModelName, "ModelName")
+            ?? (e.Version switch
+            {
+                null => FieldRules.Missing("Version"),
+                < 1 => new(RejectionReasons.InvalidValue, $"Version: {e.Version} is not a version number (1 or more)"),
+                _ => null,
+            });
+    }
+
+    private static Rejection? Metrics(Dictionary<string, double>? metrics)
+    {
+        if (metrics is null) return null;
+        if (metrics.Count > MaxMetrics) return new(RejectionReasons.LimitExceeded, $"Metrics: {metrics.Count} metrics, at most {MaxMetrics}");
+        foreach (var (name, value) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            var field = $"Metrics[{FieldRules.Shown(name)}]";
+            if (!FieldRules.IsName(name))
+                return new(RejectionReasons.InvalidName,
+                    $"{field}: the name must be 1-{FieldRules.MaxNameLength} characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+            if (Finite(value, field) is { } problem) return problem;
+        }
+        return null;
+    }
+
+    private static Rejection? BiasAssessments(List<BiasAssessment>? assessments)
+    {
+        if (assessments is null) return null;
+        if (assessments.Count > MaxBiasAssessments)
+            return new(RejectionReasons.LimitExceeded, $"BiasAssessments: {assessments.Count} assessments, at most {MaxBiasAssessments}");
+        for (var i = 0; i < assessments.Count; i++)
+        {
+            var field = $"BiasAssessments[{i}]";
+            var a = assessments[i];
+            var problem = a is null
+                ? FieldRules.Missing(field)
+                : FieldRules.RequiredText(a.Attribute, $"{field}.Attribute", MaxBiasAttributeLength)
+                    ?? FieldRules.Name(a.Metric, $"{field}.Metric")
+                    ?? Finite(a.Value, $"{field}.Value");
+            if (problem is not null) return problem;
+        }
+        return null;
+    }
+
+    private static Rejection? SecurityFindings(List<SecurityFinding>? findings)
+    {
+        if (findings is null) return null;
+        if (findings.Count > MaxFindings)
+            return new(RejectionReasons.LimitExceeded, $"SecurityFindings: {findings.Count} findings, at most {MaxFindings}");
+        for (var i = 0; i < findings.Count; i++)
+        {
+            var field = $"SecurityFindings[{i}]";
+            var f = findings[i];
+            var problem = f is null
+                ? FieldRules.Missing(field)
+                : FieldRules.RequiredText(f.Id, $"{field}.Id", MaxFindingIdLength)
+                    ?? Severity(f.Severity, $"{field}.Severity")
+                    ?? FieldRules.OptionalText(f.Title, $"{field}.Title", MaxFindingTitleLength);
+            if (problem is not null) return problem;
+        }
+        return null;
+    }
+
+    private static Rejection? Severity(string? severity, string field)
+    {
+        if (string.IsNullOrEmpty(severity)) return FieldRules.Missing(field);
+        return IndexOf(severity) > 0
+            ? null
+            : new(RejectionReasons.InvalidValue, $"{field}: {FieldRules.Shown(severity)} is not one of info, low, medium, high, critical");
+    }
+
+    private static Rejection? Finite(double value, string field) =>
+        double.IsFinite(value) ? null : new(RejectionReasons.InvalidValue, $"{field}: {value} is not a finite number");
+}

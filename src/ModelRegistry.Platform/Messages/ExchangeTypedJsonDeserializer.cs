@@ -1,0 +1,71 @@
+using System.Net.Mime;
+using System.Reflection;
+using MassTransit;
+using MassTransit.Serialization;
+using ModelRegistry.Contracts;
+
+namespace ModelRegistry.Platform;
+
+/// <summary>
+/// Plain JSON from publishers that know nothing of MassTransit (docs/messages.md). A plain body does not say what it
+/// is, and MassTransit's raw deserializer would then offer it to every consumer of the queue as every message type it
+/// consumes: an ApprovalDecided arriving at the promotion queue would also be read as a CancelPromotion. The exchange
+/// it was published to says what it is (each contract's [EntityName]), so that is made the body's message type unless
+/// the publisher gave one (the MT-MessageType header). A body that arrives otherwise (the default exchange) keeps the
+/// raw behaviour.
+/// </summary>
+public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
+{
+    private static readonly Dictionary<string, string> TypeByExchange = typeof(ModelTrained).Assembly.GetTypes()
+        .Select(t => (Type: t, Entity: t.GetCustomAttribute<EntityNameAttribute>()))
+        .Where(x => x.Entity is not null)
+        .ToDictionary(x => x.Entity!.EntityName, x => MessageUrn.ForTypeString(x.Type), StringComparer.Ordinal);
+
+    private readonly SystemTextJsonRawMessageSerializer inner = new(RawSerializerOptions.Default);
+
+    public ContentType ContentType => inner.ContentType;
+
+    /// <summary>The message type URN a plain body published to <paramref name="exchange"/> is read as, if any.</summary>
+    public static string? MessageTypeOf(string? exchange) =>
+        exchange is not null && TypeByExchange.TryGetValue(exchange, out var urn) ? urn : null;
+
+    /// <summary>The exchange a contract is published to (its [EntityName]).</summary>
+    public static string ExchangeOf<T>() =>
+        typeof(T).GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new ArgumentException($"{typeof(T).Name} has no [EntityName]");
+
+    public void Probe(ProbeContext context) => inner.Probe(context);
+
+    public ConsumeContext Deserialize(ReceiveContext receiveContext)
+    {
+        ArgumentNullException.ThrowIfNull(receiveContext);
+        var headers = receiveContext.TransportHeaders;
+        if (headers.Get<string>(MessageHeaders.MessageType) is null
+            && receiveContext is RabbitMqBasicConsumeContext rabbit
+            && MessageTypeOf(rabbit.Exchange) is { } urn)
+        {
+            var typed = new DictionarySendHeaders();
+            foreach (var header in headers.GetAll()) typed.Set(header.Key, header.Value);
+            typed.Set(MessageHeaders.MessageType, urn);
+            headers = typed;
+        }
+        return new BodyConsumeContext(receiveContext, inner.Deserialize(receiveContext.Body, headers, receiveContext.InputAddress));
+    }
+
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) =>
+        inner.Deserialize(body, headers, destinationAddress);
+
+    public MessageBody GetMessageBody(string text) => inner.GetMessageBody(text);
+}
+
+/// <summary>Registers <see cref="ExchangeTypedJsonDeserializer"/> for <c>application/json</c> (and bodies without a content type).</summary>
+public sealed class ExchangeTypedJsonDeserializerFactory : ISerializerFactory
+{
+    private readonly ExchangeTypedJsonDeserializer deserializer = new();
+    private readonly SystemTextJsonRawMessageSerializer serializer = new(RawSerializerOptions.Default);
+
+    public ContentType ContentType => SystemTextJsonRawMessageSerializer.JsonContentType;
+
+    public IMessageSerializer CreateSerializer() => serializer;
+
+    public IMessageDeserializer CreateDeserializer() => deserializer;
+}

@@ -1,0 +1,228 @@
+using Dapper;
+using ModelRegistry.Platform.Rules;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ModelRegistry.Platform.Outbox;
+
+/// <summary>Publishes an outbox message to the broker; completes when the broker confirmed it.</summary>
+public interface IOutboxPublisher
+{
+    Task PublishAsync(Guid messageId, object message, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Moves committed outbox rows to the broker: wakes on NOTIFY (or every second), takes a batch with
+/// FOR UPDATE SKIP LOCKED so several hosts share the work, publishes it with confirms, deletes the
+/// rows the broker confirmed, commits. A crash before the delete commits publishes them again: at
+/// least once. A batch never waits longer than <see cref="OutboxOptions.BatchTimeout"/>: a publish
+/// whose confirm does not come (a channel lost in a broker restart) is cancelled, its rows stay
+/// for the next batch and the transaction ends, releasing their locks. A row that cannot be read
+/// as its message type is moved to <c>registry.outbox_dead</c> and stops nothing else.
+/// </summary>
+public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher publisher, OutboxOptions options,
+    TimeProvider clock, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    public const int BatchSize = 500;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim wake = new(0);
+    private DateTimeOffset? failingSince;
+    private CancellationTokenSource? inFlight;
+    private volatile string? abandoned;
+
+    /// <summary>Since when every batch has failed (null while the relay works); the host's health report reads it.</summary>
+    public DateTimeOffset? FailingSince => failingSince;
+
+    /// <summary>Why the last batch failed, while <see cref="FailingSince"/> is set.</summary>
+    public string? LastError { get; private set; }
+
+    private const string TakeBatch = """
+        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body, created_at AS CreatedAt
+        FROM registry.outbox ORDER BY sequence LIMIT @BatchSize FOR UPDATE SKIP LOCKED
+        """;
+
+    private const string Delete = "DELETE FROM registry.outbox WHERE sequence = ANY(@sequences)";
+
+    private const string Bury = """
+        WITH moved AS (DELETE FROM registry.outbox WHERE sequence = @Sequence RETURNING *)
+        INSERT INTO registry.outbox_dead (sequence, message_id, message_type, body, created_at, reason)
+        SELECT sequence, message_id, message_type, body, created_at, @Reason FROM moved
+        """;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listener = ListenAsync(stoppingToken);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await RelayBatchAsync(stoppingToken) == BatchSize)
+                {
+                }
+                failingSince = null;
+                LastError = null;
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                failingSince ??= clock.GetUtcNow();
+                LastError = e.GetBaseException().Message;
+                failures++;
+                logger.LogWarning(e, "Outbox relay failed (failing since {Since:O}); retrying in {Delay:0} s", failingSince, Backoff(failures).TotalSeconds);
+            }
+            try
+            {
+                // After a failure, stay away from the broker for a while, NOTIFY or not: RabbitMQ.Client 7.2.2's shutdown
+                // handler for a lost connection needs the publisher-confirm lock that our publishes keep taking (#1930);
+                // a relay that publishes again at once can keep the dead connection from ever being replaced.
+                if (failures > 0) await Task.Delay(Backoff(failures), clock, stoppingToken);
+                else await wake.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await listener;
+    }
+
+    /// <summary>2 s after the first failure, doubling to 10 s.</summary>
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(10, 2 << Math.Min(failures - 1, 3)));
+
+    /// <summary>Publishes one batch; returns how many rows it took. Throws when any publish failed or timed out.</summary>
+    public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.BatchTimeout);
+        Volatile.Write(ref inFlight, timeout);
+        abandoned = null;
+        try
+        {
+            return await RelayAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(abandoned is { } why
+                ? $"an outbox batch was abandoned ({why}); its rows are published again"
+                : $"an outbox batch did not complete within {options.BatchTimeout.TotalSeconds:0} s (Outbox:BatchTimeoutSeconds); its rows are published again");
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref inFlight, null, timeout);
+        }
+    }
+
+    /// <summary>
+    /// Cancels the batch in flight, if any: its publishes are waiting for confirms of a connection that is gone, and a
+    /// publish that never completes also keeps MassTransit from replacing the connection its receive endpoints share
+    /// (the fault suite saw every consumer gone until the batch timed out). Called by the host's health check when the
+    /// broker does not answer.
+    /// </summary>
+    public void AbandonInFlight(string why)
+    {
+        if (Volatile.Read(ref inFlight) is not { } batch) return;
+        abandoned = why;
+        try
+        {
+            batch.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That batch has just ended.
+        }
+    }
+
+    private async Task<int> RelayAsync(CancellationToken token)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(token);
+        await using var transaction = await connection.BeginTransactionAsync(token);
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(TakeBatch, new { BatchSize }, transaction, cancellationToken: token))).ToList();
+        if (rows.Count == 0) return 0;
+
+        var publishes = new List<(Row Row, Task Task)>(rows.Count);
+        foreach (var row in rows)
+        {
+            object message;
+            try
+            {
+                message = new OutboxEntry(row.MessageId, row.MessageType, row.Body).Deserialize();
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+            {
+                logger.LogError("Outbox message {MessageId} ({MessageType}) cannot be published and was moved to registry.outbox_dead: {Reason}",
+                    row.MessageId, Bounded.Clip(row.MessageType, 200), e.Message);
+                await connection.ExecuteAsync(new CommandDefinition(Bury, new { row.Sequence, Reason = Bounded.Clip(e.Message, 2000) }, transaction, cancellationToken: token));
+                continue;
+            }
+            publishes.Add((row, publisher.PublishAsync(row.MessageId, message, token)));
+        }
+        try
+        {
+            await Task.WhenAll(publishes.Select(p => p.Task));
+        }
+        catch (Exception)
+        {
+            // Keep what the broker confirmed; the rest stays for the next batch.
+        }
+        var confirmed = publishes.Where(p => p.Task.IsCompletedSuccessfully).Select(p => p.Row.Sequence).ToArray();
+        var failed = publishes.FirstOrDefault(p => !p.Task.IsCompletedSuccessfully).Task;
+        if (failed is not null && token.IsCancellationRequested)
+        {
+            // The transaction cannot outlive the batch's time: nothing is deleted, everything goes again.
+            token.ThrowIfCancellationRequested();
+        }
+        if (confirmed.Length > 0)
+            await connection.ExecuteAsync(new CommandDefinition(Delete, new { sequences = confirmed }, transaction, cancellationToken: token));
+        await transaction.CommitAsync(token);
+        if (failed is not null) await failed;
+        return rows.Count;
+    }
+
+    private sealed record Row(long Sequence, Guid MessageId, string MessageType, string Body, DateTime CreatedAt);
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) =>
+                {
+                    if (wake.CurrentCount == 0) wake.Release();
+                };
+                await connection.ExecuteAsync("LISTEN mreg_outbox");
+                while (!stoppingToken.IsCancellationRequested) await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Polling still relays; listening again only restores the low latency.
+                logger.LogDebug(e, "Outbox listener lost its connection");
+                try
+                {
+                    await Task.Delay(PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        wake.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+using ModelRegistry.Platform;
+using ModelRegistry.Platform.Rules;
+
+namespace ModelRegistry.Promotion.Rules;
+
+public enum ApprovalOutcome
+{
+    Waiting,
+    Approved,
+    Rejected,
+}
