@@ -61,10 +61,10 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
-            await using var connection = await dataSource.OpenConnectionAsync(token);
-            await using var tx = await connection.BeginTransactionAsync(token);
-            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, messageId, Consumer, token))
+            await using var work = await UnitOfWork.BeginAsync(dataSource, token);
+            if (!await work.TryMarkInboxAsync(messageId, Consumer, token))
                 return new EvaluationResult(EvaluationOutcome.AlreadyProcessed, null, null);
+            var (connection, tx) = (work.Connection, work.Transaction);
 
             var targets = (e.ArtifactDigest is null
                 ? await connection.QueryAsync<Target>(new CommandDefinition(ByNameAndVersion, new { e.ModelName, e.Version }, tx, cancellationToken: token))
@@ -79,8 +79,8 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             };
             if (refusal is not null)
             {
-                var rejected = await RejectInTransactionAsync(connection, tx, e, RejectionReasons.UnknownModelVersion, refusal, messageId, now, token);
-                await tx.CommitAsync(token);
+                var rejected = await RejectInTransactionAsync(work, e, RejectionReasons.UnknownModelVersion, refusal, messageId, now, token);
+                await work.CommitAsync(now, token);
                 return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
             }
 
@@ -104,19 +104,17 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                     maxSeverity, e.EvaluatedAt.ToUniversalTime(), now.ToUniversalTime(), messageId);
                 if (await insert.ExecuteNonQueryAsync(token) == 0)
                 {
-                    await tx.CommitAsync(token);
+                    await work.CommitAsync(now, token);
                     return new EvaluationResult(EvaluationOutcome.Duplicate, recorded, null);
                 }
             }
-            await using (var batch = new NpgsqlBatch(connection, tx))
+            await using (var metrics = new NpgsqlCommand(InsertMetrics, connection, tx))
             {
-                var metrics = new NpgsqlBatchCommand(InsertMetrics);
                 AddParameters(metrics.Parameters, e.EvaluationId, e.Metrics.Keys.ToArray(), e.Metrics.Values.ToArray());
-                batch.BatchCommands.Add(metrics);
-                batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(recorded)));
-                await batch.ExecuteNonQueryAsync(token);
+                await metrics.ExecuteNonQueryAsync(token);
             }
-            await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
+            work.Publish(recorded);
+            work.Audit(new AuditAppend(AuditActor, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
                 target.ModelName, new
                 {
                     modelVersion = $"{target.ModelName}/{target.Version}",
@@ -129,8 +127,8 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                     securityFindings = e.SecurityFindings.Count,
                     evaluatedAt = e.EvaluatedAt,
                     messageId,
-                }), now, token);
-            await tx.CommitAsync(token);
+                }));
+            await work.CommitAsync(now, token);
             return new EvaluationResult(EvaluationOutcome.Recorded, recorded, null);
         }, cancellationToken).AsTask();
 
@@ -139,29 +137,26 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         DateTimeOffset now, CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
-            await using var connection = await dataSource.OpenConnectionAsync(token);
-            await using var tx = await connection.BeginTransactionAsync(token);
-            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, messageId, Consumer, token))
+            await using var work = await UnitOfWork.BeginAsync(dataSource, token);
+            if (!await work.TryMarkInboxAsync(messageId, Consumer, token))
                 return new EvaluationResult(EvaluationOutcome.AlreadyProcessed, null, null);
-            var rejected = await RejectInTransactionAsync(connection, tx, e, reasonCode, reason, messageId, now, token);
-            await tx.CommitAsync(token);
+            var rejected = await RejectInTransactionAsync(work, e, reasonCode, reason, messageId, now, token);
+            await work.CommitAsync(now, token);
             return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
         }, cancellationToken).AsTask();
 
-    private static async Task<EvaluationRejected> RejectInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
+    private static async Task<EvaluationRejected> RejectInTransactionAsync(UnitOfWork work, EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
         // Refused input is kept storable (no NUL, no unpaired surrogate): the event and the row must be written.
         var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = Bounded.Storable(reason), RejectedAt = now };
         var subject = Bounded.Clip(e.ArtifactDigest ?? $"{e.ModelName} v{e.Version}", 200);
-        await using var batch = new NpgsqlBatch(connection, tx);
-        var insert = new NpgsqlBatchCommand(InsertRejection);
-        AddParameters(insert.Parameters, messageId, subject, reasonCode, reason,
-            AuditText.RefusedPayload(e));
-        batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(TransactionalWork.Outbox(OutboxEntry.For(rejected)));
-        await batch.ExecuteNonQueryAsync(token);
-        await AuditAsync(connection, tx, new AuditAppend(AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
+        await using (var insert = new NpgsqlCommand(InsertRejection, work.Connection, work.Transaction))
+        {
+            AddParameters(insert.Parameters, messageId, subject, reasonCode, reason, AuditText.RefusedPayload(e));
+            await insert.ExecuteNonQueryAsync(token);
+        }
+        work.Publish(rejected);
+        work.Audit(new AuditAppend(AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
             AuditText.ModelName(e.ModelName), new
             {
                 reasonCode,
@@ -171,20 +166,11 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                 artifactDigest = AuditText.Storable(e.ArtifactDigest),
                 suite = AuditText.Storable(e.Suite),
                 messageId,
-            }), now, token);
+            }));
         return rejected;
     }
 
     public const string AuditActor = "svc:evaluation";
-
-    /// <summary>The audit record and its AuditRecorded event: last in the transaction, just before the commit.</summary>
-    private static async Task AuditAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AuditAppend record, DateTimeOffset now,
-        CancellationToken token)
-    {
-        var entry = await AuditLog.AppendAsync(connection, tx, record, now, token);
-        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { TransactionalWork.Outbox(OutboxEntry.For(AuditLog.ToEvent(entry))) } };
-        await batch.ExecuteNonQueryAsync(token);
-    }
 
     private static void AddParameters(NpgsqlParameterCollection parameters, params object?[] values)
     {

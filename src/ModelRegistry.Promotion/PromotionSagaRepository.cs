@@ -12,27 +12,27 @@ namespace ModelRegistry.Promotion;
 
 /// <summary>
 /// MassTransit's saga repository for <see cref="PromotionState"/> on Npgsql + Dapper (MassTransit's own EF and Dapper
-/// repositories are not available here). Every message runs in one <see cref="PromotionTransaction"/>, which the
+/// repositories are not available here). Every message runs in one <see cref="UnitOfWork"/>, which the
 /// state machine reaches as a payload of its context: the saga row, stage changes, outbox events and audit records
 /// commit together. Concurrency is optimistic: an update names the <c>saga_version</c> it read, and a lost race throws
 /// <see cref="ConcurrencyException"/>, which rolls everything back and is retried with the row as the winner left it.
 /// </summary>
 public sealed class PromotionSagaRepositoryContextFactory(NpgsqlDataSource dataSource,
-    ISagaConsumeContextFactory<PromotionTransaction, PromotionState> factory, TimeProvider clock,
+    ISagaConsumeContextFactory<UnitOfWork, PromotionState> factory, TimeProvider clock,
     ILogger<PromotionSagaRepositoryContextFactory> logger) :
     ISagaRepositoryContextFactory<PromotionState>
 {
     public static void Register(ISagaRepositoryRegistrationConfigurator<PromotionState> configurator)
     {
-        configurator.RegisterSagaRepository<PromotionState, PromotionTransaction,
-            SagaConsumeContextFactory<PromotionTransaction, PromotionState>, PromotionSagaRepositoryContextFactory>();
+        configurator.RegisterSagaRepository<PromotionState, UnitOfWork,
+            SagaConsumeContextFactory<UnitOfWork, PromotionState>, PromotionSagaRepositoryContextFactory>();
     }
 
     public void Probe(ProbeContext context) => context.Add("persistence", "postgresql (npgsql + dapper)");
 
     public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<PromotionState, T>> next) where T : class
     {
-        await using var work = await PromotionTransaction.BeginAsync(dataSource, context.CancellationToken);
+        await using var work = await UnitOfWork.BeginAsync(dataSource, context.CancellationToken);
         var repositoryContext = new PromotionSagaRepositoryContext<T>(work, context, factory, clock);
         await next.Send(repositoryContext);
         var failures = await work.CommitAsync(clock.GetUtcNow(), context.CancellationToken);
@@ -45,16 +45,16 @@ public sealed class PromotionSagaRepositoryContextFactory(NpgsqlDataSource dataS
         throw new NotSupportedException("promotion events correlate by promotion id; queries are not supported");
 }
 
-/// <summary>One message's view of the repository, inside its <see cref="PromotionTransaction"/>.</summary>
+/// <summary>One message's view of the repository, inside its <see cref="UnitOfWork"/>.</summary>
 public sealed class PromotionSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<PromotionState, TMessage>
     where TMessage : class
 {
-    private readonly PromotionTransaction work;
-    private readonly ISagaConsumeContextFactory<PromotionTransaction, PromotionState> factory;
+    private readonly UnitOfWork work;
+    private readonly ISagaConsumeContextFactory<UnitOfWork, PromotionState> factory;
     private readonly TimeProvider clock;
 
-    public PromotionSagaRepositoryContext(PromotionTransaction work, ConsumeContext<TMessage> context,
-        ISagaConsumeContextFactory<PromotionTransaction, PromotionState> factory, TimeProvider clock)
+    public PromotionSagaRepositoryContext(UnitOfWork work, ConsumeContext<TMessage> context,
+        ISagaConsumeContextFactory<UnitOfWork, PromotionState> factory, TimeProvider clock)
         : base(context, work)
     {
         this.work = work;

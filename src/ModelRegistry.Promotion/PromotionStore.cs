@@ -26,7 +26,7 @@ public sealed record VersionFacts(
 /// <summary>A version's stage as stored.</summary>
 public sealed record StoredStage(Guid VersionId, int Version, string Stage);
 
-/// <summary>The SQL of promotions, stages and rollbacks (migration 0005), inside a <see cref="PromotionTransaction"/>.</summary>
+/// <summary>The SQL of promotions, stages and rollbacks (migration 0005), inside a <see cref="UnitOfWork"/>.</summary>
 public static class PromotionStore
 {
     private const string Columns = """
@@ -47,7 +47,7 @@ public static class PromotionStore
         return row?.ToState();
     }
 
-    public static async Task InsertAsync(PromotionTransaction work, PromotionState state, DateTimeOffset now, CancellationToken ct)
+    public static async Task InsertAsync(UnitOfWork work, PromotionState state, DateTimeOffset now, CancellationToken ct)
     {
         state.Version = 1;
         state.UpdatedAt = now;
@@ -62,7 +62,7 @@ public static class PromotionStore
     }
 
     /// <summary>Writes <paramref name="state"/> if nobody changed it since it was read at <c>state.Version</c>; false if someone did.</summary>
-    public static async Task<bool> TryUpdateAsync(PromotionTransaction work, PromotionState state, DateTimeOffset now, CancellationToken ct)
+    public static async Task<bool> TryUpdateAsync(UnitOfWork work, PromotionState state, DateTimeOffset now, CancellationToken ct)
     {
         state.UpdatedAt = now;
         var rows = await work.Connection.ExecuteAsync(new CommandDefinition("""
@@ -76,7 +76,7 @@ public static class PromotionStore
         return rows == 1;
     }
 
-    public static Task<VersionFacts?> FindVersionAsync(PromotionTransaction work, string modelName, int version, CancellationToken ct) =>
+    public static Task<VersionFacts?> FindVersionAsync(UnitOfWork work, string modelName, int version, CancellationToken ct) =>
         FindVersionAsync(work.Connection, work.Transaction, modelName, version, ct);
 
     public static async Task<VersionFacts?> FindVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string modelName,
@@ -125,12 +125,12 @@ public static class PromotionStore
     }
 
     /// <summary>Locks the model's row: stage changes of one model are serialized.</summary>
-    public static Task LockModelAsync(PromotionTransaction work, Guid modelId, CancellationToken ct) =>
+    public static Task LockModelAsync(UnitOfWork work, Guid modelId, CancellationToken ct) =>
         work.Connection.ExecuteAsync(new CommandDefinition("SELECT 1 FROM registry.models WHERE model_id = @modelId FOR UPDATE",
             new { modelId }, work.Transaction, cancellationToken: ct));
 
     /// <summary>The versions of a model that have left 'registered', plus <paramref name="alsoVersion"/> in any stage.</summary>
-    public static async Task<IReadOnlyList<StoredStage>> StagesAsync(PromotionTransaction work, Guid modelId, int? alsoVersion,
+    public static async Task<IReadOnlyList<StoredStage>> StagesAsync(UnitOfWork work, Guid modelId, int? alsoVersion,
         CancellationToken ct)
     {
         var rows = await work.Connection.QueryAsync<StoredStage>(new CommandDefinition("""
@@ -143,7 +143,7 @@ public static class PromotionStore
     }
 
     /// <summary>Writes stage changes (current stage and history). Retirements first: production is unique per model.</summary>
-    public static async Task ApplyStageChangesAsync(PromotionTransaction work, Guid modelId, IReadOnlyList<StoredStage> stages,
+    public static async Task ApplyStageChangesAsync(UnitOfWork work, Guid modelId, IReadOnlyList<StoredStage> stages,
         IReadOnlyList<StageChange> changes, string cause, Guid causeId, string actor, DateTimeOffset at, CancellationToken ct)
     {
         var ids = stages.ToDictionary(s => s.Version, s => s.VersionId);
@@ -181,7 +181,7 @@ public static class PromotionStore
     }
 
     /// <summary>Is another promotion of this version to this stage open?</summary>
-    public static Task<bool> OtherOpenPromotionAsync(PromotionTransaction work, Guid promotionId, string modelName, int version,
+    public static Task<bool> OtherOpenPromotionAsync(UnitOfWork work, Guid promotionId, string modelName, int version,
         string targetStage, CancellationToken ct) =>
         work.Connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
             SELECT EXISTS (SELECT 1 FROM registry.promotions WHERE model_name = @modelName AND version = @version
@@ -202,7 +202,7 @@ public static class PromotionStore
 
     /// <summary>The model's previous production version: the last one that left production other than <paramref name="current"/>, not since
     /// rolled back from.</summary>
-    public static Task<int?> PreviousProductionAsync(PromotionTransaction work, Guid modelId, int current, CancellationToken ct) =>
+    public static Task<int?> PreviousProductionAsync(UnitOfWork work, Guid modelId, int current, CancellationToken ct) =>
         work.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
             SELECT c.version FROM registry.stage_changes c
             WHERE c.model_id = @modelId AND c.to_stage = 'production' AND c.version <> @current

@@ -13,7 +13,7 @@ namespace ModelRegistry.Promotion;
 
 /// <summary>
 /// What the promotion saga does on each event (<see cref="PromotionStateMachine"/> routes on <see cref="PromotionState.Next"/>).
-/// Everything it writes goes through the message's <see cref="PromotionTransaction"/>: saga row, stage changes, events
+/// Everything it writes goes through the message's <see cref="UnitOfWork"/>: saga row, stage changes, events
 /// (outbox) and audit records commit together.
 /// </summary>
 public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOptions options, IApprovalAuthenticator authenticator,
@@ -26,7 +26,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
 
     public async Task StartAsync(BehaviorContext<PromotionState, RequestPromotion> context)
     {
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var (s, m, ct) = (context.Saga, context.Message, context.CancellationToken);
         if (m.PromotionId == Guid.Empty) throw new InvalidMessageException("RequestPromotion.PromotionId is missing (a new UUID per request)");
         s.ModelName = Bounded.Clip(m.ModelName, 200);
@@ -72,7 +72,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
 
     public async Task EvaluationArrivedAsync(BehaviorContext<PromotionState, PromotionEvaluationArrived> context)
     {
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var facts = await PromotionStore.FindVersionAsync(work, context.Saga.ModelName, context.Saga.ModelVersion, context.CancellationToken);
         await CheckGatesAsync(context, work, facts!);
     }
@@ -80,7 +80,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     public async Task DeadlineAsync(BehaviorContext<PromotionState, PromotionDeadlineReached> context)
     {
         var (s, m) = (context.Saga, context.Message);
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var awaited = s.CurrentState switch
         {
             nameof(PromotionStateMachine.AwaitingEvaluations) => (DeadlineKinds.Evaluation, s.EvaluationDeadline),
@@ -116,7 +116,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     public async Task DecideAsync(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
         var (s, m) = (context.Saga, context.Message);
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         s.Next = PromotionStep.Stay;
         if (authenticator.Check(m) is { } unauthenticated)
         {
@@ -155,7 +155,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     /// <summary>A decision on a promotion that is over, or that is not waiting for approval.</summary>
     public Task RefuseNotWaitingAsync(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var s = context.Saga;
         s.Next = PromotionStep.Stay;
         var rejection = authenticator.Check(context.Message)
@@ -169,7 +169,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     /// <summary>A decision naming a promotion that does not exist.</summary>
     public Task RefuseUnknownAsync(ConsumeContext<ApprovalDecided> context)
     {
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var rejection = authenticator.Check(context.Message)
             ?? new Rejection(ApprovalRefusals.UnknownPromotion, $"there is no promotion {context.Message.PromotionId}");
         Refuse(work, context.Message, rejection);
@@ -181,7 +181,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     public Task CancelAsync(BehaviorContext<PromotionState, CancelPromotion> context)
     {
         var (s, m) = (context.Saga, context.Message);
-        var work = context.GetPayload<PromotionTransaction>();
+        var work = context.GetPayload<UnitOfWork>();
         var by = string.IsNullOrWhiteSpace(m.CancelledBy) ? "unknown" : Bounded.Clip(m.CancelledBy, 200);
         Finish(work, s, PromotionStep.Cancelled, "cancelled", $"cancelled by {by}: {Bounded.Clip(m.Reason, MaxTextLength)}");
         work.Publish(new PromotionCancelled
@@ -195,7 +195,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
 
     // ---- the steps ---------------------------------------------------------------------------------------------------------
 
-    private async Task CheckGatesAsync(BehaviorContext<PromotionState> context, PromotionTransaction work, VersionFacts facts,
+    private async Task CheckGatesAsync(BehaviorContext<PromotionState> context, UnitOfWork work, VersionFacts facts,
         bool expireIfMissing = false)
     {
         var (s, ct) = (context.Saga, context.CancellationToken);
@@ -249,7 +249,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
     }
 
     // facts: the version as the caller read it in this transaction, or null to read it here.
-    private async Task PromoteAsync(PromotionTransaction work, PromotionState s, VersionFacts? facts, CancellationToken ct)
+    private async Task PromoteAsync(UnitOfWork work, PromotionState s, VersionFacts? facts, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         facts ??= (await PromotionStore.FindVersionAsync(work, s.ModelName, s.ModelVersion, ct))!;
@@ -295,7 +295,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             new { from = StageNames.Format(current), to = s.TargetStage, retired, approvedBy = s.Votes.Where(v => v.Approved).Select(v => $"{v.Approver} ({v.Role})") }));
     }
 
-    private void Reject(PromotionTransaction work, PromotionState s, PromotionStep step, Rejection why, IReadOnlyList<GateFailure>? failed = null)
+    private void Reject(UnitOfWork work, PromotionState s, PromotionStep step, Rejection why, IReadOnlyList<GateFailure>? failed = null)
     {
         Finish(work, s, step, why.ReasonCode, why.Message);
         work.Publish(new PromotionRejected
@@ -311,7 +311,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             s.ModelVersion, s.TargetStage, why.ReasonCode, why.Message);
     }
 
-    private void Finish(PromotionTransaction work, PromotionState s, PromotionStep step, string code, string message)
+    private void Finish(UnitOfWork work, PromotionState s, PromotionStep step, string code, string message)
     {
         s.Next = step;
         s.OutcomeCode = code;
@@ -321,14 +321,14 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
         CancelDeadline(work, s, DeadlineKinds.Approval, s.ApprovalDeadline);
     }
 
-    private void CancelDeadline(PromotionTransaction work, PromotionState s, string kind, DateTimeOffset? due)
+    private void CancelDeadline(UnitOfWork work, PromotionState s, string kind, DateTimeOffset? due)
     {
         if (due is null) return;
         var id = s.CorrelationId;
         work.AfterCommit(ct => deadlines.CancelAsync(id, kind, ct));
     }
 
-    private void Refuse(PromotionTransaction work, ApprovalDecided m, Rejection why)
+    private void Refuse(UnitOfWork work, ApprovalDecided m, Rejection why)
     {
         var now = clock.GetUtcNow();
         work.Publish(new ApprovalRefused
@@ -344,7 +344,7 @@ public sealed class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOpt
             why.ReasonCode, why.Message);
     }
 
-    private static async Task<PromotionEvidence> EvidenceAsync(PromotionTransaction work, VersionFacts facts, StagePolicy stage,
+    private static async Task<PromotionEvidence> EvidenceAsync(UnitOfWork work, VersionFacts facts, StagePolicy stage,
         IReadOnlyList<EvaluationSummary> evaluations, CancellationToken ct)
     {
         var metrics = Latest(evaluations);

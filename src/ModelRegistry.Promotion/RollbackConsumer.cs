@@ -23,7 +23,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
     {
         var (m, ct) = (Storable(context.Message), context.CancellationToken);
         if (m.RollbackId == Guid.Empty) throw new InvalidMessageException("RequestRollback.RollbackId is missing (a new UUID per request)");
-        await using var work = await PromotionTransaction.BeginAsync(dataSource, ct);
+        await using var work = await UnitOfWork.BeginAsync(dataSource, ct);
         var now = clock.GetUtcNow();
         if (await work.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(
                 "SELECT EXISTS (SELECT 1 FROM registry.rollbacks WHERE rollback_id = @RollbackId)", new { m.RollbackId }, work.Transaction,
@@ -57,7 +57,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         Reason = m.Reason is null ? null! : Bounded.Storable(m.Reason),
     };
 
-    private async Task<Rejection?> RollBackAsync(PromotionTransaction work, RequestRollback m, string requester, DateTimeOffset now,
+    private async Task<Rejection?> RollBackAsync(UnitOfWork work, RequestRollback m, string requester, DateTimeOffset now,
         CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "ModelName is missing");

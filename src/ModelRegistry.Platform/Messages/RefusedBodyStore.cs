@@ -11,7 +11,7 @@ namespace ModelRegistry.Platform;
 /// rejection event to the outbox in the same transaction. A redelivered message (same transport message id) is
 /// refused once.
 /// </summary>
-public sealed class RefusedBodyStore(NpgsqlDataSource dataSource)
+public sealed class RefusedBodyStore(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     public const string Consumer = "refused-body";
 
@@ -25,9 +25,8 @@ public sealed class RefusedBodyStore(NpgsqlDataSource dataSource)
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
             ArgumentNullException.ThrowIfNull(refused);
-            await using var connection = await dataSource.OpenConnectionAsync(token);
-            await using var tx = await connection.BeginTransactionAsync(token);
-            if (!await TransactionalWork.TryMarkInboxAsync(connection, tx, refused.MessageId, Consumer, token)) return false;
+            await using var work = await UnitOfWork.BeginAsync(dataSource, token);
+            if (!await work.TryMarkInboxAsync(refused.MessageId, Consumer, token)) return false;
             var payload = JsonSerializer.Serialize(new
             {
                 truncated = true,
@@ -36,27 +35,23 @@ public sealed class RefusedBodyStore(NpgsqlDataSource dataSource)
                 exchange = refused.Exchange,
                 head = refused.Head.Text,
             }, OutboxMessageTypes.Json);
-            await using var batch = new NpgsqlBatch(connection, tx)
+            await using (var insert = new NpgsqlCommand(InsertRejection, work.Connection, work.Transaction)
             {
-                BatchCommands =
+                Parameters =
                 {
-                    new NpgsqlBatchCommand(InsertRejection)
-                    {
-                        Parameters =
-                        {
-                            new() { Value = refused.Kind },
-                            new() { Value = (object?)refused.MessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-                            new() { Value = refused.Subject },
-                            new() { Value = refused.ReasonCode },
-                            new() { Value = refused.Reason },
-                            new() { Value = payload, NpgsqlDbType = NpgsqlDbType.Text },
-                        },
-                    },
-                    TransactionalWork.Outbox(rejection),
+                    new() { Value = refused.Kind },
+                    new() { Value = (object?)refused.MessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    new() { Value = refused.Subject },
+                    new() { Value = refused.ReasonCode },
+                    new() { Value = refused.Reason },
+                    new() { Value = payload, NpgsqlDbType = NpgsqlDbType.Text },
                 },
-            };
-            await batch.ExecuteNonQueryAsync(token);
-            await tx.CommitAsync(token);
+            })
+            {
+                await insert.ExecuteNonQueryAsync(token);
+            }
+            work.Publish(rejection);
+            await work.CommitAsync(clock.GetUtcNow(), token);
             return true;
         }, cancellationToken).AsTask();
 }

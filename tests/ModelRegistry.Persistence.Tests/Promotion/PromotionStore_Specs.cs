@@ -1,3 +1,4 @@
+using ModelRegistry.Platform;
 using ModelRegistry.Promotion;
 using ModelRegistry.Testing;
 
@@ -22,14 +23,14 @@ public class PromotionStore_Specs(IsolatedEnvironment env) : IClassFixture<Isola
     public async Task Of_two_writers_that_read_the_same_version_the_second_is_refused_and_the_first_update_stands()
     {
         var promotion = NewPromotion();
-        await using (var setup = await PromotionTransaction.BeginAsync(env.DataSource, default))
+        await using (var setup = await UnitOfWork.BeginAsync(env.DataSource, default))
         {
             await PromotionStore.InsertAsync(setup, promotion, DateTimeOffset.UtcNow, default);
             await setup.CommitAsync(DateTimeOffset.UtcNow, default);
         }
 
-        await using var one = await PromotionTransaction.BeginAsync(env.DataSource, default);
-        await using var two = await PromotionTransaction.BeginAsync(env.DataSource, default);
+        await using var one = await UnitOfWork.BeginAsync(env.DataSource, default);
+        await using var two = await UnitOfWork.BeginAsync(env.DataSource, default);
         var a = (await PromotionStore.LoadAsync(one.Connection, one.Transaction, promotion.CorrelationId, default))!;
         var b = (await PromotionStore.LoadAsync(two.Connection, two.Transaction, promotion.CorrelationId, default))!;
         a.Votes.Add(new PromotionVote("alice", "model-risk-officer", true, "desk", "T-1", "", DateTimeOffset.UtcNow));
@@ -52,7 +53,7 @@ public class PromotionStore_Specs(IsolatedEnvironment env) : IClassFixture<Isola
         promotion.ApprovalDeadline = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
         promotion.Votes.Add(new PromotionVote("alice", "model-risk-officer", false, "desk", "T-1", "no", promotion.ApprovalDeadline.Value));
         promotion.OutcomeCode = "approval_rejected";
-        await using (var work = await PromotionTransaction.BeginAsync(env.DataSource, default))
+        await using (var work = await UnitOfWork.BeginAsync(env.DataSource, default))
         {
             await PromotionStore.InsertAsync(work, promotion, DateTimeOffset.UtcNow, default);
             await work.CommitAsync(DateTimeOffset.UtcNow, default);
