@@ -1,5 +1,5 @@
-using Dapper;
 using ModelRegistry.Platform.Artifacts;
+using ModelRegistry.Registration;
 
 namespace ModelRegistry.Cli;
 
@@ -14,26 +14,11 @@ public static class ArtifactCommand
     public const string Corrupt = "CORRUPT";
     public const string Unreadable = "UNREADABLE";
 
-    private const string FilesSql = """
-        SELECT v.version_id FROM registry.model_versions v JOIN registry.models m USING (model_id)
-        WHERE m.name = @Name AND v.version = @Version;
-
-        SELECT f.path AS Path, f.sha256 AS Sha256, f.size AS Size
-        FROM registry.artifact_files f JOIN registry.model_versions v USING (version_id) JOIN registry.models m USING (model_id)
-        WHERE m.name = @Name AND v.version = @Version ORDER BY f.path;
-        """;
-
     public static Task<int> VerifyAsync(CliSettings settings, string name, int version, bool json, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async connection =>
         {
-            List<StoredFileRow> files;
-            await using (var results = await connection.QueryMultipleAsync(
-                new CommandDefinition(FilesSql, new { Name = name, Version = version }, cancellationToken: ct)))
-            {
-                if (await results.ReadSingleOrDefaultAsync<Guid?>() is null)
-                    return await CliDatabase.NotFoundAsync($"{name} has no version {version} (see `mreg models show {name}`)");
-                files = (await results.ReadAsync<StoredFileRow>()).ToList();
-            }
+            if (await VersionQueries.FilesAsync(connection, name, version, ct) is not { } files)
+                return await CliDatabase.NotFoundAsync($"{name} has no version {version} (see `mreg models show {name}`)");
 
             IArtifactStore store = new ContentAddressedStore(settings.Artifacts);
             // Files of one version may share content: each object is read once.
@@ -94,6 +79,4 @@ public static class ArtifactCommand
         }
         o.WriteLine(r.Ok ? "verify: ok" : $"verify: FAILED ({r.Files.Count(f => f.Status != Ok)} of {r.Files.Count} files)");
     }
-
-    private sealed record StoredFileRow(string Path, string Sha256, long Size);
 }

@@ -1,10 +1,7 @@
-using Dapper;
-using ModelRegistry.Promotion.Rules;
-using ModelRegistry.Registration.Rules;
+using ModelRegistry.Registration;
 
 namespace ModelRegistry.Cli;
 
-public sealed record ModelSummary(string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt);
 public sealed record ModelVersionSummary(int Version, DateTime RegisteredAt, string ManifestDigest, string? TrainingRunId, string Stage,
     DateTime? StageSince);
 public sealed record ModelDetail(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt,
@@ -13,38 +10,6 @@ public sealed record ModelDetail(string Name, string OwnerTeam, string? Descript
 /// <summary><c>mreg models list</c> and <c>mreg models show</c>.</summary>
 public static class ModelsCommand
 {
-    // A model matches when none of the wanted labels is missing from its current labels.
-    private const string ListSql = """
-        SELECT m.name AS Name, m.owner_team AS OwnerTeam, m.risk_tier AS RiskTier,
-               v.latest AS LatestVersion, v.count AS VersionCount, m.updated_at AS UpdatedAt
-        FROM registry.models m
-        CROSS JOIN LATERAL (SELECT max(version) AS latest, count(*) AS count
-                            FROM registry.model_versions WHERE model_id = m.model_id) v
-        WHERE (@Team::text IS NULL OR m.owner_team = @Team)
-          AND NOT EXISTS (
-              SELECT FROM unnest(@Keys::text[], @Values::text[]) AS wanted(key, value)
-              WHERE NOT EXISTS (SELECT FROM registry.model_tags t
-                                WHERE t.model_id = m.model_id AND t.key = wanted.key AND t.value = wanted.value))
-        ORDER BY m.name
-        """;
-
-    private const string ShowSql = """
-        SELECT name AS Name, owner_team AS OwnerTeam, description AS Description, risk_tier AS RiskTier,
-               created_at AS CreatedAt, updated_at AS UpdatedAt
-        FROM registry.models WHERE name = @Name;
-
-        SELECT t.key AS Key, t.value AS Value
-        FROM registry.model_tags t JOIN registry.models m USING (model_id)
-        WHERE m.name = @Name ORDER BY t.key;
-
-        SELECT v.version AS Version, v.registered_at AS RegisteredAt, v.manifest_digest AS ManifestDigest,
-               l.training_run_id AS TrainingRunId, coalesce(s.stage, 'registered') AS Stage, s.since AS StageSince
-        FROM registry.model_versions v JOIN registry.models m USING (model_id)
-        LEFT JOIN registry.lineage l USING (version_id)
-        LEFT JOIN registry.version_stages s ON s.version_id = v.version_id
-        WHERE m.name = @Name ORDER BY v.version;
-        """;
-
     /// <summary>Splits a <c>--tag</c> value at its first '='; null when there is none or the key is empty.</summary>
     public static KeyValuePair<string, string>? ParseTag(string text)
     {
@@ -68,12 +33,7 @@ public static class ModelsCommand
         }
         return await CliDatabase.ReadAsync(settings, async connection =>
         {
-            var models = (await connection.QueryAsync<ModelSummary>(new CommandDefinition(ListSql, new
-            {
-                Team = team,
-                Keys = wanted.Select(t => t.Key).ToArray(),
-                Values = wanted.Select(t => t.Value).ToArray(),
-            }, cancellationToken: ct))).ToList();
+            var models = await ModelQueries.ListAsync(connection, team, wanted, ct);
             if (json) CliJson.Write(output, models);
             else PrintList(models, output);
             return 0;
@@ -83,13 +43,13 @@ public static class ModelsCommand
     public static Task<int> ShowAsync(CliSettings settings, string name, bool json, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async connection =>
         {
-            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(ShowSql, new { Name = name }, cancellationToken: ct));
-            var model = await results.ReadSingleOrDefaultAsync<ModelRow>();
-            if (model is null) return await CliDatabase.NotFoundAsync($"no model named '{name}'");
-            var tags = (await results.ReadAsync<TagRow>()).ToDictionary(t => t.Key, t => t.Value);
-            var versions = (await results.ReadAsync<ModelVersionSummary>()).ToList();
+            if (await ModelQueries.FindAsync(connection, name, ct) is not { } found) return await CliDatabase.NotFoundAsync($"no model named '{name}'");
+            var stages = await StageQueries.OfAsync(connection, found.Versions.Select(v => v.VersionId).ToList(), ct);
+            var versions = found.Versions.Select(v => new ModelVersionSummary(v.Version, v.RegisteredAt, v.ManifestDigest, v.TrainingRunId,
+                stages[v.VersionId].Stage, stages[v.VersionId].Since)).ToList();
+            var model = found.Model;
             var detail = new ModelDetail(model.Name, model.OwnerTeam, model.Description, model.RiskTier, model.CreatedAt, model.UpdatedAt,
-                tags, versions);
+                found.Tags, versions);
             if (json) CliJson.Write(output, detail);
             else PrintDetail(detail, output);
             return 0;
@@ -97,7 +57,7 @@ public static class ModelsCommand
 
     internal static string Time(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("u");
 
-    private static void PrintList(List<ModelSummary> models, TextWriter o)
+    private static void PrintList(IReadOnlyList<ModelSummary> models, TextWriter o)
     {
         if (models.Count == 0)
         {
@@ -128,8 +88,4 @@ public static class ModelsCommand
         foreach (var v in m.Versions)
             o.WriteLine($"{v.Version,7}  {v.Stage,-10} {Time(v.RegisteredAt),-20} {v.ManifestDigest,-71}  {v.TrainingRunId ?? "-"}");
     }
-
-    private sealed record ModelRow(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt);
-
-    private sealed record TagRow(string Key, string Value);
 }

@@ -1,24 +1,11 @@
 using System.CommandLine;
-using Dapper;
+using ModelRegistry.Platform.Outbox;
 
 namespace ModelRegistry.Cli;
 
 /// <summary><c>mreg outbox dead list|retry</c>: events the outbox relay set aside because it could not publish them.</summary>
 public static class OutboxCommand
 {
-    private const string List = """
-        SELECT sequence, message_id AS MessageId, message_type AS MessageType, created_at AS CreatedAt, failed_at AS FailedAt,
-               reason AS Reason, left(body, 500) AS Body
-        FROM registry.outbox_dead ORDER BY sequence LIMIT @limit
-        """;
-
-    // Back into the outbox under its own sequence and message id: consumers still deduplicate it.
-    private const string Retry = """
-        WITH moved AS (DELETE FROM registry.outbox_dead WHERE @all OR message_id = @messageId RETURNING *)
-        INSERT INTO registry.outbox (message_id, message_type, body, created_at)
-        SELECT message_id, message_type, body, created_at FROM moved ORDER BY sequence
-        """;
-
     public static Command Build(Option<bool> json)
     {
         var limit = new Option<int>("--limit") { Description = "at most N (default 50)", HelpName = "N", DefaultValueFactory = _ => 50 };
@@ -35,7 +22,7 @@ public static class OutboxCommand
     public static Task<int> ListAsync(CliSettings settings, int limit, bool json, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async c =>
         {
-            var rows = (await c.QueryAsync<DeadRow>(new CommandDefinition(List, new { limit = Math.Max(1, limit) }, cancellationToken: ct))).ToList();
+            var rows = await DeadOutboxRows.ListAsync(c, limit, ct);
             if (json) CliJson.Write(output, rows);
             else if (rows.Count == 0) output.WriteLine("no dead outbox rows");
             else
@@ -47,11 +34,9 @@ public static class OutboxCommand
     public static Task<int> RetryAsync(CliSettings settings, Guid? messageId, bool json, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async c =>
         {
-            var moved = await c.ExecuteAsync(new CommandDefinition(Retry, new { all = messageId is null, messageId }, cancellationToken: ct));
+            var moved = await DeadOutboxRows.RetryAsync(c, messageId, ct);
             if (json) CliJson.Write(output, new { retried = moved });
             else output.WriteLine($"{moved} row(s) back in the outbox");
             return messageId is not null && moved == 0 ? await CliDatabase.NotFoundAsync($"no dead outbox row {messageId}") : 0;
         }, ct);
-
-    private sealed record DeadRow(long Sequence, Guid MessageId, string MessageType, DateTime CreatedAt, DateTime FailedAt, string Reason, string Body);
 }

@@ -1,17 +1,7 @@
-using System.Text.Json;
-using Dapper;
-using ModelRegistry.Platform.Outbox;
 using ModelRegistry.Promotion;
 using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Cli;
-
-public sealed record PromotionSummary(Guid PromotionId, string State, string ModelName, int Version, string? FromStage, string TargetStage,
-    string RequestedBy, DateTime RequestedAt, string? OutcomeCode, DateTime? FinishedAt);
-public sealed record PromotionDetail(Guid PromotionId, string State, bool Open, string ModelName, int Version, Guid? ModelVersionId,
-    string? FromStage, string TargetStage, string? RiskTier, string RequestedBy, string Reason, string? ChangeTicket, DateTime RequestedAt,
-    DateTime? EvaluationDeadline, DateTime? ApprovalDeadline, IReadOnlyList<PromotionVote> Votes, string? OutcomeCode, string? OutcomeMessage,
-    DateTime? FinishedAt, DateTime UpdatedAt);
 
 /// <summary><c>mreg promotions list</c> and <c>mreg promotions show</c>: read-only views of <c>registry.promotions</c>.</summary>
 public static class PromotionsCommand
@@ -19,40 +9,18 @@ public static class PromotionsCommand
     public const int DefaultListLimit = 50;
 
     /// <summary>The promotion saga's states; <c>open</c> on the command line means either of the first two.</summary>
-    public static readonly IReadOnlyList<string> States = ["AwaitingEvaluations", "AwaitingApproval", "Promoted", "Rejected", "Expired", "Cancelled"];
-
-    private static readonly string[] OpenStates = ["AwaitingEvaluations", "AwaitingApproval"];
-
-    private const string ListSql = """
-        SELECT promotion_id AS PromotionId, state AS State, model_name AS ModelName, version AS Version, from_stage AS FromStage,
-               target_stage AS TargetStage, requested_by AS RequestedBy, requested_at AS RequestedAt, outcome_code AS OutcomeCode,
-               finished_at AS FinishedAt
-        FROM registry.promotions
-        WHERE (@Model::text IS NULL OR model_name = @Model)
-          AND (cardinality(@States::text[]) = 0 OR state = ANY(@States::text[]))
-        ORDER BY requested_at DESC, promotion_id
-        LIMIT @Limit
-        """;
-
-    private const string ShowSql = """
-        SELECT promotion_id AS PromotionId, state AS State, model_name AS ModelName, version AS Version, model_version_id AS ModelVersionId,
-               from_stage AS FromStage, target_stage AS TargetStage, risk_tier AS RiskTier, requested_by AS RequestedBy, reason AS Reason,
-               change_ticket AS ChangeTicket, requested_at AS RequestedAt, evaluation_deadline AS EvaluationDeadline,
-               approval_deadline AS ApprovalDeadline, votes::text AS VotesJson, outcome_code AS OutcomeCode, outcome_message AS OutcomeMessage,
-               finished_at AS FinishedAt, updated_at AS UpdatedAt
-        FROM registry.promotions WHERE promotion_id = @PromotionId
-        """;
+    public static IReadOnlyList<string> States => PromotionQueries.States;
 
     /// <summary>The states <c>--state</c> stands for (any case; <c>open</c>: still waiting); null when it names none.</summary>
     public static IReadOnlyList<string>? ParseState(string? text)
     {
         if (text is null) return [];
-        if (string.Equals(text, "open", StringComparison.OrdinalIgnoreCase)) return OpenStates;
+        if (string.Equals(text, "open", StringComparison.OrdinalIgnoreCase)) return PromotionQueries.OpenStates;
         var state = States.FirstOrDefault(s => string.Equals(s, text, StringComparison.OrdinalIgnoreCase));
         return state is null ? null : [state];
     }
 
-    public static bool IsOpen(string state) => OpenStates.Contains(state);
+    public static bool IsOpen(string state) => PromotionQueries.IsOpen(state);
 
     public static async Task<int> ListAsync(CliSettings settings, string? model, string? state, int limit, bool json, TextWriter output,
         CancellationToken ct)
@@ -64,8 +32,7 @@ public static class PromotionsCommand
         }
         return await CliDatabase.ReadAsync(settings, async connection =>
         {
-            var promotions = (await connection.QueryAsync<PromotionSummary>(new CommandDefinition(ListSql,
-                new { Model = model, States = states.ToArray(), Limit = limit }, cancellationToken: ct))).ToList();
+            var promotions = await PromotionQueries.ListAsync(connection, model, states, limit, ct);
             if (json) CliJson.Write(output, promotions);
             else PrintList(promotions, output);
             return 0;
@@ -89,20 +56,12 @@ public static class PromotionsCommand
         }, ct);
     }
 
-    internal static async Task<PromotionDetail?> FindAsync(Npgsql.NpgsqlConnection connection, Guid promotionId, CancellationToken ct)
-    {
-        var row = await connection.QuerySingleOrDefaultAsync<PromotionRow>(
-            new CommandDefinition(ShowSql, new { PromotionId = promotionId }, cancellationToken: ct));
-        if (row is null) return null;
-        var votes = JsonSerializer.Deserialize<List<PromotionVote>>(row.VotesJson, OutboxMessageTypes.Json) ?? [];
-        return new PromotionDetail(row.PromotionId, row.State, IsOpen(row.State), row.ModelName, row.Version, row.ModelVersionId, row.FromStage,
-            row.TargetStage, row.RiskTier, row.RequestedBy, row.Reason, row.ChangeTicket, row.RequestedAt, row.EvaluationDeadline,
-            row.ApprovalDeadline, votes, row.OutcomeCode, row.OutcomeMessage, row.FinishedAt, row.UpdatedAt);
-    }
+    internal static Task<PromotionDetail?> FindAsync(Npgsql.NpgsqlConnection connection, Guid promotionId, CancellationToken ct) =>
+        PromotionQueries.FindAsync(connection, promotionId, ct);
 
     private static string Time(DateTime? t) => t is { } value ? ModelsCommand.Time(value) : "-";
 
-    private static void PrintList(List<PromotionSummary> promotions, TextWriter o)
+    private static void PrintList(IReadOnlyList<PromotionSummary> promotions, TextWriter o)
     {
         if (promotions.Count == 0)
         {
@@ -140,9 +99,5 @@ public static class PromotionsCommand
             if (v.Comment.Length > 0) o.WriteLine($"    {v.Comment.ReplaceLineEndings(" ")}");
         }
     }
-
-    private sealed record PromotionRow(Guid PromotionId, string State, string ModelName, int Version, Guid? ModelVersionId, string? FromStage,
-        string TargetStage, string? RiskTier, string RequestedBy, string Reason, string? ChangeTicket, DateTime RequestedAt,
-        DateTime? EvaluationDeadline, DateTime? ApprovalDeadline, string VotesJson, string? OutcomeCode, string? OutcomeMessage,
-        DateTime? FinishedAt, DateTime UpdatedAt);
 }
+

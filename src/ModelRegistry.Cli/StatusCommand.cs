@@ -8,7 +8,6 @@ public sealed record BrokerStatus(bool Up, string Address, string? Error);
 public sealed record DatabaseStatus(bool Up, string Address, string? Error, string? Migration, int Applied, IReadOnlyList<string> Pending);
 public sealed record WorkerQueueStatus(string Worker, string Queue, bool Exists, uint Messages, uint Consumers, bool Up);
 public sealed record ErrorQueueStatus(string Queue, bool Exists, uint Messages);
-public sealed record HostStatus(string Instance, string Workers, string Status, string Detail, string Queues, DateTime ReportedAt, double SecondsAgo);
 public sealed record StatusReport(bool Ok, BrokerStatus Broker, DatabaseStatus Database,
     IReadOnlyList<WorkerQueueStatus> Queues, IReadOnlyList<ErrorQueueStatus> ErrorQueues, IReadOnlyList<HostStatus> Hosts, long DeadOutboxRows);
 
@@ -61,23 +60,14 @@ public static class StatusCommand
     /// <summary>A host report older than this is from a host that is gone (killed, or hung before it could exit).</summary>
     private const double StaleSeconds = 60;
 
-    // Each host reports what its own bus consumes (HostHealthMonitor): the broker's consumer counts alone
-    // cannot say which process holds them.
-    private const string Hosts = """
-        SELECT instance, workers, status, detail->>'detail' AS detail,
-               coalesce((SELECT string_agg(q->>'queue' || ':' || (q->>'consumers'), ' ') FROM jsonb_array_elements(detail->'queues') q), '') AS queues,
-               reported_at AS reportedat, extract(epoch FROM now() - reported_at)::float8 AS secondsago
-        FROM registry.hosts ORDER BY instance
-        """;
-
     private static async Task<(IReadOnlyList<HostStatus>, long)> HostsAsync(CliSettings settings, CancellationToken ct)
     {
         try
         {
             await using var dataSource = settings.CreateDataSource();
             await using var c = await dataSource.OpenConnectionAsync(ct);
-            var hosts = (await Dapper.SqlMapper.QueryAsync<HostStatus>(c, new Dapper.CommandDefinition(Hosts, cancellationToken: ct))).ToList();
-            var dead = await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, new Dapper.CommandDefinition("SELECT count(*) FROM registry.outbox_dead", cancellationToken: ct));
+            var hosts = await HostReports.ListAsync(c, ct);
+            var dead = await HostReports.DeadOutboxCountAsync(c, ct);
             return (hosts, dead);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)

@@ -1,0 +1,38 @@
+using Dapper;
+using Npgsql;
+
+namespace ModelRegistry.Evaluation;
+
+/// <summary>One evaluation attached to a version, with its metrics.</summary>
+public sealed record AttachedEvaluation(Guid EvaluationId, string Suite, string? DatasetName, string? DatasetVersion, string? DatasetDigest,
+    DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>The read side of the evaluation module's tables (<c>mreg versions show</c>).</summary>
+public static class EvaluationQueries
+{
+    private const string ForVersionSql = """
+        SELECT evaluation_id AS EvaluationId, suite AS Suite, dataset_name AS DatasetName, dataset_version AS DatasetVersion,
+               dataset_digest AS DatasetDigest, evaluated_at AS EvaluatedAt, recorded_at AS RecordedAt,
+               max_finding_severity AS MaxFindingSeverity
+        FROM registry.evaluations WHERE version_id = @VersionId ORDER BY evaluated_at, suite;
+
+        SELECT em.evaluation_id AS EvaluationId, em.name AS Name, em.value AS Value
+        FROM registry.evaluation_metrics em JOIN registry.evaluations e USING (evaluation_id)
+        WHERE e.version_id = @VersionId ORDER BY em.name;
+        """;
+
+    /// <summary>The version's evaluations, oldest first, each with its metrics by name.</summary>
+    public static async Task<IReadOnlyList<AttachedEvaluation>> ForVersionAsync(NpgsqlConnection connection, Guid versionId, CancellationToken ct)
+    {
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(ForVersionSql, new { VersionId = versionId }, cancellationToken: ct));
+        var rows = (await results.ReadAsync<EvaluationRow>()).ToList();
+        var metrics = (await results.ReadAsync<MetricRow>()).ToLookup(m => m.EvaluationId);
+        return rows.Select(e => new AttachedEvaluation(e.EvaluationId, e.Suite, e.DatasetName, e.DatasetVersion, e.DatasetDigest, e.EvaluatedAt,
+            e.RecordedAt, e.MaxFindingSeverity, metrics[e.EvaluationId].ToDictionary(m => m.Name, m => m.Value))).ToList();
+    }
+
+    private sealed record EvaluationRow(Guid EvaluationId, string Suite, string? DatasetName, string? DatasetVersion, string? DatasetDigest,
+        DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity);
+
+    private sealed record MetricRow(Guid EvaluationId, string Name, double Value);
+}
