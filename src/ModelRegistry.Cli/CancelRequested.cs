@@ -1,0 +1,3 @@
+namespace ModelRegistry.Cli;
+
+public sealed record CancelRequested(Guid PromotionId, string CancelledBy);

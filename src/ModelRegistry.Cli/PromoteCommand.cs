@@ -1,0 +1,185 @@
+using System.Text.Json;
+using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform;
+using Npgsql;
+
+namespace ModelRegistry.Cli;
+
+// `mreg promote`: publishes RequestPromotion and, with --wait, reports approval progress and the outcome.
+internal static class PromoteCommand
+{
+    private static readonly Type[] PromotionEvents =
+        [typeof(ModelVersionPromoted), typeof(PromotionRejected), typeof(PromotionCancelled), typeof(ApprovalRequested), typeof(ApprovalRefused)];
+
+    public static async Task<int> RunAsync(CliSettings settings, RequestPromotion request, TimeSpan? wait, bool json, TextWriter output,
+        CancellationToken ct)
+    {
+        try
+        {
+            await using var broker = await CliBroker.ConnectAsync(settings, ct);
+            if (wait is not null) await broker.ListenAsync(PromotionEvents, ct);
+            await broker.PublishAsync(request, ct);
+            if (wait is not { } timeout)
+            {
+                if (json) CliJson.Write(output, new PromotionRequested(request.PromotionId, request.ModelName, request.Version, request.TargetStage, request.RequestedBy));
+                else output.WriteLine(request.PromotionId.ToString("D"));
+                return 0;
+            }
+            if (!json)
+                output.WriteLine($"promotion {request.PromotionId} requested: {request.ModelName}/{request.Version} -> {request.TargetStage}; waiting up to {PromotionCommands.Format(timeout)}");
+
+            string? shownState = null; // progress lines only when the state changes
+            var outcome = await OutcomeWait.WaitAsync(broker, timeout,
+                e => PromotionOutcomeOf(request, e),
+                e =>
+                {
+                    if (json || !Progress(request.PromotionId, e, output)) return;
+                    if (e.Exchange == CliBroker.ExchangeOf<ApprovalRequested>()) shownState = "AwaitingApproval";
+                },
+                token => PromotionFromDatabaseAsync(settings, request, open =>
+                {
+                    if (json || open.State == shownState) return;
+                    shownState = open.State;
+                    output.WriteLine($"  {Describe(open)}");
+                }, token), ct);
+            outcome ??= new PromotionOutcome(request.PromotionId, request.ModelName, request.Version, request.TargetStage, "timed_out",
+                await LastStateAsync(settings, request.PromotionId), null,
+                $"no outcome within {PromotionCommands.Format(timeout)}; the promotion stays open (`mreg promotions show {request.PromotionId}`, `mreg cancel {request.PromotionId}`)",
+                "none", null);
+            if (json) CliJson.Write(output, outcome);
+            else PrintOutcome(outcome, output);
+            return outcome.Outcome switch
+            {
+                "promoted" => 0,
+                "timed_out" => PromotionCommands.ExitTimedOut,
+                _ => PromotionCommands.ExitRefused,
+            };
+        }
+        catch (CliBrokerRefusal e)
+        {
+            return await PromotionCommands.FailAsync(e.Message, 1);
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+            return await PromotionCommands.FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
+        }
+    }
+
+    private static PromotionOutcome? PromotionOutcomeOf(RequestPromotion request, RegistryEvent e)
+    {
+        if (!OutcomeWait.IsAbout(e.Message, "promotionId", request.PromotionId)) return null;
+        string? outcome = null, code = null, message = null;
+        if (e.Exchange == CliBroker.ExchangeOf<ModelVersionPromoted>())
+        {
+            outcome = "promoted";
+            code = "promoted";
+            var retired = CliBroker.TryGet(e.Message, "retiredVersions", out var r) && r.ValueKind == JsonValueKind.Array
+                ? string.Join(", ", r.EnumerateArray().Select(v => v.ToString()))
+                : "";
+            message = $"{CliBroker.Text(e.Message, "fromStage")} -> {CliBroker.Text(e.Message, "toStage")}{(retired.Length > 0 ? $", retired version(s) {retired}" : "")}";
+        }
+        else if (e.Exchange == CliBroker.ExchangeOf<PromotionRejected>())
+        {
+            code = CliBroker.Text(e.Message, "reasonCode");
+            outcome = code is "evaluation_timeout" or "approval_timeout" ? "expired" : "rejected";
+            message = CliBroker.Text(e.Message, "message");
+        }
+        else if (e.Exchange == CliBroker.ExchangeOf<PromotionCancelled>())
+        {
+            outcome = "cancelled";
+            code = "cancelled";
+            message = $"cancelled by {CliBroker.Text(e.Message, "cancelledBy")}: {CliBroker.Text(e.Message, "reason")}";
+        }
+        if (outcome is null) return null;
+        var state = outcome switch { "promoted" => "Promoted", "expired" => "Expired", "cancelled" => "Cancelled", _ => "Rejected" };
+        return new PromotionOutcome(request.PromotionId, request.ModelName, request.Version, request.TargetStage, outcome, state, code, message,
+            "event", e.Message);
+    }
+
+    /// <summary>Prints a progress line for an approval event of this promotion; false when the event is about another.</summary>
+    private static bool Progress(Guid promotionId, RegistryEvent e, TextWriter output)
+    {
+        if (!OutcomeWait.IsAbout(e.Message, "promotionId", promotionId)) return false;
+        if (e.Exchange == CliBroker.ExchangeOf<ApprovalRequested>())
+        {
+            var roles = CliBroker.TryGet(e.Message, "requiredRoles", out var r) && r.ValueKind == JsonValueKind.Array
+                ? string.Join(", ", r.EnumerateArray().Select(v => v.GetString()))
+                : "";
+            var approvers = CliBroker.TryGet(e.Message, "distinctApprovers", out var a) ? a.ToString() : "?";
+            output.WriteLine($"  waiting for approval: roles {(roles.Length > 0 ? roles : "-")}, {approvers} different approver(s), deadline {CliBroker.Text(e.Message, "deadline")}");
+        }
+        else if (e.Exchange == CliBroker.ExchangeOf<ApprovalRefused>())
+        {
+            output.WriteLine($"  a decision by {CliBroker.Text(e.Message, "approver")} was not counted ({CliBroker.Text(e.Message, "reasonCode")}): {CliBroker.Text(e.Message, "message")}");
+        }
+        return true;
+    }
+
+    /// <summary>The outcome as the database has it, when the promotion is over; reports each new open state it sees.</summary>
+    private static async Task<PromotionOutcome?> PromotionFromDatabaseAsync(CliSettings settings, RequestPromotion request,
+        Action<PromotionDetail> open, CancellationToken ct)
+    {
+        var detail = await FindPromotionAsync(settings, request.PromotionId, ct);
+        if (detail is null) return null;
+        if (detail.Open)
+        {
+            open(detail);
+            return null;
+        }
+        var outcome = detail.State switch
+        {
+            "Promoted" => "promoted",
+            "Expired" => "expired",
+            "Cancelled" => "cancelled",
+            _ => "rejected",
+        };
+        return new PromotionOutcome(request.PromotionId, request.ModelName, request.Version, request.TargetStage, outcome, detail.State,
+            detail.OutcomeCode, detail.OutcomeMessage, "database", null);
+    }
+
+    private static async Task<string?> LastStateAsync(CliSettings settings, Guid promotionId)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        return (await FindPromotionAsync(settings, promotionId, limit.Token))?.State;
+    }
+
+    /// <summary>Null when there is no such row or the database cannot be read (the broker's events are the main source).</summary>
+    private static async Task<PromotionDetail?> FindPromotionAsync(CliSettings settings, Guid promotionId, CancellationToken ct)
+    {
+        try
+        {
+            await using var dataSource = settings.CreateDataSource();
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            return await PromotionsCommand.FindAsync(connection, promotionId, ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe(PromotionDetail p) => p.State switch
+    {
+        "AwaitingEvaluations" => $"waiting for evaluations (deadline {Time(p.EvaluationDeadline)})",
+        "AwaitingApproval" => $"waiting for approval (deadline {Time(p.ApprovalDeadline)}, {p.Votes.Count} vote(s) so far)",
+        _ => p.State,
+    };
+
+    private static void PrintOutcome(PromotionOutcome o, TextWriter output)
+    {
+        switch (o.Outcome)
+        {
+            case "promoted":
+                output.WriteLine($"promoted: {o.ModelName}/{o.Version} to {o.TargetStage}{(o.Message is null ? "" : $" ({o.Message})")}");
+                break;
+            case "timed_out":
+                output.WriteLine($"timed out: promotion {o.PromotionId} is {o.State ?? "not recorded yet"}; {o.Message}");
+                break;
+            default:
+                output.WriteLine($"{o.Outcome}: {o.ModelName}/{o.Version} to {o.TargetStage}: {o.ReasonCode}: {o.Message}");
+                break;
+        }
+    }
+
+    private static string Time(DateTime? t) => t is { } value ? ModelsCommand.Time(value) : "-";
+}

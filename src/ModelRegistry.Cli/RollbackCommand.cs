@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Dapper;
+using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform;
+using Npgsql;
+
+namespace ModelRegistry.Cli;
+
+// `mreg rollback`: publishes RequestRollback and, with --wait, reports the outcome.
+internal static class RollbackCommand
+{
+    private static readonly Type[] RollbackEvents = [typeof(ModelVersionRolledBack), typeof(RollbackRejected)];
+
+    public static async Task<int> RunAsync(CliSettings settings, RequestRollback request, TimeSpan? wait, bool json, TextWriter output,
+        CancellationToken ct)
+    {
+        try
+        {
+            await using var broker = await CliBroker.ConnectAsync(settings, ct);
+            if (wait is not null) await broker.ListenAsync(RollbackEvents, ct);
+            await broker.PublishAsync(request, ct);
+            if (wait is not { } timeout)
+            {
+                if (json) CliJson.Write(output, new RollbackRequested(request.RollbackId, request.ModelName, request.IncidentId, request.RequestedBy));
+                else output.WriteLine(request.RollbackId.ToString("D"));
+                return 0;
+            }
+            if (!json) output.WriteLine($"rollback {request.RollbackId} of {request.ModelName} requested (incident {request.IncidentId}); waiting up to {PromotionCommands.Format(timeout)}");
+
+            var outcome = await OutcomeWait.WaitAsync(broker, timeout,
+                e => RollbackOutcomeOf(request, e),
+                _ => { },
+                token => RollbackFromDatabaseAsync(settings, request, token), ct);
+            outcome ??= new RollbackOutcome(request.RollbackId, request.ModelName, "timed_out", null, null, null,
+                $"no outcome within {PromotionCommands.Format(timeout)}", "none", null);
+            if (json) CliJson.Write(output, outcome);
+            else output.WriteLine(outcome.Outcome switch
+            {
+                "rolled_back" => $"rolled back: {outcome.ModelName} version {outcome.RestoredVersion} is production again, version {outcome.RetiredVersion} retired",
+                "timed_out" => $"timed out: {outcome.Message}",
+                _ => $"rejected: {outcome.ModelName}: {outcome.ReasonCode}: {outcome.Message}",
+            });
+            return outcome.Outcome switch
+            {
+                "rolled_back" => 0,
+                "timed_out" => PromotionCommands.ExitTimedOut,
+                _ => PromotionCommands.ExitRefused,
+            };
+        }
+        catch (CliBrokerRefusal e)
+        {
+            return await PromotionCommands.FailAsync(e.Message, 1);
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+            return await PromotionCommands.FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
+        }
+    }
+
+    private static RollbackOutcome? RollbackOutcomeOf(RequestRollback request, RegistryEvent e)
+    {
+        if (!OutcomeWait.IsAbout(e.Message, "rollbackId", request.RollbackId)) return null;
+        if (e.Exchange == CliBroker.ExchangeOf<ModelVersionRolledBack>())
+            return new RollbackOutcome(request.RollbackId, request.ModelName, "rolled_back", Int(e.Message, "restoredVersion"),
+                Int(e.Message, "retiredVersion"), null, null, "event", e.Message);
+        if (e.Exchange == CliBroker.ExchangeOf<RollbackRejected>())
+            return new RollbackOutcome(request.RollbackId, request.ModelName, "rejected", null, null, CliBroker.Text(e.Message, "reasonCode"),
+                CliBroker.Text(e.Message, "message"), "event", e.Message);
+        return null;
+    }
+
+    // The rollback consumer records a rollback in registry.rollbacks and a refusal only in the audit log.
+    private const string RollbackSql = """
+        SELECT restored_version AS RestoredVersion, retired_version AS RetiredVersion FROM registry.rollbacks WHERE rollback_id = @RollbackId;
+
+        SELECT details->>'reasonCode' AS ReasonCode, details->>'message' AS Message
+        FROM registry.audit_log WHERE action = 'rollback.rejected' AND details->>'rollbackId' = @Id
+        ORDER BY sequence DESC LIMIT 1;
+        """;
+
+    private static async Task<RollbackOutcome?> RollbackFromDatabaseAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
+    {
+        try
+        {
+            await using var dataSource = settings.CreateDataSource();
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(RollbackSql,
+                new { request.RollbackId, Id = request.RollbackId.ToString("D") }, cancellationToken: ct));
+            if (await results.ReadSingleOrDefaultAsync<(int RestoredVersion, int RetiredVersion)?>() is { } done)
+                return new RollbackOutcome(request.RollbackId, request.ModelName, "rolled_back", done.RestoredVersion, done.RetiredVersion, null, null,
+                    "database", null);
+            if (await results.ReadSingleOrDefaultAsync<(string ReasonCode, string Message)?>() is { } refused)
+                return new RollbackOutcome(request.RollbackId, request.ModelName, "rejected", null, null, refused.ReasonCode, refused.Message,
+                    "database", null);
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
+
+    private static int? Int(JsonElement message, string property) =>
+        CliBroker.TryGet(message, property, out var v) && v.TryGetInt32(out var n) ? n : null;
+}

@@ -1,0 +1,3 @@
+namespace ModelRegistry.Cli;
+
+public sealed record RollbackRequested(Guid RollbackId, string ModelName, string IncidentId, string RequestedBy);
