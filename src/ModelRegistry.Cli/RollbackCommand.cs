@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
 using Npgsql;
@@ -69,30 +68,20 @@ internal static class RollbackCommand
         return null;
     }
 
-    // The rollback consumer records a rollback in registry.rollbacks and a refusal only in the audit log.
-    private const string RollbackSql = """
-        SELECT restored_version AS RestoredVersion, retired_version AS RetiredVersion FROM registry.rollbacks WHERE rollback_id = @RollbackId;
-
-        SELECT details->>'reasonCode' AS ReasonCode, details->>'message' AS Message
-        FROM registry.audit_log WHERE action = 'rollback.rejected' AND details->>'rollbackId' = @Id
-        ORDER BY sequence DESC LIMIT 1;
-        """;
-
     private static async Task<RollbackOutcome?> RollbackFromDatabaseAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
     {
         try
         {
             await using var dataSource = settings.CreateDataSource();
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(RollbackSql,
-                new { request.RollbackId, Id = request.RollbackId.ToString("D") }, cancellationToken: ct));
-            if (await results.ReadSingleOrDefaultAsync<(int RestoredVersion, int RetiredVersion)?>() is { } done)
-                return new RollbackOutcome(request.RollbackId, request.ModelName, "rolled_back", done.RestoredVersion, done.RetiredVersion, null, null,
-                    "database", null);
-            if (await results.ReadSingleOrDefaultAsync<(string ReasonCode, string Message)?>() is { } refused)
-                return new RollbackOutcome(request.RollbackId, request.ModelName, "rejected", null, null, refused.ReasonCode, refused.Message,
-                    "database", null);
-            return null;
+            return await RollbackQueries.FindAsync(connection, request.RollbackId, ct) switch
+            {
+                { RolledBack: true } done => new RollbackOutcome(request.RollbackId, request.ModelName, "rolled_back", done.RestoredVersion,
+                    done.RetiredVersion, null, null, "database", null),
+                { } refused => new RollbackOutcome(request.RollbackId, request.ModelName, "rejected", null, null, refused.ReasonCode,
+                    refused.Message, "database", null),
+                null => null,
+            };
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
         {

@@ -76,6 +76,34 @@ public class Architecture_Specs
         Assert.Equal([typeof(IReadOnlyList<IRegistryModule>)], catalogUses);
     }
 
+    [Fact]
+    public void The_cli_holds_no_sql_and_reads_through_the_modules_queries()
+    {
+        var cli = typeof(ModelRegistry.Cli.CliSettings).Assembly;
+        Assert.DoesNotContain(cli.GetReferencedAssemblies(), a => a.Name == "Dapper");
+        AssertHolds(Types.InAssembly(cli).ShouldNot().HaveDependencyOnAny("Dapper", "Npgsql.NpgsqlCommand", "Npgsql.NpgsqlBatch").GetResult(),
+            "the CLI runs its own SQL");
+        Assert.DoesNotContain(UserStrings(cli), s => System.Text.RegularExpressions.Regex.IsMatch(s, @"\b(FROM|INTO|UPDATE|JOIN)\s+registry\."));
+        // The check itself sees SQL where there is some.
+        Assert.Contains(UserStrings(typeof(PromotionQueries).Assembly), s => s.Contains("FROM registry.", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every string literal compiled into <paramref name="assembly"/> (the #US heap).</summary>
+    private static List<string> UserStrings(Assembly assembly)
+    {
+        using var stream = File.OpenRead(assembly.Location);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        var strings = new List<string>();
+        var handle = System.Reflection.Metadata.Ecma335.MetadataTokens.UserStringHandle(1);
+        while (!handle.IsNil)
+        {
+            strings.Add(metadata.GetUserString(handle));
+            handle = System.Reflection.Metadata.Ecma335.MetadataReaderExtensions.GetNextHandle(metadata, handle);
+        }
+        return strings;
+    }
+
     private static void AssertHolds(TestResult result, string what) =>
         Assert.True(result.IsSuccessful, $"{what}: {string.Join(", ", result.FailingTypeNames ?? [])}");
 }
