@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelRegistry.Contracts;
+using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
 using ModelRegistry.Platform.Outbox;
 using Npgsql;
@@ -8,15 +9,14 @@ using static ModelRegistry.Registration.RegistrationSql;
 
 namespace ModelRegistry.Registration;
 
-/// <summary>Everything a group writes, gathered as columns for multi-row inserts.</summary>
-internal sealed class RegistrationGroupWrite
+/// <summary>
+/// Everything a group writes, gathered as columns for multi-row inserts; its events and audit records go to the group's
+/// <see cref="UnitOfWork"/>, which writes them with the commit.
+/// </summary>
+internal sealed class RegistrationGroupWrite(UnitOfWork work)
 {
     private readonly List<(PendingRegistration P, Guid ModelId, ModelVersionRegistered V, Guid? BaseVersionId)> registered = [];
     private readonly List<(PendingRegistration P, ModelRegistrationRejected R)> rejected = [];
-    private readonly List<OutboxEntry> outbox = [];
-
-    public List<AuditAppend> Audit { get; } = [];
-
     public bool IsEmpty => registered.Count == 0 && rejected.Count == 0;
 
     public bool UsesModel(Guid modelId) => registered.Any(r => r.ModelId == modelId);
@@ -24,22 +24,23 @@ internal sealed class RegistrationGroupWrite
     public void Register(PendingRegistration p, Guid modelId, ModelVersionRegistered v, Guid? baseVersionId)
     {
         registered.Add((p, modelId, v, baseVersionId));
-        outbox.Add(OutboxEntry.For(v));
-        Audit.Add(RegisteredAudit(p.Message, v, p.MessageId));
+        work.Publish(v);
+        work.Audit(RegisteredAudit(p.Message, v, p.MessageId));
     }
 
     public RegistrationResult Reject(PendingRegistration p, string? key, string code, string reason)
     {
         var r = Rejection(p.Message, key, code, reason, p.Now);
         rejected.Add((p, r));
-        outbox.Add(OutboxEntry.For(r));
-        Audit.Add(RejectedAudit(p.Message, r, p.MessageId));
+        work.Publish(r);
+        work.Audit(RejectedAudit(p.Message, r, p.MessageId));
         return new RegistrationResult(RegistrationOutcome.Rejected, null, r);
     }
 
-    public NpgsqlBatch Build(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] unusedModels)
+    public NpgsqlBatch Build(Guid[] unusedModels)
     {
-        var batch = new NpgsqlBatch(connection, tx);
+        var batch = new NpgsqlBatch(work.Connection, work.Transaction);
+        work.AddQueuedEventsTo(batch);
         if (registered.Count > 0) AddRegistrations(batch);
         if (rejected.Count > 0)
         {
@@ -48,7 +49,6 @@ internal sealed class RegistrationGroupWrite
                 rejected.Select(r => r.R.Message).ToArray(),
                 rejected.Select(r => AuditText.RefusedPayload(r.P.Message)).ToArray()));
         }
-        if (outbox.Count > 0) batch.BatchCommands.Add(OutboxRows(outbox));
         if (unusedModels.Length > 0) batch.BatchCommands.Add(Command(DeleteUnusedModels, unusedModels));
         return batch;
     }

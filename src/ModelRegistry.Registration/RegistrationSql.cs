@@ -109,19 +109,10 @@ internal static class RegistrationSql
         SELECT 'registration', i, s, c, r, p::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(i, s, c, r, p)
         """;
 
-    public const string InsertOutbox = """
-        INSERT INTO registry.outbox (message_id, message_type, body)
-        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-        """;
-
     // A model row made by this group for registrations that were all refused: nothing of a refusal stays.
     public const string DeleteUnusedModels = """
         DELETE FROM registry.models WHERE model_id = ANY($1)
         """;
-
-    public static NpgsqlBatchCommand OutboxRows(IReadOnlyList<OutboxEntry> entries) =>
-        Command(InsertOutbox, entries.Select(e => e.MessageId).ToArray(), entries.Select(e => e.MessageType).ToArray(),
-            entries.Select(e => e.Body).ToArray());
 
     // (A lone string[] argument would become the params array itself: callers pass it as object.)
     public static NpgsqlBatchCommand Command(string sql, params object?[] values)

@@ -103,33 +103,24 @@ public sealed class RegistrationStore
     /// <summary>One transaction for the whole group: read, decide, write. The results in the group's order.</summary>
     private async Task<RegistrationResult[]> WriteAsync(IReadOnlyList<PendingRegistration> group, CancellationToken token)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(token);
-        await using var tx = await connection.BeginTransactionAsync(token);
-        var head = await RegistrationHead.ReadAsync(connection, tx, group, token);
+        await using var work = await UnitOfWork.BeginAsync(dataSource, token);
+        var head = await RegistrationHead.ReadAsync(work.Connection, work.Transaction, group, token);
 
         var requests = new RegistrationRequest[group.Count];
         for (var i = 0; i < group.Count; i++) requests[i] = group[i].Request;
         var decided = RegistrationDecisions.Decide(requests, head.Read);
-        var write = new RegistrationGroupWrite();
+        var write = new RegistrationGroupWrite(work);
         var results = Apply(group, decided.Decisions, head, write);
 
         var unused = head.CreatedModelIds.Where(id => !write.UsesModel(id)).ToArray();
-        if (write.IsEmpty && unused.Length == 0)
+        if (!write.IsEmpty || unused.Length > 0)
         {
-            await tx.CommitAsync(token); // keeps the inbox marks of duplicates
-            return results;
-        }
-        await using (var batch = write.Build(connection, tx, unused))
+            await using var batch = write.Build(unused);
             await batch.ExecuteNonQueryAsync(token);
-        if (write.Audit.Count > 0)
-        {
-            // Last, just before the commit: the audit lock is held from here to the commit.
-            var entries = await AuditLog.AppendManyAsync(connection, tx, write.Audit, group[0].Now, token);
-            await using var announce = new NpgsqlBatch(connection, tx);
-            announce.BatchCommands.Add(OutboxRows(entries.Select(e => OutboxEntry.For(AuditLog.ToEvent(e))).ToList()));
-            await announce.ExecuteNonQueryAsync(token);
         }
-        await tx.CommitAsync(token);
+        // The events, then the audit records (last: the audit lock is held from there to the commit) and their
+        // announcements; with nothing written, the commit keeps the inbox marks of duplicates.
+        await work.CommitAsync(group[0].Now, token);
         return results;
     }
 
