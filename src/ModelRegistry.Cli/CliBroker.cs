@@ -9,8 +9,11 @@ using RabbitMQ.Client.Exceptions;
 
 namespace ModelRegistry.Cli;
 
-/// <summary>An event the registry published, as one listener saw it: its exchange and the message itself.</summary>
-internal sealed record RegistryEvent(string Exchange, JsonElement Message);
+/// <summary>
+/// An event the registry published, as one listener saw it: its exchange, the message as its contract type, and the
+/// message's JSON as it came (what <c>--json</c> shows).
+/// </summary>
+internal sealed record RegistryEvent(string Exchange, object Message, JsonElement Raw);
 
 /// <summary>
 /// How the write commands reach the registry: one connection, one confirmed channel. Messages go out in MassTransit's
@@ -71,7 +74,7 @@ internal sealed class CliBroker : IAsyncDisposable
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            if (Read(delivery.Body) is { } message) events.Writer.TryWrite(new RegistryEvent(delivery.Exchange, message));
+            if (Read(delivery.Exchange, delivery.Body) is { } e) events.Writer.TryWrite(e);
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, ct);
@@ -135,15 +138,20 @@ internal sealed class CliBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>The message inside a MassTransit envelope (under "message"), or the body itself when it is plain JSON.</summary>
-    private static JsonElement? Read(ReadOnlyMemory<byte> body)
+    /// <summary>
+    /// The message inside a MassTransit envelope (under "message"), or the body itself when it is plain JSON, read as the
+    /// contract of its exchange with the documented wire options; null when it is not one.
+    /// </summary>
+    private static RegistryEvent? Read(string exchange, ReadOnlyMemory<byte> body)
     {
+        if (ExchangeTypedJsonDeserializer.ContractOf(exchange) is not { } contract) return null;
         try
         {
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return null;
-            return (TryGet(root, "message", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : root).Clone();
+            var raw = (TryGet(root, "message", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : root).Clone();
+            return raw.Deserialize(contract, Wire) is { } message ? new RegistryEvent(exchange, message, raw) : null;
         }
         catch (JsonException)
         {

@@ -67,52 +67,36 @@ internal static class PromoteCommand
 
     private static PromotionOutcome? PromotionOutcomeOf(RequestPromotion request, RegistryEvent e)
     {
-        if (!OutcomeWait.IsAbout(e.Message, "promotionId", request.PromotionId)) return null;
-        string? outcome = null, code = null, message = null;
-        if (e.Exchange == CliBroker.ExchangeOf<ModelVersionPromoted>())
+        var (outcome, code, message) = e.Message switch
         {
-            outcome = "promoted";
-            code = "promoted";
-            var retired = CliBroker.TryGet(e.Message, "retiredVersions", out var r) && r.ValueKind == JsonValueKind.Array
-                ? string.Join(", ", r.EnumerateArray().Select(v => v.ToString()))
-                : "";
-            message = $"{CliBroker.Text(e.Message, "fromStage")} -> {CliBroker.Text(e.Message, "toStage")}{(retired.Length > 0 ? $", retired version(s) {retired}" : "")}";
-        }
-        else if (e.Exchange == CliBroker.ExchangeOf<PromotionRejected>())
-        {
-            code = CliBroker.Text(e.Message, "reasonCode");
-            outcome = code is "evaluation_timeout" or "approval_timeout" ? "expired" : "rejected";
-            message = CliBroker.Text(e.Message, "message");
-        }
-        else if (e.Exchange == CliBroker.ExchangeOf<PromotionCancelled>())
-        {
-            outcome = "cancelled";
-            code = "cancelled";
-            message = $"cancelled by {CliBroker.Text(e.Message, "cancelledBy")}: {CliBroker.Text(e.Message, "reason")}";
-        }
+            ModelVersionPromoted p when p.PromotionId == request.PromotionId => ("promoted", "promoted",
+                $"{p.FromStage} -> {p.ToStage}{(p.RetiredVersions.Count > 0 ? $", retired version(s) {string.Join(", ", p.RetiredVersions)}" : "")}"),
+            PromotionRejected r when r.PromotionId == request.PromotionId =>
+                (r.ReasonCode is "evaluation_timeout" or "approval_timeout" ? "expired" : "rejected", r.ReasonCode, r.Message),
+            PromotionCancelled c when c.PromotionId == request.PromotionId => ("cancelled", "cancelled", $"cancelled by {c.CancelledBy}: {c.Reason}"),
+            _ => ((string?)null, (string?)null, (string?)null),
+        };
         if (outcome is null) return null;
         var state = outcome switch { "promoted" => "Promoted", "expired" => "Expired", "cancelled" => "Cancelled", _ => "Rejected" };
         return new PromotionOutcome(request.PromotionId, request.ModelName, request.Version, request.TargetStage, outcome, state, code, message,
-            "event", e.Message);
+            "event", e.Raw);
     }
 
     /// <summary>Prints a progress line for an approval event of this promotion; false when the event is about another.</summary>
     private static bool Progress(Guid promotionId, RegistryEvent e, TextWriter output)
     {
-        if (!OutcomeWait.IsAbout(e.Message, "promotionId", promotionId)) return false;
-        if (e.Exchange == CliBroker.ExchangeOf<ApprovalRequested>())
+        switch (e.Message)
         {
-            var roles = CliBroker.TryGet(e.Message, "requiredRoles", out var r) && r.ValueKind == JsonValueKind.Array
-                ? string.Join(", ", r.EnumerateArray().Select(v => v.GetString()))
-                : "";
-            var approvers = CliBroker.TryGet(e.Message, "distinctApprovers", out var a) ? a.ToString() : "?";
-            output.WriteLine($"  waiting for approval: roles {(roles.Length > 0 ? roles : "-")}, {approvers} different approver(s), deadline {CliBroker.Text(e.Message, "deadline")}");
+            case ApprovalRequested r when r.PromotionId == promotionId:
+                output.WriteLine($"  waiting for approval: roles {(r.RequiredRoles.Count > 0 ? string.Join(", ", r.RequiredRoles) : "-")}, " +
+                    $"{r.DistinctApprovers} different approver(s), deadline {CliBroker.Text(e.Raw, "deadline")}");
+                return true;
+            case ApprovalRefused r when r.PromotionId == promotionId:
+                output.WriteLine($"  a decision by {r.Approver} was not counted ({r.ReasonCode}): {r.Message}");
+                return true;
+            default:
+                return OutcomeWait.IsAbout(e.Raw, "promotionId", promotionId);
         }
-        else if (e.Exchange == CliBroker.ExchangeOf<ApprovalRefused>())
-        {
-            output.WriteLine($"  a decision by {CliBroker.Text(e.Message, "approver")} was not counted ({CliBroker.Text(e.Message, "reasonCode")}): {CliBroker.Text(e.Message, "message")}");
-        }
-        return true;
     }
 
     /// <summary>The outcome as the database has it, when the promotion is over; reports each new open state it sees.</summary>

@@ -56,17 +56,14 @@ internal static class RollbackCommand
         }
     }
 
-    private static RollbackOutcome? RollbackOutcomeOf(RequestRollback request, RegistryEvent e)
+    private static RollbackOutcome? RollbackOutcomeOf(RequestRollback request, RegistryEvent e) => e.Message switch
     {
-        if (!OutcomeWait.IsAbout(e.Message, "rollbackId", request.RollbackId)) return null;
-        if (e.Exchange == CliBroker.ExchangeOf<ModelVersionRolledBack>())
-            return new RollbackOutcome(request.RollbackId, request.ModelName, "rolled_back", Int(e.Message, "restoredVersion"),
-                Int(e.Message, "retiredVersion"), null, null, "event", e.Message);
-        if (e.Exchange == CliBroker.ExchangeOf<RollbackRejected>())
-            return new RollbackOutcome(request.RollbackId, request.ModelName, "rejected", null, null, CliBroker.Text(e.Message, "reasonCode"),
-                CliBroker.Text(e.Message, "message"), "event", e.Message);
-        return null;
-    }
+        ModelVersionRolledBack done when done.RollbackId == request.RollbackId => new RollbackOutcome(request.RollbackId, request.ModelName,
+            "rolled_back", done.RestoredVersion, done.RetiredVersion, null, null, "event", e.Raw),
+        RollbackRejected refused when refused.RollbackId == request.RollbackId => new RollbackOutcome(request.RollbackId, request.ModelName,
+            "rejected", null, null, refused.ReasonCode, refused.Message, "event", e.Raw),
+        _ => null,
+    };
 
     private static async Task<RollbackOutcome?> RollbackFromDatabaseAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
     {
@@ -88,7 +85,4 @@ internal static class RollbackCommand
             return null;
         }
     }
-
-    private static int? Int(JsonElement message, string property) =>
-        CliBroker.TryGet(message, property, out var v) && v.TryGetInt32(out var n) ? n : null;
 }

@@ -16,10 +16,17 @@ namespace ModelRegistry.Platform;
 /// </summary>
 public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
 {
-    private static readonly Dictionary<string, string> TypeByExchange = typeof(ModelTrained).Assembly.GetTypes()
+    private static readonly Dictionary<string, Type> ContractByExchange = typeof(ModelTrained).Assembly.GetTypes()
         .Select(t => (Type: t, Entity: t.GetCustomAttribute<EntityNameAttribute>()))
         .Where(x => x.Entity is not null)
-        .ToDictionary(x => x.Entity!.EntityName, x => MessageUrn.ForTypeString(x.Type), StringComparer.Ordinal);
+        .ToDictionary(x => x.Entity!.EntityName, x => x.Type, StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, string> TypeByExchange =
+        ContractByExchange.ToDictionary(x => x.Key, x => MessageUrn.ForTypeString(x.Value), StringComparer.Ordinal);
+
+    /// <summary>The contract published to <paramref name="exchange"/>, if any.</summary>
+    public static Type? ContractOf(string? exchange) =>
+        exchange is not null && ContractByExchange.TryGetValue(exchange, out var type) ? type : null;
 
     private readonly SystemTextJsonRawMessageSerializer inner = new(RawSerializerOptions.Default);
 
