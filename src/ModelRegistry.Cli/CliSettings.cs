@@ -18,16 +18,19 @@ public sealed record CliSettings
     public DatabaseOptions Database { get; init; }
     public ArtifactStoreOptions Artifacts { get; init; }
 
+    /// <summary>
+    /// The settings from the environment, bound and checked as the host binds them (<see cref="SettingsBinder"/>); a
+    /// setting that is invalid ends mreg with one line per problem and exit code 2, as the host does.
+    /// </summary>
     public static CliSettings Load()
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var rabbit = new RabbitMqOptions();
-        configuration.GetSection(RabbitMqOptions.Section).Bind(rabbit);
-        var database = new DatabaseOptions();
-        configuration.GetSection(DatabaseOptions.Section).Bind(database);
-        var artifacts = new ArtifactStoreOptions();
-        configuration.GetSection(ArtifactStoreOptions.Section).Bind(artifacts);
-        return new CliSettings(rabbit, database, artifacts);
+        var settings = new SettingsBinder(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+        var loaded = new CliSettings(settings.Bind<RabbitMqOptions>(RabbitMqOptions.Section), settings.Bind<DatabaseOptions>(DatabaseOptions.Section),
+            settings.Bind<ArtifactStoreOptions>(ArtifactStoreOptions.Section));
+        if (settings.Errors.Count == 0) return loaded;
+        foreach (var problem in settings.Errors) Console.Error.WriteLine($"mreg: {problem}");
+        Environment.Exit(2);
+        return loaded; // not reached
     }
 
     /// <summary>The one way the CLI reaches the database: the application role, which may read every registry table.</summary>

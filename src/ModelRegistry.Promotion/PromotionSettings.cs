@@ -14,22 +14,11 @@ public sealed record PromotionSettings(PromotionOptions Options, LoadedPromotion
     public static (PromotionSettings? Settings, IReadOnlyList<string> Errors) Load(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        PromotionOptions options;
-        TicketingOptions ticketing;
-        ApproversOptions approvers;
-        try
-        {
-            options = configuration.GetSection(PromotionOptions.Section).Get<PromotionOptions>() ?? new PromotionOptions();
-            ticketing = configuration.GetSection(TicketingOptions.Section).Get<TicketingOptions>() ?? new TicketingOptions();
-            approvers = configuration.GetSection(ApproversOptions.Section).Get<ApproversOptions>() ?? new ApproversOptions();
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the key: "Failed to convert configuration value 'x' at 'Promotion:DefaultEvaluationTimeout' ..."
-            return (null, [e.Message]);
-        }
-        var errors = options.Validate().Concat(ticketing.Validate()).Concat(approvers.Validate()).ToList();
-        if (errors.Count > 0) return (null, errors);
+        var settings = new SettingsBinder(configuration);
+        var options = settings.Bind<PromotionOptions>(PromotionOptions.Section);
+        var ticketing = settings.Bind<TicketingOptions>(TicketingOptions.Section);
+        var approvers = settings.Bind<ApproversOptions>(ApproversOptions.Section);
+        if (settings.Errors.Count > 0) return (null, settings.Errors);
         var (policy, policyErrors) = options.LoadPolicy();
         if (policy is null) return (null, policyErrors);
         return (new PromotionSettings(options, new LoadedPromotionPolicy(policy), ticketing, new ApproverDirectory(approvers)), []);
