@@ -40,46 +40,16 @@ public static class RegistryHost
         if (errors.Count > 0) return Fail(ExitConfiguration, errors);
         var (rabbit, database, artifacts, health) = (platform.RabbitMq, platform.Database, platform.Artifacts, platform.Health);
 
-        var unavailable = (await Task.WhenAll(
-                Preflight.CheckBrokerAsync(rabbit),
-                Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString),
-                database.MigrateAtStart
-                    ? Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:MigrationConnectionString", database.EffectiveMigrationConnectionString)
-                    : Task.FromResult<string?>(null),
-                Task.FromResult(Preflight.CheckArtifactStore(artifacts))))
-            .OfType<string>().Distinct().ToList();
+        var unavailable = await UnavailableAsync(platform);
         if (unavailable.Count > 0) return Fail(ExitUnavailable, unavailable);
 
-        // Timestamps (UTC) on every console line, simple or JSON: a fault's post-mortem needs to know when. A formatter
-        // must be named, else the console logger replaces the formatter's options with its own obsolete ones.
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
-            o.FormatterName ??= Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
-        {
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
-        {
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            o.UseUtcTimestamp = true;
-        });
+        UtcTimestamps(builder.Services);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(rabbit.StopTimeoutSeconds + 5));
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelRegistry.Host");
 
-        var migrator = host.Services.GetRequiredService<DatabaseMigrator>();
-        try
-        {
-            var status = database.MigrateAtStart && !checkOnly ? await migrator.MigrateAsync() : migrator.GetStatus();
-            if (!status.UpToDate)
-                return Fail(ExitUnavailable, [$"{DatabaseOptions.Section}: {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending)}); run `mreg db migrate` or set {DatabaseOptions.Section}:MigrateAtStart=true"]);
-            logger.LogInformation("Database at migration {Migration}", status.Latest);
-        }
-        catch (Exception e) when (e is MigrationFailedException or Npgsql.NpgsqlException)
-        {
-            return Fail(ExitUnavailable, [$"{DatabaseOptions.Section}:MigrationConnectionString: migrating failed: {e.Message}"]);
-        }
+        if (await MigrateAsync(host.Services.GetRequiredService<DatabaseMigrator>(), database.MigrateAtStart && !checkOnly, logger) is { } behind)
+            return Fail(ExitUnavailable, [behind]);
 
         if (checkOnly)
         {
@@ -118,6 +88,57 @@ public static class RegistryHost
         foreach (var module in modules) module.AddServices(services, settings);
         if (settings.Errors.Count == 0) services.AddRegistryPlatform(platform, modules);
         return (modules, platform, settings.Errors);
+    }
+
+    /// <summary>Each service the settings name that does not answer as it should, one line each (exit 3).</summary>
+    private static async Task<List<string>> UnavailableAsync(PlatformSettings platform)
+    {
+        var database = platform.Database;
+        return (await Task.WhenAll(
+                Preflight.CheckBrokerAsync(platform.RabbitMq),
+                Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString),
+                database.MigrateAtStart
+                    ? Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:MigrationConnectionString", database.EffectiveMigrationConnectionString)
+                    : Task.FromResult<string?>(null),
+                Task.FromResult(Preflight.CheckArtifactStore(platform.Artifacts))))
+            .OfType<string>().Distinct().ToList();
+    }
+
+    /// <summary>
+    /// Timestamps (UTC) on every console line, simple or JSON: a fault's post-mortem needs to know when. A formatter must be
+    /// named, else the console logger replaces the formatter's options with its own obsolete ones.
+    /// </summary>
+    private static void UtcTimestamps(IServiceCollection services)
+    {
+        services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o =>
+            o.FormatterName ??= Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Simple);
+        services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
+        {
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+    }
+
+    /// <summary>Migrates (or only reads the level); the line to fail with when the database is behind or migrating failed.</summary>
+    private static async Task<string?> MigrateAsync(DatabaseMigrator migrator, bool migrate, ILogger logger)
+    {
+        try
+        {
+            var status = migrate ? await migrator.MigrateAsync() : migrator.GetStatus();
+            if (!status.UpToDate)
+                return $"{DatabaseOptions.Section}: {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending)}); run `mreg db migrate` or set {DatabaseOptions.Section}:MigrateAtStart=true";
+            logger.LogInformation("Database at migration {Migration}", status.Latest);
+            return null;
+        }
+        catch (Exception e) when (e is MigrationFailedException or Npgsql.NpgsqlException)
+        {
+            return $"{DatabaseOptions.Section}:MigrationConnectionString: migrating failed: {e.Message}";
+        }
     }
 
     private static ConfigurationManager NoReload()
