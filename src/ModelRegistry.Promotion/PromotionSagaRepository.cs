@@ -45,7 +45,8 @@ public sealed class PromotionSagaRepositoryContextFactory(NpgsqlDataSource dataS
         throw new NotSupportedException("promotion events correlate by promotion id; queries are not supported");
 }
 
-/// <summary>One message's view of the repository, inside its <see cref="UnitOfWork"/>.</summary>
+/// <summary>One message's view of the repository, inside its <see cref="UnitOfWork"/>; it carries the unit of work to the saga as
+/// its <see cref="IPromotionStore"/> and <see cref="IPromotionOutbox"/>.</summary>
 public sealed class PromotionSagaRepositoryContext<TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<PromotionState, TMessage>
     where TMessage : class
 {
@@ -55,7 +56,7 @@ public sealed class PromotionSagaRepositoryContext<TMessage> : ConsumeContextSco
 
     public PromotionSagaRepositoryContext(UnitOfWork work, ConsumeContext<TMessage> context,
         ISagaConsumeContextFactory<UnitOfWork, PromotionState> factory, TimeProvider clock)
-        : base(context, work)
+        : base(context, work, new PostgresPromotionStore(work), new UnitOfWorkPromotionOutbox(work))
     {
         this.work = work;
         this.factory = factory;

@@ -1,0 +1,132 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Rules;
+using ModelRegistry.Promotion.Approvals;
+using ModelRegistry.Promotion.Rules;
+
+namespace ModelRegistry.Promotion;
+
+/// <summary>The approval activities of <see cref="PromotionStateMachine"/>: asking for approvals, weighing and counting votes,
+/// refusing the ones that do not count, and the approval deadline.</summary>
+public sealed partial class PromotionWorkflow
+{
+    /// <summary>Schedules the approval deadline and publishes <see cref="ApprovalRequested"/> with the evidence.</summary>
+    public async Task RequestApprovalAsync(BehaviorContext<PromotionState> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var s = context.Saga;
+        var (outbox, reading) = (context.Outbox(), context.GetPayload<PromotionReading>());
+        var stage = StagePolicyOf(s);
+        var approvals = stage.Approvals!;
+        var due = clock.GetUtcNow() + approvals.Timeout;
+        s.ApprovalDeadline = due;
+        outbox.BeforeCommit(c => deadlines.ScheduleAsync(s.CorrelationId, DeadlineKinds.Approval, due, c));
+        var evidence = await ApprovalEvidence.ReadAsync(context.Store(), reading.Facts, stage, reading.Evaluations, context.CancellationToken);
+        outbox.Publish(new ApprovalRequested
+        {
+            PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
+            TargetStage = s.TargetStage, RiskTier = s.RiskTier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
+            ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles, DistinctApprovers = approvals.DistinctApprovers,
+            Deadline = due, Evidence = evidence,
+        });
+        outbox.Audit(Record(s, Actor, "approval.requested",
+            new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, gatesPassed = evidence.GatesPassed }));
+    }
+
+    public void ExpireApproval(BehaviorContext<PromotionState> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var s = context.Saga;
+        Reject(context, PromotionDecisions.ApprovalTimeout(s.ApprovalDeadline!.Value, Standing(s)), null, expired: true);
+    }
+
+    /// <summary>Keeps what an incoming decision comes to: refused by the authenticity checks or <see cref="PromotionDecisions.OnVote"/>, or counted.</summary>
+    public void WeighVote(BehaviorContext<PromotionState, ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, m) = (context.Saga, context.Message);
+        if (authenticator.Check(m) is { } unauthenticated)
+        {
+            context.Keep(VoteDecision.Refused(unauthenticated));
+            return;
+        }
+        var earlier = s.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList();
+        var incoming = new ApprovalVote(m.Approver, m.Role, m.Decision == "approved");
+        context.Keep(PromotionDecisions.OnVote(StagePolicyOf(s), s.RequestedBy, earlier, incoming, m.Comment));
+    }
+
+    public void RefuseVote(BehaviorContext<PromotionState, ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Refuse(context.Outbox(), context.Message, context.Vote().Why!);
+    }
+
+    /// <summary>Records a counted vote on the saga, and audits it.</summary>
+    public static void CountVote(BehaviorContext<PromotionState, ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, m) = (context.Saga, context.Message);
+        s.Votes.Add(new PromotionVote(m.Approver, m.Role, m.Decision == "approved", m.Integration, m.TicketId, Bounded.Clip(m.Comment, MaxTextLength),
+            m.DecidedAt.ToUniversalTime()));
+        context.Outbox().Audit(Record(s, m.Approver, "approval.accepted",
+            new { decision = m.Decision, role = m.Role, integration = m.Integration, ticketId = m.TicketId, comment = m.Comment,
+                decidedAt = m.DecidedAt, signature = m.Signature }));
+    }
+
+    public void NoteWaiting(BehaviorContext<PromotionState, ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, m) = (context.Saga, context.Message);
+        logger.LogInformation("Promotion {PromotionId}: {Approver} approved as {Role}; {Waiting}", s.CorrelationId, m.Approver, m.Role,
+            PromotionDecisions.Waiting(context.Vote().Standing!));
+    }
+
+    public void RejectByVote(BehaviorContext<PromotionState> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Reject(context, context.Vote().Why!, null, expired: false);
+    }
+
+    /// <summary>A decision on a promotion that is over, or that is not waiting for approval.</summary>
+    public void RefuseNotWaiting(BehaviorContext<PromotionState, ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var s = context.Saga;
+        var rejection = authenticator.Check(context.Message)
+            ?? (s.FinishedAt is not null
+                ? new Rejection(ApprovalRefusals.PromotionFinished, $"promotion {s.CorrelationId} is over ({s.CurrentState}); decisions no longer count")
+                : new Rejection(ApprovalRefusals.ApprovalNotRequested, $"promotion {s.CorrelationId} is {s.CurrentState}, not waiting for approval"));
+        Refuse(context.Outbox(), context.Message, rejection);
+    }
+
+    /// <summary>A decision naming a promotion that does not exist.</summary>
+    public Task RefuseUnknownAsync(ConsumeContext<ApprovalDecided> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var rejection = authenticator.Check(context.Message)
+            ?? new Rejection(ApprovalRefusals.UnknownPromotion, $"there is no promotion {context.Message.PromotionId}");
+        Refuse(context.Outbox(), context.Message, rejection);
+        return Task.CompletedTask;
+    }
+
+    private void Refuse(IPromotionOutbox outbox, ApprovalDecided m, Rejection why)
+    {
+        var now = clock.GetUtcNow();
+        outbox.Publish(new ApprovalRefused
+        {
+            PromotionId = m.PromotionId, Integration = Bounded.Clip(m.Integration, 200), TicketId = Bounded.Clip(m.TicketId, 200), Approver = Bounded.Clip(m.Approver, 200),
+            Role = Bounded.Clip(m.Role, 200), ReasonCode = why.ReasonCode, Message = why.Message, RefusedAt = now,
+        });
+        outbox.Audit(new AuditAppend(string.IsNullOrWhiteSpace(m.Approver) ? "unknown" : Bounded.Clip(m.Approver, 200), "approval.refused", "promotion",
+            m.PromotionId.ToString("D"), null,
+            new { reasonCode = why.ReasonCode, message = why.Message, integration = Bounded.Clip(m.Integration, 200), ticketId = Bounded.Clip(m.TicketId, 200),
+                role = Bounded.Clip(m.Role, 200), decision = Bounded.Clip(m.Decision, 50), signature = Bounded.Clip(m.Signature, 200) }));
+        logger.LogWarning("Approval for promotion {PromotionId} by {Approver} refused: {Reason} {Message}", m.PromotionId, m.Approver,
+            why.ReasonCode, why.Message);
+    }
+
+    private ApprovalDecision Standing(PromotionState s) =>
+        ApprovalRules.Decide(StagePolicyOf(s), s.RequestedBy, s.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList());
+}

@@ -1,0 +1,107 @@
+using ModelRegistry.Promotion;
+using ModelRegistry.Promotion.Rules;
+
+namespace ModelRegistry.Components.Tests;
+
+/// <summary>The registry tables the promotion saga reads and writes, in memory.</summary>
+public sealed class InMemoryPromotionStore : IPromotionStore
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<(string Model, int Version), VersionFacts> versions = [];
+    private readonly Dictionary<Guid, string> stages = []; // version id -> stage
+    private readonly List<(Guid VersionId, EvaluationSummary Evaluation)> evaluations = [];
+    private readonly HashSet<(string Model, int Version, string Stage)> openElsewhere = [];
+    private readonly List<(StageChange Change, string Cause, Guid CauseId)> applied = [];
+
+    public IReadOnlyList<(StageChange Change, string Cause, Guid CauseId)> Applied { get { lock (gate) return [.. applied]; } }
+
+    public VersionFacts AddVersion(string model, int version, string tier, string stage = "registered")
+    {
+        lock (gate)
+        {
+            var modelId = versions.Values.FirstOrDefault(v => v.ModelName == model)?.ModelId ?? Guid.NewGuid();
+            var facts = new VersionFacts(Guid.NewGuid(), modelId, model, version, tier, "sha256:" + new string((char)('a' + version % 6), 64), stage,
+                "run-" + version, "git@example:models", "c0mm1t" + version, [$"data@{version} (sha256:d)"], null);
+            versions[(model, version)] = facts;
+            stages[facts.VersionId] = stage;
+            return facts;
+        }
+    }
+
+    /// <summary>Moves a version behind the promotion's back (another promotion, a rollback).</summary>
+    public void SetStage(string model, int version, string stage)
+    {
+        lock (gate) stages[versions[(model, version)].VersionId] = stage;
+    }
+
+    public string StageOf(string model, int version)
+    {
+        lock (gate) return stages[versions[(model, version)].VersionId];
+    }
+
+    public void AddEvaluation(string model, int version, double accuracy, DateTimeOffset at)
+    {
+        lock (gate)
+        {
+            evaluations.Add((versions[(model, version)].VersionId,
+                new EvaluationSummary("accuracy", new Dictionary<string, double> { ["accuracy"] = accuracy }, [], "none", at)));
+        }
+    }
+
+    public void OpenElsewhere(string model, int version, string stage)
+    {
+        lock (gate) openElsewhere.Add((model, version, stage));
+    }
+
+    public Task<VersionFacts?> FindVersionAsync(string modelName, int version, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(versions.TryGetValue((modelName, version), out var facts) ? facts with { Stage = stages[facts.VersionId] } : null);
+        }
+    }
+
+    public Task<bool> OtherOpenPromotionAsync(Guid promotionId, string modelName, int version, string targetStage, CancellationToken ct)
+    {
+        lock (gate) return Task.FromResult(openElsewhere.Contains((modelName, version, targetStage)));
+    }
+
+    public Task<IReadOnlyList<EvaluationSummary>> EvaluationsAsync(Guid versionId, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<EvaluationSummary>>(
+                [.. evaluations.Where(e => e.VersionId == versionId).Select(e => e.Evaluation).OrderBy(e => e.EvaluatedAt)]);
+        }
+    }
+
+    public Task LockModelAsync(Guid modelId, CancellationToken ct) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<StoredStage>> StagesAsync(Guid modelId, int? alsoVersion, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<StoredStage>>(
+            [
+                .. versions.Values.Where(v => v.ModelId == modelId && (stages[v.VersionId] != "registered" || v.Version == alsoVersion))
+                    .OrderBy(v => v.Version)
+                    .Select(v => new StoredStage(v.VersionId, v.Version, stages[v.VersionId])),
+            ]);
+        }
+    }
+
+    public Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
+        Guid causeId, string actor, DateTimeOffset at, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            var ids = stages.ToDictionary(s => s.Version, s => s.VersionId);
+            foreach (var change in changes)
+            {
+                this.stages[ids[change.Version]] = StageNames.Format(change.To);
+                applied.Add((change, cause, causeId));
+            }
+        }
+        return Task.CompletedTask;
+    }
+}
