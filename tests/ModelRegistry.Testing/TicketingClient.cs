@@ -132,10 +132,10 @@ public sealed class TicketingClient : IAsyncDisposable
 
     private async Task OnRequestAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        ApprovalRequested? request = null;
         try
         {
-            var request = Read(delivery.Body);
-            Record(request);
+            request = Read(delivery.Body);
             if (answered.TryAdd(request.PromotionId, true))
             {
                 foreach (var vote in strategy(request).ToList())
@@ -147,6 +147,9 @@ public sealed class TicketingClient : IAsyncDisposable
             faults.Enqueue(e);
         }
         await consuming.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+        // Only now: a waiter woken by it may dispose the client at once, and an ack on a closed channel closes the
+        // whole connection with a channel error (seen once in CI).
+        if (request is not null) Record(request);
     }
 
     // MassTransit's envelope carries the message under "message"; a plain-JSON publisher sends it as the body.
