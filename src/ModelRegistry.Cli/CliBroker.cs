@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Threading.Channels;
 using MassTransit;
@@ -53,8 +52,7 @@ internal sealed class CliBroker : IAsyncDisposable
     }
 
     /// <summary>The exchange MassTransit publishes <typeparamref name="T"/> to (its [EntityName]).</summary>
-    public static string ExchangeOf<T>() =>
-        typeof(T).GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new InvalidOperationException($"{typeof(T).Name} has no [EntityName]");
+    public static string ExchangeOf<T>() => ExchangeTypedJsonDeserializer.ExchangeOf<T>();
 
     /// <summary>
     /// Binds an exclusive, auto-deleted queue to the exchanges of <paramref name="eventTypes"/> and starts reading it.
@@ -66,8 +64,7 @@ internal sealed class CliBroker : IAsyncDisposable
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: ct);
         foreach (var type in eventTypes)
         {
-            var exchange = type.GetCustomAttribute<EntityNameAttribute>()?.EntityName
-                ?? throw new InvalidOperationException($"{type.Name} has no [EntityName]");
+            var exchange = ExchangeTypedJsonDeserializer.ExchangeOf(type);
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
             await channel.QueueBindAsync(queue.QueueName, exchange, "", cancellationToken: ct);
         }

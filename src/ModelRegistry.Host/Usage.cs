@@ -42,8 +42,7 @@ internal static class Usage
           Artifacts__Fsync, Artifacts__MaxFileBytes, Outbox__BatchTimeoutSeconds,
           Health__CheckIntervalSeconds, Health__MaxStalledSeconds, Health__File,
           Messages__MaxBodyBytes, Logging__Console__FormatterName (simple | json)
-        Each worker's own settings, read (and required) only where it runs (docs/promotion.md,
-        docs/ticketing.md for the promotion worker's):
+        Each worker's own settings, read (and required) only where it runs:
 
         """;
 

@@ -14,7 +14,7 @@ public sealed class PromotionModule : IRegistryModule
         [PromotionStateMachineDefinition.Queue, EvaluationForwarderDefinition.Queue, RollbackConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Promotion__PolicyFile (required)", "Promotion__DefaultEvaluationTimeout", "Ticketing__Integrations__<name>__Secret",
-            "Approvers__<person>__Roles__0 (__1, ...)"];
+            "Approvers__<person>__Roles__0 (__1, ...) (docs/promotion.md, docs/ticketing.md)"];
 
     /// <summary>The promotion deadlines are Quartz jobs.</summary>
     public bool HasJobs => true;

@@ -77,6 +77,15 @@ public class Architecture_Specs
     }
 
     [Fact]
+    public void No_worker_is_named_in_the_host_not_even_in_a_string()
+    {
+        var names = ModuleCatalog.All.Select(m => m.Name).ToList();
+        Assert.DoesNotContain(UserStrings(Host), s => names.Any(n => System.Text.RegularExpressions.Regex.IsMatch(s, $@"\b{n}\b")));
+        // The scan sees names where there are some.
+        Assert.Contains(UserStrings(typeof(PromotionModule).Assembly), s => s == "promotion");
+    }
+
+    [Fact]
     public void The_cli_holds_no_sql_and_reads_through_the_modules_queries()
     {
         var cli = typeof(ModelRegistry.Cli.CliSettings).Assembly;

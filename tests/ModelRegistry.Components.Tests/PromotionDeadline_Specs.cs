@@ -105,25 +105,4 @@ public class PromotionDeadline_Specs(IsolatedEnvironment env) : IClassFixture<Is
         await Eventually.UntilAsync(() => Task.FromResult(deadlines.Cancelled.Length), n => n > 0, TimeSpan.FromSeconds(10), "deadline cancelled");
         Assert.Contains((request.PromotionId, DeadlineKinds.Approval), deadlines.Cancelled);
     }
-
-    private sealed class RecordingDeadlines : IPromotionDeadlines
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(Guid, string, DateTimeOffset)> scheduled = new();
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(Guid, string)> cancelled = new();
-
-        public (Guid Id, string Kind, DateTimeOffset Due)[] Scheduled => [.. scheduled];
-        public (Guid Id, string Kind)[] Cancelled => [.. cancelled];
-
-        public Task ScheduleAsync(Guid promotionId, string kind, DateTimeOffset dueAt, CancellationToken cancellationToken)
-        {
-            scheduled.Enqueue((promotionId, kind, dueAt));
-            return Task.CompletedTask;
-        }
-
-        public Task CancelAsync(Guid promotionId, string kind, CancellationToken cancellationToken)
-        {
-            cancelled.Enqueue((promotionId, kind));
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -16,10 +16,12 @@ namespace ModelRegistry.Platform;
 /// </summary>
 public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
 {
-    private static readonly Dictionary<string, Type> ContractByExchange = typeof(ModelTrained).Assembly.GetTypes()
-        .Select(t => (Type: t, Entity: t.GetCustomAttribute<EntityNameAttribute>()))
-        .Where(x => x.Entity is not null)
-        .ToDictionary(x => x.Entity!.EntityName, x => x.Type, StringComparer.Ordinal);
+    /// <summary>Every contract with an exchange (<c>[EntityName]</c>): what the bus reads by exchange and the outbox may carry.</summary>
+    public static IReadOnlyList<Type> Contracts { get; } = typeof(ModelTrained).Assembly.GetTypes()
+        .Where(t => t.GetCustomAttribute<EntityNameAttribute>() is not null).ToList();
+
+    private static readonly Dictionary<string, Type> ContractByExchange =
+        Contracts.ToDictionary(t => t.GetCustomAttribute<EntityNameAttribute>()!.EntityName, StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> TypeByExchange =
         ContractByExchange.ToDictionary(x => x.Key, x => MessageUrn.ForTypeString(x.Value), StringComparer.Ordinal);
@@ -37,8 +39,11 @@ public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
         exchange is not null && TypeByExchange.TryGetValue(exchange, out var urn) ? urn : null;
 
     /// <summary>The exchange a contract is published to (its [EntityName]).</summary>
-    public static string ExchangeOf<T>() =>
-        typeof(T).GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new ArgumentException($"{typeof(T).Name} has no [EntityName]");
+    public static string ExchangeOf<T>() => ExchangeOf(typeof(T));
+
+    /// <summary>The exchange a contract is published to (its [EntityName]).</summary>
+    public static string ExchangeOf(Type contract) =>
+        contract.GetCustomAttribute<EntityNameAttribute>()?.EntityName ?? throw new ArgumentException($"{contract.Name} has no [EntityName]");
 
     public void Probe(ProbeContext context) => inner.Probe(context);
 

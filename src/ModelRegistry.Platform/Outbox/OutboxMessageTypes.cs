@@ -1,7 +1,4 @@
-using System.Reflection;
 using System.Text.Json;
-using MassTransit;
-using ModelRegistry.Contracts;
 
 namespace ModelRegistry.Platform.Outbox;
 
@@ -14,9 +11,7 @@ public static class OutboxMessageTypes
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private static readonly Dictionary<string, Type> ByName = typeof(ModelTrained).Assembly.GetTypes()
-        .Where(t => t.GetCustomAttribute<EntityNameAttribute>() is not null)
-        .ToDictionary(t => t.Name);
+    private static readonly Dictionary<string, Type> ByName = ExchangeTypedJsonDeserializer.Contracts.ToDictionary(t => t.Name);
 
     public static string NameOf(Type type) =>
         ByName.TryGetValue(type.Name, out var known) && known == type
