@@ -17,8 +17,9 @@ public interface IOutboxPublisher
 /// FOR UPDATE SKIP LOCKED so several hosts share the work, publishes it with confirms, deletes the
 /// rows the broker confirmed, commits. A crash before the delete commits publishes them again: at
 /// least once. A batch never waits longer than <see cref="OutboxOptions.BatchTimeout"/>: a publish
-/// whose confirm does not come (a channel lost in a broker restart) is cancelled, its rows stay
-/// for the next batch and the transaction ends, releasing their locks. A row that cannot be read
+/// whose confirm does not come (a channel lost in a broker restart) is cancelled, or left behind
+/// if it ignores its cancellation; its rows stay for the next batch and the transaction ends,
+/// releasing their locks. A row that cannot be read
 /// as its message type is moved to <c>registry.outbox_dead</c> and stops nothing else.
 /// </summary>
 public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher publisher, OutboxOptions options,
@@ -29,13 +30,29 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
     private readonly SemaphoreSlim wake = new(0);
     private DateTimeOffset? failingSince;
     private CancellationTokenSource? inFlight;
+    private long inFlightSinceTicks; // UTC ticks, 0 while no batch runs; read by the watchdog's thread
     private volatile string? abandoned;
+    private string? lastError;
 
-    /// <summary>Since when every batch has failed (null while the relay works); the host's health report reads it.</summary>
-    public DateTimeOffset? FailingSince => failingSince;
+    /// <summary>
+    /// Since when every batch has failed, or since when the batch in flight has run over twice its time limit (it
+    /// should have been ended at its limit: a relay wedged there publishes nothing and reports no failure); null while
+    /// the relay works. The host's watchdog reads it.
+    /// </summary>
+    public DateTimeOffset? FailingSince => failingSince ?? Overrun();
 
-    /// <summary>Why the last batch failed, while <see cref="FailingSince"/> is set.</summary>
-    public string? LastError { get; private set; }
+    /// <summary>Why the relay is failing, while <see cref="FailingSince"/> is set.</summary>
+    public string? LastError => failingSince is not null ? lastError
+        : Overrun() is { } since ? $"an outbox batch has been in flight since {since:O}, over its limit of {options.BatchTimeout.TotalSeconds:0} s (Outbox:BatchTimeoutSeconds)"
+        : null;
+
+    private DateTimeOffset? Overrun()
+    {
+        var ticks = Interlocked.Read(ref inFlightSinceTicks);
+        if (ticks == 0) return null;
+        var since = new DateTimeOffset(ticks, TimeSpan.Zero);
+        return clock.GetUtcNow() - since > 2 * options.BatchTimeout ? since : null;
+    }
 
     private const string TakeBatch = """
         SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body, created_at AS CreatedAt
@@ -62,7 +79,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
                 {
                 }
                 failingSince = null;
-                LastError = null;
+                lastError = null;
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -71,8 +88,8 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
             }
             catch (Exception e)
             {
+                lastError = e.GetBaseException().Message;
                 failingSince ??= clock.GetUtcNow();
-                LastError = e.GetBaseException().Message;
                 failures++;
                 logger.LogWarning(e, "Outbox relay failed (failing since {Since:O}); retrying in {Delay:0} s", failingSince, Backoff(failures).TotalSeconds);
             }
@@ -101,6 +118,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.BatchTimeout);
         Volatile.Write(ref inFlight, timeout);
+        Interlocked.Exchange(ref inFlightSinceTicks, clock.GetUtcNow().UtcTicks);
         abandoned = null;
         try
         {
@@ -114,6 +132,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         }
         finally
         {
+            Interlocked.Exchange(ref inFlightSinceTicks, 0);
             Interlocked.CompareExchange(ref inFlight, null, timeout);
         }
     }
@@ -162,13 +181,19 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
             }
             publishes.Add((row, publisher.PublishAsync(row.MessageId, message, token)));
         }
+        var all = Task.WhenAll(publishes.Select(p => p.Task));
         try
         {
-            await Task.WhenAll(publishes.Select(p => p.Task));
+            // Bounded here, not only by the token handed to each publish: a publish caught in a broker restart has been
+            // seen to ignore its cancellation (MassTransit 8.5 / RabbitMQ.Client 7.2), and a relay awaiting it would
+            // hold its rows locked and publish nothing, for good, without ever reporting a failure.
+            await all.WaitAsync(token);
         }
         catch (Exception)
         {
             // Keep what the broker confirmed; the rest stays for the next batch.
+            if (!all.IsCompleted) _ = all.ContinueWith(static t => t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         var confirmed = publishes.Where(p => p.Task.IsCompletedSuccessfully).Select(p => p.Row.Sequence).ToArray();
         var failed = publishes.FirstOrDefault(p => !p.Task.IsCompletedSuccessfully).Task;

@@ -8,20 +8,23 @@ namespace ModelRegistry.Persistence.Tests.Outbox;
 
 public class OutboxRelay_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
 {
-    /// <summary>Confirms what it is told to, fails or never answers the rest (a confirm lost with its channel).</summary>
-    private sealed class ScriptedPublisher(Func<Guid, Task> answer) : IOutboxPublisher
+    /// <summary>
+    /// Confirms what it is told to, fails or never answers the rest (a confirm lost with its channel); with
+    /// <paramref name="deaf"/> it ignores its cancellation too, as a publish caught in a broker restart was seen to.
+    /// </summary>
+    private sealed class ScriptedPublisher(Func<Guid, Task> answer, bool deaf = false) : IOutboxPublisher
     {
         public List<Guid> Published { get; } = [];
 
         public Task PublishAsync(Guid messageId, object message, CancellationToken cancellationToken)
         {
             lock (Published) Published.Add(messageId);
-            return answer(messageId).WaitAsync(cancellationToken);
+            return deaf ? answer(messageId) : answer(messageId).WaitAsync(cancellationToken);
         }
     }
 
-    private OutboxRelay Relay(IOutboxPublisher publisher, int timeoutSeconds = 30) =>
-        new(env.DataSource, publisher, new OutboxOptions { BatchTimeoutSeconds = timeoutSeconds }, TimeProvider.System, NullLogger<OutboxRelay>.Instance);
+    private OutboxRelay Relay(IOutboxPublisher publisher, int timeoutSeconds = 30, TimeProvider? clock = null) =>
+        new(env.DataSource, publisher, new OutboxOptions { BatchTimeoutSeconds = timeoutSeconds }, clock ?? TimeProvider.System, NullLogger<OutboxRelay>.Instance);
 
     private async Task<Guid> AddAsync(string type = nameof(ModelRegistrationRejected), string? body = null)
     {
@@ -64,6 +67,57 @@ public class OutboxRelay_Specs(IsolatedEnvironment env) : IClassFixture<Isolated
         Assert.Equal(2, await Relay(publisher).RelayBatchAsync(CancellationToken.None));
         Assert.Equal([a, b], publisher.Published);
         Assert.Empty(await OutboxAsync());
+    }
+
+    [Fact]
+    public async Task A_publish_that_ignores_its_cancellation_still_ends_the_batch_at_its_time_limit_and_releases_the_rows()
+    {
+        await ClearAsync();
+        var a = await AddAsync();
+        var b = await AddAsync();
+        var never = new TaskCompletionSource();
+        var hung = Relay(new ScriptedPublisher(id => id == b ? never.Task : Task.CompletedTask, deaf: true), timeoutSeconds: 1);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var batch = hung.RelayBatchAsync(CancellationToken.None);
+        Assert.True(await Task.WhenAny(batch, Task.Delay(TimeSpan.FromSeconds(30))) == batch, "the batch still waits for a publish that ignores its cancellation after 30 s");
+        await Assert.ThrowsAsync<TimeoutException>(() => batch);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the batch took {clock.Elapsed}");
+
+        Assert.Equal([a, b], await OutboxAsync());
+        var publisher = new ScriptedPublisher(_ => Task.CompletedTask);
+        Assert.Equal(2, await Relay(publisher).RelayBatchAsync(CancellationToken.None));
+        Assert.Empty(await OutboxAsync());
+        // The abandoned publish fails late, as a lost channel's does: nobody is left to observe it, and nothing breaks.
+        never.SetException(new InvalidOperationException("channel closed"));
+    }
+
+    [Fact]
+    public async Task A_batch_in_flight_over_twice_its_limit_is_reported_failing_for_the_watchdog_and_stops_being_so_when_it_ends()
+    {
+        await ClearAsync();
+        await AddAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-12-06T08:00:00Z"));
+        var relay = Relay(new ScriptedPublisher(_ => new TaskCompletionSource().Task), timeoutSeconds: 600, clock: time);
+
+        var batch = relay.RelayBatchAsync(CancellationToken.None);
+        try
+        {
+            time.Advance(TimeSpan.FromSeconds(1200));
+            Assert.Null(relay.FailingSince);
+            time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(DateTimeOffset.Parse("2026-12-06T08:00:00Z"), relay.FailingSince);
+            Assert.Contains("in flight since 2026-12-06T08:00:00", relay.LastError);
+            Assert.Contains("Outbox:BatchTimeoutSeconds", relay.LastError);
+        }
+        finally
+        {
+            // Ended either way: a batch left running would hold its rows locked for the next specs.
+            relay.AbandonInFlight("the spec ends it");
+        }
+        await Assert.ThrowsAsync<TimeoutException>(() => batch);
+        Assert.Null(relay.FailingSince);
+        Assert.Null(relay.LastError);
     }
 
     [Fact]
