@@ -52,7 +52,7 @@ public sealed class FaultRun(FaultServices services, ITestOutputHelper output, s
     /// Plays the supervisor (run.sh, systemd, Docker): a host that exited 4 (stalled) is started again; any other exit
     /// that the test did not cause fails the test.
     /// </summary>
-    private async Task SuperviseAsync()
+    public async Task SuperviseAsync()
     {
         if (Host is not { HasExited: true } gone) return;
         if (gone.ExitCode != HostExit.Stalled) throw new InvalidOperationException($"the host exited {gone.ExitCode}: {gone.Output}");

@@ -21,24 +21,24 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
         await Eventually.UntilAsync(run.RegisteredAsync, n => n == 1, Bound, "the version registered");
         var staging = Request("staging");
         await run.Broker.PublishJsonAsync("mreg.request-promotion", staging);
-        await Eventually.UntilAsync(() => StateAsync(staging.PromotionId), s => s == "Promoted", Bound, "promoted to staging");
+        await Eventually.UntilAsync(() => StateAsync(run, staging.PromotionId), s => s == "Promoted", Bound, "promoted to staging");
 
         var production = Request("production");
         await run.Broker.PublishJsonAsync("mreg.request-promotion", production);
-        await Eventually.UntilAsync(() => StateAsync(production.PromotionId), s => s == "AwaitingApproval", Bound, "waiting for approvals");
+        await Eventually.UntilAsync(() => StateAsync(run, production.PromotionId), s => s == "AwaitingApproval", Bound, "waiting for approvals");
 
         await services.StopBrokerAsync();
         await services.StartBrokerAsync();
         await using (var ticketing = await TicketingClient.StartAsync(services.RabbitMq, TestPolicies.Integration, TestPolicies.Secret))
             await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
-        await Eventually.UntilAsync(() => VotesAsync(production.PromotionId), n => n == 1, Bound, "the first vote recorded after the broker restart");
+        await Eventually.UntilAsync(() => VotesAsync(run, production.PromotionId), n => n == 1, Bound, "the first vote recorded after the broker restart");
 
         await services.StopDatabaseAsync();
         await services.StartDatabaseAsync();
         await using (var ticketing = await TicketingClient.StartAsync(services.RabbitMq, TestPolicies.Integration, TestPolicies.Secret))
             await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("bob", "security-review"));
 
-        await Eventually.UntilAsync(() => StateAsync(production.PromotionId), s => s == "Promoted", Bound, "promoted to production after both restarts");
+        await Eventually.UntilAsync(() => StateAsync(run, production.PromotionId), s => s == "Promoted", Bound, "promoted to production after both restarts");
         await using var c = await services.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM registry.audit_log WHERE subject = @s AND action = 'promotion.promoted'",
             new { s = production.PromotionId.ToString("D") }));
@@ -46,6 +46,7 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
             SELECT s.stage FROM registry.model_versions v JOIN registry.models m USING (model_id)
             JOIN registry.version_stages s ON s.version_id = v.version_id WHERE m.name = 'promo-model' AND v.version = 1
             """));
+        run.Log($"promoted once; watchdog restarts: {run.WatchdogRestarts}");
         var errors = await run.Broker.QueuesAsync(["promotion_error", "rollback_error", "promotion-evaluations_error"]);
         Assert.All(errors, q => Assert.True(q.Messages == 0, $"{q.Queue} holds {q.Messages}"));
     }
@@ -56,8 +57,10 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
         Reason = "fault test", ChangeTicket = "CHG-9",
     };
 
-    private async Task<string> StateAsync(Guid promotionId)
+    // Each observation plays the supervisor first: a host the watchdog stopped (exit 4) is started again.
+    private async Task<string> StateAsync(FaultRun run, Guid promotionId)
     {
+        await run.SuperviseAsync();
         try
         {
             await using var c = await services.DataSource.OpenConnectionAsync();
@@ -69,7 +72,10 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
         }
     }
 
-    private async Task<long> VotesAsync(Guid promotionId) =>
-        await services.TryCountAsync("SELECT count(*) FROM registry.audit_log WHERE subject = @s AND action = 'approval.accepted'",
+    private async Task<long> VotesAsync(FaultRun run, Guid promotionId)
+    {
+        await run.SuperviseAsync();
+        return await services.TryCountAsync("SELECT count(*) FROM registry.audit_log WHERE subject = @s AND action = 'approval.accepted'",
             new { s = promotionId.ToString("D") }) ?? -1;
+    }
 }
