@@ -39,7 +39,11 @@ public static class MregCommand
                 if (ModelsCommand.ParseTag(text) is null) result.AddError($"--tag {text}: expected KEY=VALUE");
         });
         var team = new Option<string>("--team") { Description = "only models this team owns", HelpName = "TEAM" };
-        var list = new Command("list", "registered models: owner team, risk tier, latest version, version count, last update") { tag, team };
+        var list = new Command("list",
+            "registered models: owner team, risk tier, latest version, version count, last update, the versions in staging, shadow, canary and production")
+        {
+            tag, team,
+        };
         list.SetAction((parse, ct) => ModelsCommand.ListAsync(CliSettings.Load(), parse.GetValue(tag) ?? [], parse.GetValue(team),
             parse.GetValue(json), Console.Out, ct));
 
