@@ -23,6 +23,7 @@ public static class MregCommand
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json), OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
+        root.Subcommands.Add(Demo.DemoCommand.Build(json));
         return root;
     }
 
