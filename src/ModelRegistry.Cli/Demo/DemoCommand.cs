@@ -67,8 +67,8 @@ public static class DemoCommand
             await using var releaseInbox = await broker.OpenInboxAsync(ReleaseManagerActor.Queue, ReleaseManagerActor.Events, ct);
             await using var oncallInbox = await broker.OpenInboxAsync(OnCallActor.Queue, OnCallActor.Events, ct);
             var pipeline = new TrainingPipelineActor(broker, pipelineInbox, log, settings.SourceRoot, round, timeout);
-            log.Line(DemoLifecycle.Name, $"round {round} on amqp://{rabbit.Host}:{rabbit.Port}/{rabbit.VirtualHost}: the actors below reach the registry " +
-                $"only through RabbitMQ; the pipeline writes its files under {pipeline.RunFolder}");
+            log.Line(DemoLifecycle.Name, $"round {round}: the actors below reach the registry only through RabbitMQ; the pipeline writes its files " +
+                $"under {Shown(pipeline.RunFolder)}");
             pipeline.RemoveEarlierRuns();
             await new DemoLifecycle(pipeline, new EvaluationJobActor(broker, evaluatorInbox, log, timeout),
                 new ReleaseManagerActor(broker, releaseInbox, ticketing, log, timeout), new OnCallActor(broker, oncallInbox, log, timeout), log)
@@ -85,6 +85,13 @@ public static class DemoCommand
             await errors.WriteLineAsync($"mreg demo: {Preflight.DescribeBrokerFailure(rabbit, e)}");
             return CliDatabase.ExitUnavailable;
         }
+    }
+
+    /// <summary>A path as short as it is clear: relative to the working directory when it lies below it (.data/incoming/...).</summary>
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
     /// <summary>Null when every queue of the workers the demo talks to has a consumer, else which one has none (after waiting up to <paramref name="wait"/>).</summary>
