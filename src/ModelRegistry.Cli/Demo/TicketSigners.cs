@@ -8,7 +8,7 @@ namespace ModelRegistry.Cli.Demo;
 /// never the requester, and more people holding a required role until <c>distinctApprovers</c> is reached
 /// (docs/promotion-policy.md, Approvals). People are tried in name order, so a run picks the same people each time.
 /// </summary>
-internal static class TicketSigners
+public static class TicketSigners
 {
     /// <summary>The signers, or null with the role nobody configured can sign for.</summary>
     public static (IReadOnlyList<(string Person, string Role)>? Signers, string? Missing) Pick(ApprovalRequested request, ApproverDirectory directory)
