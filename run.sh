@@ -3,7 +3,8 @@
 # the foreground with all workers (or those given: ./run.sh --workers probe). Ctrl-C stops the
 # host cleanly; the services keep running until `compose/services.sh down`. Like a supervisor
 # (systemd Restart=on-failure, Docker's restart policy), it starts the host again when it exits
-# with code 4: stalled (docs/architecture.md, "Faults").
+# with code 4: stalled (docs/architecture.md, "Faults"). ./run.sh --demo also runs the sample lifecycle
+# (./mreg demo, README "Five-minute tour") once the host's workers consume, its lines among the host's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compose/services.sh up
@@ -18,8 +19,12 @@ export Promotion__PolicyFile=${Promotion__PolicyFile:-$PWD/config/promotion-poli
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
 export Health__File=${Health__File:-$PWD/.data/host-health.json}
+args=()
+for arg in "$@"; do
+  if [[ $arg == --demo ]]; then ./mreg demo --wait-for-host 5m & else args+=("$arg"); fi
+done
 while true; do
-  rc=0; dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "$@" || rc=$?
+  rc=0; dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "${args[@]}" || rc=$?
   [[ $rc == 4 ]] || exit "$rc"
   echo "run.sh: the host stalled (exit 4); starting it again" >&2
 done

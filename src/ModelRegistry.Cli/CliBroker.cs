@@ -139,7 +139,7 @@ internal sealed class CliBroker : IAsyncDisposable
     /// The message inside a MassTransit envelope (under "message"), or the body itself when it is plain JSON, read as the
     /// contract of its exchange with the documented wire options; null when it is not one.
     /// </summary>
-    private static RegistryEvent? Read(string exchange, ReadOnlyMemory<byte> body)
+    internal static RegistryEvent? Read(string exchange, ReadOnlyMemory<byte> body)
     {
         if (ExchangeTypedJsonDeserializer.ContractOf(exchange) is not { } contract) return null;
         try

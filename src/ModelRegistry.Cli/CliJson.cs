@@ -13,5 +13,8 @@ internal static class CliJson
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>As <see cref="Options"/>, on one line (JSON lines: one object per event).</summary>
+    public static readonly JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
+
     public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
 }

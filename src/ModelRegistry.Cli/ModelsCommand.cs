@@ -4,6 +4,9 @@ namespace ModelRegistry.Cli;
 
 public sealed record ModelVersionSummary(int Version, DateTime RegisteredAt, string ManifestDigest, string? TrainingRunId, string Stage,
     DateTime? StageSince);
+/// <summary>One model in <c>mreg models list</c>: its summary and the versions now holding each stage beyond registered (retired left out).</summary>
+public sealed record ModelListing(string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt,
+    IReadOnlyDictionary<string, IReadOnlyList<int>> Stages);
 public sealed record ModelDetail(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt,
     IReadOnlyDictionary<string, string> Tags, IReadOnlyList<ModelVersionSummary> Versions);
 
@@ -33,7 +36,10 @@ public static class ModelsCommand
         }
         return await CliDatabase.ReadAsync(settings, async connection =>
         {
-            var models = await ModelQueries.ListAsync(connection, team, wanted, ct);
+            var summaries = await ModelQueries.ListAsync(connection, team, wanted, ct);
+            var held = await StageQueries.HeldByModelAsync(connection, summaries.Select(m => m.ModelId).ToList(), ct);
+            var models = summaries.Select(m => new ModelListing(m.Name, m.OwnerTeam, m.RiskTier, m.LatestVersion, m.VersionCount, m.UpdatedAt,
+                StagesOf(held[m.ModelId]))).ToList();
             if (json) CliJson.Write(output, models);
             else PrintList(models, output);
             return 0;
@@ -55,18 +61,36 @@ public static class ModelsCommand
             return 0;
         }, ct);
 
+    // Furthest stage first, as people read a model's state.
+    private static readonly string[] StageOrder = ["production", "canary", "shadow", "staging"];
+
+    private static Dictionary<string, IReadOnlyList<int>> StagesOf(IEnumerable<ModelStageRow> rows)
+    {
+        var byStage = rows.GroupBy(r => r.Stage).ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(r => r.Version).Order().ToList());
+        var ordered = new Dictionary<string, IReadOnlyList<int>>();
+        foreach (var stage in StageOrder.Concat(byStage.Keys.Except(StageOrder).Order(StringComparer.Ordinal)))
+            if (byStage.TryGetValue(stage, out var versions)) ordered[stage] = versions;
+        return ordered;
+    }
+
+    /// <summary>"production 4, staging 6, 9": the newest three versions of a stage, and how many more there are.</summary>
+    internal static string DescribeStages(IReadOnlyDictionary<string, IReadOnlyList<int>> stages) =>
+        stages.Count == 0 ? "-" : string.Join(", ", stages.Select(s => s.Value.Count <= 3
+            ? $"{s.Key} {string.Join(", ", s.Value)}"
+            : $"{s.Key} {string.Join(", ", s.Value.TakeLast(3))} (+{s.Value.Count - 3} earlier)"));
+
     internal static string Time(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc).ToString("u");
 
-    private static void PrintList(IReadOnlyList<ModelSummary> models, TextWriter o)
+    private static void PrintList(List<ModelListing> models, TextWriter o)
     {
         if (models.Count == 0)
         {
             o.WriteLine("no models match");
             return;
         }
-        o.WriteLine($"{"name",-32} {"team",-16} {"risk",-8} {"latest",6} {"versions",8}  updated");
+        o.WriteLine($"{"name",-32} {"team",-16} {"risk",-8} {"latest",6} {"versions",8}  {"updated",-20}  stages");
         foreach (var m in models)
-            o.WriteLine($"{m.Name,-32} {m.OwnerTeam,-16} {m.RiskTier,-8} {(m.LatestVersion is { } v ? v.ToString() : "-"),6} {m.VersionCount,8}  {Time(m.UpdatedAt)}");
+            o.WriteLine($"{m.Name,-32} {m.OwnerTeam,-16} {m.RiskTier,-8} {(m.LatestVersion is { } v ? v.ToString() : "-"),6} {m.VersionCount,8}  {Time(m.UpdatedAt),-20}  {DescribeStages(m.Stages)}");
     }
 
     private static void PrintDetail(ModelDetail m, TextWriter o)

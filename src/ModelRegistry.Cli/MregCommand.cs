@@ -23,6 +23,7 @@ public static class MregCommand
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json), OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
+        root.Subcommands.Add(Demo.DemoCommand.Build(json));
         return root;
     }
 
@@ -39,7 +40,11 @@ public static class MregCommand
                 if (ModelsCommand.ParseTag(text) is null) result.AddError($"--tag {text}: expected KEY=VALUE");
         });
         var team = new Option<string>("--team") { Description = "only models this team owns", HelpName = "TEAM" };
-        var list = new Command("list", "registered models: owner team, risk tier, latest version, version count, last update") { tag, team };
+        var list = new Command("list",
+            "registered models: owner team, risk tier, latest version, version count, last update, the versions in staging, shadow, canary and production")
+        {
+            tag, team,
+        };
         list.SetAction((parse, ct) => ModelsCommand.ListAsync(CliSettings.Load(), parse.GetValue(tag) ?? [], parse.GetValue(team),
             parse.GetValue(json), Console.Out, ct));
 

@@ -4,7 +4,7 @@ using Npgsql;
 namespace ModelRegistry.Registration;
 
 /// <summary>One model in <c>mreg models list</c>.</summary>
-public sealed record ModelSummary(string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt);
+public sealed record ModelSummary(Guid ModelId, string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt);
 
 /// <summary>A model's own row.</summary>
 public sealed record ModelRow(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt);
@@ -20,7 +20,7 @@ public static class ModelQueries
 {
     // A model matches when none of the wanted labels is missing from its current labels.
     private const string ListSql = """
-        SELECT m.name AS Name, m.owner_team AS OwnerTeam, m.risk_tier AS RiskTier,
+        SELECT m.model_id AS ModelId, m.name AS Name, m.owner_team AS OwnerTeam, m.risk_tier AS RiskTier,
                v.latest AS LatestVersion, v.count AS VersionCount, m.updated_at AS UpdatedAt
         FROM registry.models m
         CROSS JOIN LATERAL (SELECT max(version) AS latest, count(*) AS count

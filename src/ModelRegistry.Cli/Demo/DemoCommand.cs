@@ -1,0 +1,122 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using ModelRegistry.Evaluation;
+using ModelRegistry.Platform;
+using ModelRegistry.Registration;
+
+namespace ModelRegistry.Cli.Demo;
+
+/// <summary>
+/// <c>mreg demo</c>: the sample lifecycle (<see cref="DemoLifecycle"/>) played by simulated outside systems that reach the
+/// running registry only through RabbitMQ, as real ones do. It never reads or writes the database.
+/// </summary>
+public static class DemoCommand
+{
+    public const int ExitFailed = 1;
+    public const int ExitSettings = 2;
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan ReadinessPoll = TimeSpan.FromMilliseconds(500);
+
+    public static Command Build(Option<bool> json)
+    {
+        var timeout = Duration("--timeout", $"how long each step may wait for the registry's answer (default {PromotionCommands.Format(DefaultTimeout)})");
+        var waitForHost = Duration("--wait-for-host",
+            "first wait up to D for the registry's workers to consume (./run.sh --demo starts the demo beside the host); without it the demo stops at once when they do not");
+        var demo = new Command("demo",
+            "run the sample lifecycle against the running registry, through RabbitMQ only: a training pipeline registers demo- models "
+            + "(one fine-tuned from another), an evaluation job records benchmark, bias and security results, a release manager promotes "
+            + "to staging and production, the dev ticketing integration approves (and once rejects), an on-call engineer rolls back. "
+            + "Each run trains new versions of the same models. Needs Ticketing__Integrations__dev__Secret, Approvers__* and "
+            + "Artifacts__AllowedSourceRoots__0 as the host has them (./run.sh sets them). "
+            + $"Exit codes: 0 done, {ExitFailed} a step failed or timed out, {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.")
+        {
+            timeout, waitForHost,
+        };
+        demo.SetAction((parse, ct) => RunAsync(new ConfigurationBuilder().AddEnvironmentVariables().Build(),
+            PromotionCommands.ParseDuration(parse.GetValue(timeout)) ?? DefaultTimeout, PromotionCommands.ParseDuration(parse.GetValue(waitForHost)),
+            parse.GetValue(json), Console.Out, Console.Error, ct));
+        return demo;
+    }
+
+    public static async Task<int> RunAsync(IConfiguration configuration, TimeSpan timeout, TimeSpan? waitForHost, bool json, TextWriter output,
+        TextWriter errors, CancellationToken ct)
+    {
+        var (settings, problems) = DemoSettings.Load(configuration);
+        if (settings is null)
+        {
+            foreach (var problem in problems) await errors.WriteLineAsync($"mreg demo: {problem}");
+            return ExitSettings;
+        }
+        var rabbit = settings.RabbitMq;
+        try
+        {
+            if (await WorkersNotConsumingAsync(rabbit, waitForHost ?? TimeSpan.Zero, ct) is { } idle)
+            {
+                await errors.WriteLineAsync($"mreg demo: the registry is not running on {rabbit.Host}:{rabbit.Port} vhost {rabbit.VirtualHost} ({idle}): " +
+                    "start it with ./run.sh, or run ./run.sh --demo");
+                return ExitFailed;
+            }
+            var log = new DemoLog(output, json);
+            var round = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..3]}";
+            await using var broker = await DemoBroker.ConnectAsync(rabbit, ct);
+            await using var ticketing = await TicketingActor.StartAsync(broker, log, settings, ct);
+            await using var pipelineInbox = await broker.OpenInboxAsync(TrainingPipelineActor.Queue, TrainingPipelineActor.Events, ct);
+            await using var evaluatorInbox = await broker.OpenInboxAsync(EvaluationJobActor.Queue, EvaluationJobActor.Events, ct);
+            await using var releaseInbox = await broker.OpenInboxAsync(ReleaseManagerActor.Queue, ReleaseManagerActor.Events, ct);
+            await using var oncallInbox = await broker.OpenInboxAsync(OnCallActor.Queue, OnCallActor.Events, ct);
+            var pipeline = new TrainingPipelineActor(broker, pipelineInbox, log, settings.SourceRoot, round, timeout);
+            log.Line(DemoLifecycle.Name, $"round {round}: the actors below reach the registry only through RabbitMQ; the pipeline writes its files " +
+                $"under {Shown(pipeline.RunFolder)}");
+            pipeline.RemoveEarlierRuns();
+            await new DemoLifecycle(pipeline, new EvaluationJobActor(broker, evaluatorInbox, log, timeout),
+                new ReleaseManagerActor(broker, releaseInbox, ticketing, log, timeout), new OnCallActor(broker, oncallInbox, log, timeout), log)
+                .RunAsync(round, ct);
+            return 0;
+        }
+        catch (DemoFailure e)
+        {
+            await errors.WriteLineAsync($"mreg demo: failed: [{e.Actor}] {e.Message}");
+            return ExitFailed;
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+            await errors.WriteLineAsync($"mreg demo: {Preflight.DescribeBrokerFailure(rabbit, e)}");
+            return CliDatabase.ExitUnavailable;
+        }
+    }
+
+    /// <summary>A path as short as it is clear: relative to the working directory when it lies below it (.data/incoming/...).</summary>
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+
+    /// <summary>Null when every queue of the workers the demo talks to has a consumer, else which one has none (after waiting up to <paramref name="wait"/>).</summary>
+    private static async Task<string?> WorkersNotConsumingAsync(RabbitMqOptions rabbit, TimeSpan wait, CancellationToken ct)
+    {
+        var queues = ModelRegistry.Host.ModuleCatalog.All.Where(m => m is RegistrationModule or EvaluationModule or ModelRegistry.Promotion.PromotionModule)
+            .SelectMany(m => m.Queues).ToList();
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var idle = (await QueueInspector.InspectAsync(rabbit, queues, ct)).FirstOrDefault(q => q.Consumers == 0);
+            if (idle is null) return null;
+            if (DateTime.UtcNow >= deadline) return idle.Exists ? $"queue {idle.Queue} has no consumer" : $"queue {idle.Queue} does not exist";
+            await Task.Delay(ReadinessPoll, ct);
+        }
+    }
+
+    private static Option<string> Duration(string name, string description)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = "D" };
+        option.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (PromotionCommands.ParseDuration(text) is null) result.AddError($"{name} {text}: expected a duration such as 30s, 5m, 1h or 00:10:00");
+        });
+        return option;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform;
+using ModelRegistry.Promotion.Approvals;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace ModelRegistry.Cli.Demo;
+
+/// <summary>
+/// Plays the <c>dev</c> ticketing integration (docs/ticketing.md): reads <see cref="ApprovalRequested"/> from the durable
+/// queue <c>ticketing.dev</c>, opens a ticket, and sends each approver's decision as an <see cref="ApprovalDecided"/>
+/// signed with the integration's secret. It decides only the requests the demo's release manager announced
+/// (<see cref="Expect"/>); any other request in the queue (a person's own promotion, an earlier run's) is left there,
+/// unacknowledged, and goes back to the queue when the demo disconnects.
+/// </summary>
+internal sealed class TicketingActor : IAsyncDisposable
+{
+    public const string Name = "ticketing";
+    public const string Queue = $"ticketing.{DemoSettings.Integration}";
+
+    private readonly DemoBroker broker;
+    private readonly DemoLog log;
+    private readonly DemoSettings settings;
+    private readonly IChannel channel;
+    private readonly ConcurrentDictionary<Guid, TicketDecision> expected = new();
+    private readonly ConcurrentDictionary<Guid, bool> seen = new();
+    private readonly CancellationTokenSource failed = new();
+
+    private TicketingActor(DemoBroker broker, DemoLog log, DemoSettings settings, IChannel channel)
+    {
+        this.broker = broker;
+        this.log = log;
+        this.settings = settings;
+        this.channel = channel;
+    }
+
+    /// <summary>Why the actor stopped deciding, once it has; <see cref="Failed"/> is cancelled then.</summary>
+    public DemoFailure? Failure { get; private set; }
+
+    public CancellationToken Failed => failed.Token;
+
+    public static async Task<TicketingActor> StartAsync(DemoBroker broker, DemoLog log, DemoSettings settings, CancellationToken ct)
+    {
+        await EnsureQueueAsync(broker, ct);
+        var channel = await broker.CreateChannelAsync(ct);
+        var actor = new TicketingActor(broker, log, settings, channel);
+        // No prefetch limit: requests it leaves alone stay unacknowledged and must not block the ones it decides.
+        await channel.BasicQosAsync(0, 0, false, ct);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += actor.OnRequestAsync;
+        await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
+        return actor;
+    }
+
+    /// <summary>
+    /// The registry declares <c>ticketing.dev</c>, bound to <c>mreg.approval-requested</c>, for its configured integration;
+    /// where it has not (yet), the demo declares and binds it the same way, so no request is published before it exists.
+    /// </summary>
+    private static async Task EnsureQueueAsync(DemoBroker broker, CancellationToken ct)
+    {
+        await using (var probe = await broker.CreateChannelAsync(ct))
+        {
+            try
+            {
+                await probe.QueueDeclarePassiveAsync(Queue, ct);
+                return;
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+            {
+                // The failed passive declare closed the probe channel; declare on a fresh one.
+            }
+        }
+        await using var channel = await broker.CreateChannelAsync(ct);
+        var exchange = ExchangeTypedJsonDeserializer.ExchangeOf<ApprovalRequested>();
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueBindAsync(Queue, exchange, "", cancellationToken: ct);
+    }
+
+    /// <summary>The release manager is about to request <paramref name="promotionId"/>; its approvers will decide so.</summary>
+    public void Expect(Guid promotionId, TicketDecision decision) => expected[promotionId] = decision;
+
+    private static string Ticket(Guid promotionId) => $"DEV-{promotionId.ToString("N")[..8]}";
+
+    private async Task OnRequestAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        if (CliBroker.Read(delivery.Exchange, delivery.Body)?.Message is not ApprovalRequested request)
+        {
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+            return;
+        }
+        var first = seen.TryAdd(request.PromotionId, true);
+        if (!expected.TryGetValue(request.PromotionId, out var decision))
+        {
+            if (first)
+                log.Line(Name, $"{Ticket(request.PromotionId)}: {request.ModelName} v{request.Version} -> {request.TargetStage}, requested by " +
+                    $"{request.RequestedBy}, is not part of this demo run: left in {Queue} for people to decide");
+            return; // unacknowledged: back in the queue when the demo disconnects
+        }
+        // Delivery is at least once: a request that comes again was answered already.
+        try
+        {
+            if (first && !Failed.IsCancellationRequested) await DecideAsync(request, decision);
+        }
+        catch (DemoFailure e)
+        {
+            Fail(e);
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+            Fail(new DemoFailure(Name, $"{Ticket(request.PromotionId)}: the broker connection failed: {e.Message}"));
+        }
+        await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
+    }
+
+    private async Task DecideAsync(ApprovalRequested request, TicketDecision decision)
+    {
+        var ticket = Ticket(request.PromotionId);
+        var evidence = request.Evidence;
+        log.Line(Name, $"{ticket} opened: {request.ModelName} v{request.Version} {request.FromStage} -> {request.TargetStage} " +
+            $"({request.RiskTier} tier) needs {string.Join(" + ", request.RequiredRoles)}; {evidence.GatesPassed.Count} gates passed; " +
+            $"production now {(evidence.ProductionVersion is { } p ? $"v{p}" : "none")}");
+        var (signers, missing) = TicketSigners.Pick(request, settings.Approvers);
+        if (signers is null)
+        {
+            Fail(new DemoFailure(Name, $"{ticket}: no configured approver can sign as {missing}: set Approvers__<person>__Roles__0={missing} " +
+                "for the host and mreg alike (./run.sh sets dev approvers for every role of the promotion policy)"));
+            return;
+        }
+        // One counted rejection rejects the promotion at once; an approval needs every signer.
+        foreach (var (person, role) in decision.Approves ? signers : signers.Take(1))
+        {
+            var now = DateTimeOffset.UtcNow;
+            var signed = ApprovalSignature.Sign(new ApprovalDecided
+            {
+                PromotionId = request.PromotionId,
+                Integration = DemoSettings.Integration,
+                TicketId = ticket,
+                Approver = person,
+                Role = role,
+                Decision = decision.Decision,
+                Comment = decision.Comment,
+                // Whole microseconds: the body shows exactly the instant that is signed.
+                DecidedAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero),
+            }, settings.TicketingSecret);
+            await broker.PublishAsync(Name, signed, CancellationToken.None);
+            log.Line(Name, $"{ticket}: {person} {decision.Decision} as {role}: \"{decision.Comment}\" (signed for integration {DemoSettings.Integration})");
+        }
+    }
+
+    private void Fail(DemoFailure failure)
+    {
+        Failure ??= failure;
+        failed.Cancel();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (channel.IsOpen) await channel.CloseAsync();
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+        }
+        await channel.DisposeAsync();
+        failed.Dispose();
+    }
+}
