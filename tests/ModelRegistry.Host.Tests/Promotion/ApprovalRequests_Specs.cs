@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelRegistry.Cli;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
@@ -9,13 +10,16 @@ using static ModelRegistry.Host.Tests.Promotion.PromotionSteps;
 namespace ModelRegistry.Host.Tests.Promotion;
 
 /// <summary>
-/// How an approval request reaches a ticketing integration that is not listening yet: the durable queue the registry
-/// declares for it. Policy: <see cref="TestPolicies.Standard"/>; integration <see cref="TestPolicies.Integration"/>.
+/// How an approval request reaches a ticketing integration that is not listening yet (the durable queue the registry
+/// declares for it), how an operator sends it again (<c>mreg approvals resend</c>), and what <c>mreg promotions show</c>
+/// tells about its approvals. Policy: <see cref="TestPolicies.Standard"/>; integration <see cref="TestPolicies.Integration"/>.
 /// </summary>
 public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<RunningRegistry>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
     private static readonly string IntegrationQueue = "ticketing." + TestPolicies.Integration;
+
+    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
 
     /// <summary>A high-tier version in staging, evaluated, with a production promotion waiting for approval.</summary>
     private async Task<RequestPromotion> WaitingForApprovalAsync(string model, EvaluationCompleted? evaluation = null)
@@ -74,5 +78,86 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
             (finding.GetProperty("suite").GetString(), finding.GetProperty("id").GetString(), finding.GetProperty("severity").GetString(),
                 finding.GetProperty("title").GetString()));
         Assert.Equal(1, evidence.GetProperty("findingCounts").GetProperty("low").GetInt32());
+    }
+
+    [Fact]
+    public async Task Resend_publishes_the_request_again_with_the_same_deadline_and_audits_who_asked()
+    {
+        var request = await WaitingForApprovalAsync("resent");
+        var first = await registry.Observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId);
+
+        await using (var cli = HostProcess.StartCli(registry.EnvironmentVariables, "approvals", "resend", request.PromotionId.ToString(), "--by", "oncall"))
+            Assert.True(await cli.WaitForExitAsync(Wait) == 0, cli.Output);
+
+        await Eventually.UntilAsync(() => Task.FromResult(registry.Observer.All<ApprovalRequested>().Count(r => r.PromotionId == request.PromotionId)),
+            n => n == 2, Wait, "the ApprovalRequested events of the promotion");
+        var again = registry.Observer.All<ApprovalRequested>().Last(r => r.PromotionId == request.PromotionId);
+        Assert.Equal(first.Deadline, again.Deadline);
+        Assert.Equal(first.RequiredRoles, again.RequiredRoles);
+        Assert.Equal(first.Evidence.ManifestDigest, again.Evidence.ManifestDigest);
+        var audit = await Eventually.UntilAsync(() => AuditOfAsync(registry, request.PromotionId.ToString("D")),
+            a => a.Any(x => x.Action == "approval.resent"), Wait, "the approval.resent record");
+        Assert.Equal(["promotion.requested", "approval.requested", "approval.resent"], audit.Select(a => a.Action));
+        Assert.Equal("oncall", audit[^1].Actor);
+        Assert.Equal("AwaitingApproval", await PromotionStateAsync(registry, request.PromotionId));
+    }
+
+    [Fact]
+    public async Task Resend_of_a_finished_or_unknown_promotion_exits_1_saying_why_and_sends_nothing()
+    {
+        var request = await WaitingForApprovalAsync("resend-finished");
+        await registry.Observer.PublishAsync(new CancelPromotion { PromotionId = request.PromotionId, CancelledBy = "erin", Reason = "not now" });
+        Assert.IsType<PromotionCancelled>(await OutcomeAsync(registry, request.PromotionId));
+
+        await using (var cli = HostProcess.StartCli(registry.EnvironmentVariables, "approvals", "resend", request.PromotionId.ToString()))
+        {
+            Assert.Equal(1, await cli.WaitForExitAsync(Wait));
+            Assert.Contains($"promotion {request.PromotionId} is Cancelled, not waiting for approval; nothing to resend", string.Join('\n', cli.StandardError));
+        }
+        var unknown = Guid.NewGuid();
+        await using (var cli = HostProcess.StartCli(registry.EnvironmentVariables, "approvals", "resend", unknown.ToString()))
+        {
+            Assert.Equal(1, await cli.WaitForExitAsync(Wait));
+            Assert.Contains($"no promotion {unknown}", string.Join('\n', cli.StandardError));
+        }
+        Assert.Single(registry.Observer.All<ApprovalRequested>(), r => r.PromotionId == request.PromotionId);
+    }
+
+    [Fact]
+    public async Task Promotions_show_lists_the_required_roles_the_counted_votes_and_the_refused_ones()
+    {
+        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        var request = await WaitingForApprovalAsync("shown-votes");
+        await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer", "metrics fine"));
+        await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("dave", "data-scientist"));
+        await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("zed", "security-review"));
+        foreach (var code in new[] { "role_not_required", "approver_unknown" })
+            await registry.Observer.WaitForAsync<ApprovalRefused>(r => r.PromotionId == request.PromotionId && r.ReasonCode == code);
+        await Eventually.UntilAsync(() => AuditOfAsync(registry, request.PromotionId.ToString("D")),
+            a => a.Count(x => x.Action is "approval.accepted" or "approval.refused") == 3, Wait, "the three decisions in the audit log");
+
+        var (exit, shown, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, request.PromotionId.ToString(), json: true, w, default));
+
+        Assert.Equal(0, exit);
+        Assert.Equal(["model-risk-officer", "security-review"], shown.GetProperty("requiredRoles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(2, shown.GetProperty("distinctApprovers").GetInt32());
+        var vote = Assert.Single(shown.GetProperty("votes").EnumerateArray());
+        Assert.Equal(("alice", "model-risk-officer", true), (vote.GetProperty("approver").GetString(), vote.GetProperty("role").GetString(),
+            vote.GetProperty("approved").GetBoolean()));
+        var refused = shown.GetProperty("refusedVotes").EnumerateArray()
+            .Select(r => (r.GetProperty("approver").GetString(), r.GetProperty("role").GetString(), r.GetProperty("reasonCode").GetString()))
+            .Order() // the two decisions may be handled in either order
+            .ToList();
+        Assert.Equal([("dave", "data-scientist", "role_not_required"), ("zed", "security-review", "approver_unknown")], refused);
+        Assert.All(shown.GetProperty("refusedVotes").EnumerateArray(), r => Assert.Equal(JsonValueKind.String, r.GetProperty("refusedAt").ValueKind));
+        Assert.Equal(2, shown.GetProperty("refusedVoteCount").GetInt32());
+
+        var (_, _, text) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, request.PromotionId.ToString(), json: false, w, default));
+        Assert.Contains("required roles       model-risk-officer, security-review (2 different approvers)", text);
+        Assert.Contains("still needed         missing roles security-review (1 more approver(s))", text);
+        Assert.Contains("votes (1)", text);
+        Assert.Contains("refused votes (2)", text);
+        Assert.Contains("dave as data-scientist: role_not_required", text);
+        Assert.Contains("zed as security-review: approver_unknown", text);
     }
 }
