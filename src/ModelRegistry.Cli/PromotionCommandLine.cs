@@ -3,13 +3,13 @@ using ModelRegistry.Contracts.Promotion;
 
 namespace ModelRegistry.Cli;
 
-/// <summary>The command-line shape of <c>mreg promote</c>, <c>promotions</c>, <c>cancel</c> and <c>rollback</c>.</summary>
+/// <summary>The command-line shape of <c>mreg promote</c>, <c>promotions</c>, <c>approvals</c>, <c>cancel</c> and <c>rollback</c>.</summary>
 public static class PromotionCommandLine
 {
     private static string ExitCodes(string ok, string refused) =>
         $"Exit codes: 0 {ok}, 1 not found or not sent (no registry has run on this vhost), 2 bad arguments, 3 broker or database unreachable, {PromotionCommands.ExitRefused} {refused}, {PromotionCommands.ExitTimedOut} --wait timed out.";
 
-    public static IEnumerable<Command> Build(Option<bool> json) => [Promote(json), Promotions(json), Cancel(json), Rollback(json)];
+    public static IEnumerable<Command> Build(Option<bool> json) => [Promote(json), Promotions(json), Approvals(json), Cancel(json), Rollback(json)];
 
     private static Command Promote(Option<bool> json)
     {
@@ -75,12 +75,29 @@ public static class PromotionCommandLine
 
         var id = PromotionId();
         var show = new Command("show",
-            "one promotion: state, model/version, from and target stage, requester, reason, ticket, deadlines, votes, outcome; exits 1 when unknown")
+            "one promotion: state, model/version, from and target stage, requester, reason, ticket, deadlines, required roles and distinct "
+            + "approvers, what is still needed, approval requests sent, counted votes, refused votes (reason code), outcome; exits 1 when unknown")
         {
             id,
         };
         show.SetAction((parse, ct) => PromotionsCommand.ShowAsync(CliSettings.Load(), parse.GetRequiredValue(id), parse.GetValue(json), Console.Out, ct));
         return new Command("promotions", "promotion requests and how they ended") { list, show };
+    }
+
+    private static Command Approvals(Option<bool> json)
+    {
+        var id = PromotionId();
+        var by = By("who asks (recorded in the audit log as approval.resent)");
+        var resend = new Command("resend",
+            "publish a promotion's ApprovalRequested again (same deadline, evidence read again), for a ticketing integration that lost it "
+            + "or was set up after it: publishes ResendApprovalRequest, and the promotion worker sends the request to every integration's "
+            + "queue. Exits 1 when there is no such promotion or it is not waiting for approval")
+        {
+            id, by,
+        };
+        resend.SetAction((parse, ct) => ApprovalsCommand.ResendAsync(CliSettings.Load(), parse.GetRequiredValue(id), parse.GetRequiredValue(by),
+            parse.GetValue(json), Console.Out, ct));
+        return new Command("approvals", "the approval requests of promotions (docs/ticketing.md)") { resend };
     }
 
     private static Command Cancel(Option<bool> json)

@@ -91,12 +91,26 @@ public static class PromotionsCommand
         o.WriteLine($"approval deadline    {Time(p.ApprovalDeadline)}");
         o.WriteLine($"outcome              {(p.OutcomeCode is null ? "- (open)" : $"{p.OutcomeCode}: {p.OutcomeMessage}")}");
         o.WriteLine($"finished             {Time(p.FinishedAt)}");
+        o.WriteLine(p.DistinctApprovers is { } people
+            ? $"required roles       {string.Join(", ", p.RequiredRoles)} ({people} different approver{(people == 1 ? "" : "s")})"
+            : $"required roles       - ({(p.State == "AwaitingEvaluations" ? "known once approval is requested" : "no approval was requested")})");
+        if (p.StillNeeded is { } needed) o.WriteLine($"still needed         {needed}");
+        foreach (var sent in p.ApprovalRequests)
+            o.WriteLine($"{(sent.Resent ? "approval resent" : "approval requested"),-21}{Time(sent.At)}{(sent.Resent ? $" by {sent.By}" : "")}");
         o.WriteLine();
         o.WriteLine($"votes ({p.Votes.Count})");
         foreach (var v in p.Votes)
         {
             o.WriteLine($"  {v.Approver} as {v.Role}: {(v.Approved ? "approved" : "rejected")}  {v.DecidedAt.UtcDateTime:u}  {v.Integration} {v.TicketId}");
             if (v.Comment.Length > 0) o.WriteLine($"    {v.Comment.ReplaceLineEndings(" ")}");
+        }
+        if (p.RefusedVoteCount == 0) return;
+        o.WriteLine();
+        o.WriteLine($"refused votes ({p.RefusedVoteCount}), not counted{(p.RefusedVoteCount > p.RefusedVotes.Count ? $"; the latest {p.RefusedVotes.Count}" : "")}");
+        foreach (var r in p.RefusedVotes)
+        {
+            o.WriteLine($"  {r.Approver} as {r.Role}: {r.ReasonCode}  {Time(r.RefusedAt)}  {r.Integration} {r.TicketId}");
+            o.WriteLine($"    {r.Message.ReplaceLineEndings(" ")}");
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using ModelRegistry.Contracts;
 using ModelRegistry.Evaluation;
+using ModelRegistry.Platform.Rules;
 using ModelRegistry.Registration;
 
 namespace ModelRegistry.Cli;
@@ -8,7 +10,8 @@ public sealed record LineageBaseModel(string Name, int Version);
 public sealed record VersionLineage(string TrainingRunId, string? TrainingRunUrl, string CodeRepository, string CodeCommit,
     IReadOnlyList<LineageDataset> Datasets, LineageBaseModel? BaseModel, JsonElement Hyperparameters);
 public sealed record VersionEvaluation(Guid EvaluationId, string Suite, LineageDataset? Dataset, DateTime EvaluatedAt, DateTime RecordedAt,
-    IReadOnlyDictionary<string, double> Metrics, string MaxFindingSeverity);
+    IReadOnlyDictionary<string, double> Metrics, string MaxFindingSeverity, IReadOnlyList<BiasAssessment> BiasAssessments,
+    IReadOnlyList<SecurityFinding> SecurityFindings);
 public sealed record VersionDetail(string Model, int Version, Guid VersionId, string ManifestDigest, string IdempotencyKey, string? Description,
     string OwnerTeam, string RiskTier, DateTime TrainedAt, DateTime RegisteredAt, IReadOnlyDictionary<string, string> Tags,
     IReadOnlyList<VersionFile> Files, VersionLineage? Lineage, IReadOnlyList<VersionEvaluation> Evaluations, string Stage, DateTime? StageSince);
@@ -30,9 +33,7 @@ public static class VersionsCommand
                 lineageRow.CodeRepository, lineageRow.CodeCommit, datasets,
                 lineageRow is { BaseModelName: { } baseName, BaseModelVersion: { } baseVersion } ? new LineageBaseModel(baseName, baseVersion) : null,
                 JsonDocument.Parse(lineageRow.Hyperparameters).RootElement.Clone());
-            var evaluations = evaluationRows.Select(e => new VersionEvaluation(e.EvaluationId, e.Suite,
-                e.DatasetName is null ? null : new LineageDataset(e.DatasetName, e.DatasetVersion ?? "", e.DatasetDigest ?? ""),
-                e.EvaluatedAt, e.RecordedAt, e.Metrics, e.MaxFindingSeverity)).ToList();
+            var evaluations = evaluationRows.Select(Shown).ToList();
             var detail = new VersionDetail(name, version, row.VersionId, row.ManifestDigest, row.IdempotencyKey, row.Description,
                 row.OwnerTeam, row.RiskTier, row.TrainedAt, row.RegisteredAt, tags, files, lineage, evaluations, stage.Stage, stage.Since);
 
@@ -40,6 +41,13 @@ public static class VersionsCommand
             else Print(detail, output);
             return 0;
         }, ct);
+
+    /// <summary>An evaluation as people see it: numbers to 15 significant digits (<see cref="ShownNumber"/>), findings worst first.</summary>
+    private static VersionEvaluation Shown(AttachedEvaluation e) => new(e.EvaluationId, e.Suite,
+        e.DatasetName is null ? null : new LineageDataset(e.DatasetName, e.DatasetVersion ?? "", e.DatasetDigest ?? ""),
+        e.EvaluatedAt, e.RecordedAt, e.Metrics.ToDictionary(m => m.Key, m => ShownNumber.Of(m.Value)), e.MaxFindingSeverity,
+        e.BiasAssessments.Select(b => b with { Value = ShownNumber.Of(b.Value) }).ToList(),
+        e.SecurityFindings.OrderByDescending(f => FindingSeverities.Rank(f.Severity)).ThenBy(f => f.Id, StringComparer.Ordinal).ToList());
 
     private static void Print(VersionDetail v, TextWriter o)
     {
@@ -84,7 +92,12 @@ public static class VersionsCommand
         {
             var dataset = e.Dataset is { } d ? $"  on {d.Name} {d.Version}" : "";
             o.WriteLine($"  {e.Suite}{dataset}  evaluated {Time(e.EvaluatedAt)}  max finding severity {e.MaxFindingSeverity}");
-            foreach (var (metric, value) in e.Metrics) o.WriteLine($"    {metric,-32} {value}");
+            foreach (var (metric, value) in e.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+                o.WriteLine($"    {metric,-32} {ShownNumber.Text(value)}");
+            foreach (var b in e.BiasAssessments)
+                o.WriteLine($"    bias     {b.Attribute,-16} {b.Metric,-32} {ShownNumber.Text(b.Value)}");
+            foreach (var f in e.SecurityFindings)
+                o.WriteLine($"    finding  {f.Severity,-8} {f.Id,-16} {(f.Title ?? "").ReplaceLineEndings(" ")}");
         }
     }
 }

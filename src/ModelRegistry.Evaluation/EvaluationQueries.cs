@@ -1,11 +1,15 @@
+using System.Text.Json;
 using Dapper;
+using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Outbox;
 using Npgsql;
 
 namespace ModelRegistry.Evaluation;
 
-/// <summary>One evaluation attached to a version, with its metrics.</summary>
+/// <summary>One evaluation attached to a version, with its metrics, bias measurements and security findings (as reported).</summary>
 public sealed record AttachedEvaluation(Guid EvaluationId, string Suite, string? DatasetName, string? DatasetVersion, string? DatasetDigest,
-    DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity, IReadOnlyDictionary<string, double> Metrics);
+    DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity, IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyList<BiasAssessment> BiasAssessments, IReadOnlyList<SecurityFinding> SecurityFindings);
 
 /// <summary>The read side of the evaluation module's tables (<c>mreg versions show</c>).</summary>
 public static class EvaluationQueries
@@ -13,7 +17,7 @@ public static class EvaluationQueries
     private const string ForVersionSql = """
         SELECT evaluation_id AS EvaluationId, suite AS Suite, dataset_name AS DatasetName, dataset_version AS DatasetVersion,
                dataset_digest AS DatasetDigest, evaluated_at AS EvaluatedAt, recorded_at AS RecordedAt,
-               max_finding_severity AS MaxFindingSeverity
+               max_finding_severity AS MaxFindingSeverity, bias_assessments::text AS BiasJson, security_findings::text AS FindingsJson
         FROM registry.evaluations WHERE version_id = @VersionId ORDER BY evaluated_at, suite;
 
         SELECT em.evaluation_id AS EvaluationId, em.name AS Name, em.value AS Value
@@ -28,11 +32,13 @@ public static class EvaluationQueries
         var rows = (await results.ReadAsync<EvaluationRow>()).ToList();
         var metrics = (await results.ReadAsync<MetricRow>()).ToLookup(m => m.EvaluationId);
         return rows.Select(e => new AttachedEvaluation(e.EvaluationId, e.Suite, e.DatasetName, e.DatasetVersion, e.DatasetDigest, e.EvaluatedAt,
-            e.RecordedAt, e.MaxFindingSeverity, metrics[e.EvaluationId].ToDictionary(m => m.Name, m => m.Value))).ToList();
+            e.RecordedAt, e.MaxFindingSeverity, metrics[e.EvaluationId].ToDictionary(m => m.Name, m => m.Value),
+            JsonSerializer.Deserialize<List<BiasAssessment>>(e.BiasJson, OutboxMessageTypes.Json) ?? [],
+            JsonSerializer.Deserialize<List<SecurityFinding>>(e.FindingsJson, OutboxMessageTypes.Json) ?? [])).ToList();
     }
 
     private sealed record EvaluationRow(Guid EvaluationId, string Suite, string? DatasetName, string? DatasetVersion, string? DatasetDigest,
-        DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity);
+        DateTime EvaluatedAt, DateTime RecordedAt, string MaxFindingSeverity, string BiasJson, string FindingsJson);
 
     private sealed record MetricRow(Guid EvaluationId, string Name, double Value);
 }

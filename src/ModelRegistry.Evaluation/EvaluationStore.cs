@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using ModelRegistry.Contracts;
+using ModelRegistry.Evaluation.Rules;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Platform.Audit;
 using ModelRegistry.Platform.Outbox;
@@ -125,6 +126,11 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                     metrics = e.Metrics,
                     maxFindingSeverity = maxSeverity,
                     securityFindings = e.SecurityFindings.Count,
+                    findingCounts = EvaluationRules.FindingCounts(e.SecurityFindings),
+                    findings = EvaluationRules.WorstFindings(e.SecurityFindings, MaxAuditedFindings),
+                    biasAssessments = e.BiasAssessments.Take(MaxAuditedBiasAssessments)
+                        .Select(b => new { attribute = b.Attribute, metric = b.Metric, value = b.Value }),
+                    biasAssessmentsLeftOut = Math.Max(0, e.BiasAssessments.Count - MaxAuditedBiasAssessments),
                     evaluatedAt = e.EvaluatedAt,
                     messageId,
                 }));
@@ -171,6 +177,12 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
     }
 
     public const string AuditActor = "svc:evaluation";
+
+    /// <summary>The audit record keeps this many bias measurements (and says how many it left out); the table keeps them all.</summary>
+    public const int MaxAuditedBiasAssessments = 50;
+
+    /// <summary>The audit record names this many findings, worst first, and counts them all by severity.</summary>
+    public const int MaxAuditedFindings = 20;
 
     private static void AddParameters(NpgsqlParameterCollection parameters, params object?[] values)
     {

@@ -1,19 +1,31 @@
 using System.Globalization;
 using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Promotion;
 
-/// <summary>What approvers see in <see cref="ApprovalRequested"/>: the version's lineage, its metrics and the gates it passed, against production.</summary>
+/// <summary>
+/// What approvers see in <see cref="ApprovalRequested"/>: the version's lineage, the latest evaluation of each suite (metrics,
+/// bias measurements, security findings) and the gates it passed, against production. Numbers are rounded as
+/// <see cref="ShownNumber"/> does, so no float noise reaches a ticket.
+/// </summary>
 public static class ApprovalEvidence
 {
+    /// <summary>Most findings listed; <see cref="PromotionEvidence.FindingCounts"/> counts them all.</summary>
+    public const int MaxFindings = 50;
+
+    /// <summary>Longest finding title kept.</summary>
+    public const int MaxFindingTitleLength = 200;
+
     public static async Task<PromotionEvidence> ReadAsync(IPromotionStore store, VersionFacts facts, StagePolicy stage,
         IReadOnlyList<EvaluationSummary> evaluations, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(stage);
-        var metrics = Latest(evaluations);
+        var latest = Latest(evaluations);
+        var metrics = Metrics(latest);
         var stages = await store.StagesAsync(facts.ModelId, null, ct);
         int? production = stages.FirstOrDefault(x => x.Stage == "production")?.Version;
         var deltas = new Dictionary<string, double>();
@@ -21,15 +33,32 @@ public static class ApprovalEvidence
         if (production is { } p && p != facts.Version
             && await store.FindVersionAsync(facts.ModelName, p, ct) is { } current)
         {
-            var theirs = Latest(await store.EvaluationsAsync(current.VersionId, ct));
+            var theirs = Metrics(Latest(await store.EvaluationsAsync(current.VersionId, ct)));
             foreach (var (key, value) in metrics)
-                if (theirs.TryGetValue(key, out var other)) deltas[key] = value - other;
+                if (theirs.TryGetValue(key, out var other)) deltas[key] = ShownNumber.Difference(value, other);
             changes.AddRange(LineageChanges(current, facts));
         }
+        var findings = latest.SelectMany(e => e.Findings.Select(f => (e.Suite, Finding: f))).ToList();
         return new PromotionEvidence
         {
             ManifestDigest = facts.ManifestDigest, TrainingRunId = facts.TrainingRunId, CodeRepository = facts.CodeRepository,
             CodeCommit = facts.CodeCommit, Datasets = facts.Datasets, GatesPassed = GatesPassed(stage), Metrics = metrics,
+            Bias = latest.SelectMany(e => e.BiasAssessments.Select(b => new EvidenceBias
+            {
+                Suite = e.Suite, Attribute = b.Attribute, Metric = b.Metric, Value = ShownNumber.Of(b.Value),
+            })).ToList(),
+            SecurityFindings = findings
+                .OrderByDescending(f => FindingSeverities.Rank(f.Finding.Severity))
+                .ThenBy(f => f.Suite, StringComparer.Ordinal).ThenBy(f => f.Finding.Id, StringComparer.Ordinal)
+                .Take(MaxFindings)
+                .Select(f => new EvidenceFinding
+                {
+                    Suite = f.Suite, Id = f.Finding.Id, Severity = f.Finding.Severity, Title = Bounded.Clip(f.Finding.Title, MaxFindingTitleLength),
+                })
+                .ToList(),
+            FindingCounts = findings.GroupBy(f => f.Finding.Severity, StringComparer.Ordinal)
+                .OrderByDescending(g => FindingSeverities.Rank(g.Key))
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             ProductionVersion = production, MetricDeltas = deltas, LineageChanges = changes,
         };
     }
@@ -57,12 +86,16 @@ public static class ApprovalEvidence
         return gates;
     }
 
-    private static Dictionary<string, double> Latest(IReadOnlyList<EvaluationSummary> evaluations)
+    /// <summary>The latest evaluation of each suite, by suite name.</summary>
+    private static List<EvaluationSummary> Latest(IReadOnlyList<EvaluationSummary> evaluations) =>
+        evaluations.GroupBy(e => e.Suite).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.MaxBy(e => e.EvaluatedAt)!).ToList();
+
+    private static Dictionary<string, double> Metrics(IEnumerable<EvaluationSummary> latest)
     {
-        var latest = new Dictionary<string, double>();
-        foreach (var suite in evaluations.GroupBy(e => e.Suite))
-        foreach (var (name, value) in suite.MaxBy(e => e.EvaluatedAt)!.Metrics)
-            latest[$"{suite.Key}/{name}"] = value;
-        return latest;
+        var metrics = new Dictionary<string, double>();
+        foreach (var e in latest)
+        foreach (var (name, value) in e.Metrics)
+            metrics[$"{e.Suite}/{name}"] = ShownNumber.Of(value);
+        return metrics;
     }
 }

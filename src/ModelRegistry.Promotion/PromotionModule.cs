@@ -30,6 +30,9 @@ public sealed class PromotionModule : IRegistryModule
         services.AddSingleton<IApprovalAuthenticator>(new ConfiguredApprovalAuthenticator(loaded.Ticketing, loaded.Approvers));
         services.AddSingleton<IPromotionDeadlines, QuartzPromotionDeadlines>();
         services.AddSingleton<PromotionWorkflow>();
+        // Registered before the bus's own hosted service, so it runs first: queues exist before anything is published.
+        services.AddSingleton(loaded);
+        services.AddHostedService<ApprovalSetup>();
     }
 
     public void AddConsumers(IBusRegistrationConfigurator bus)

@@ -44,7 +44,8 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
                             missing => missing.Then(workflow.Expire).TransitionTo(Expired),
                             gated => AfterGates(gated, workflow)))),
             When(Decided).Then(workflow.RefuseNotWaiting),
-            When(CancelRequested).Then(workflow.Cancel).TransitionTo(Cancelled));
+            When(CancelRequested).Then(workflow.Cancel).TransitionTo(Cancelled),
+            Ignore(ResendRequested)); // nothing has been requested yet
 
         During(AwaitingApproval,
             When(Decided)
@@ -61,6 +62,7 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
                 .If(c => c.Deadline() == DeadlineVerdict.Stale, stale => stale.Then(workflow.IgnoreDeadline))
                 .If(c => c.Deadline() == DeadlineVerdict.Early, early => early.Then(workflow.ScheduleDeadlineAgain))
                 .If(c => c.Deadline() == DeadlineVerdict.Due, due => due.Then(workflow.ExpireApproval).TransitionTo(Expired)),
+            When(ResendRequested).ThenAsync(workflow.ResendApprovalAsync),
             When(CancelRequested).Then(workflow.Cancel).TransitionTo(Cancelled),
             Ignore(EvaluationArrived));
 
@@ -68,7 +70,8 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
             When(Decided).Then(workflow.RefuseNotWaiting),
             Ignore(CancelRequested),
             Ignore(DeadlineReached),
-            Ignore(EvaluationArrived));
+            Ignore(EvaluationArrived),
+            Ignore(ResendRequested));
 
         During([AwaitingEvaluations, AwaitingApproval, Promoted, Rejected, Expired, Cancelled],
             Ignore(Requested)); // a redelivered or re-sent request: the promotion already exists
@@ -120,6 +123,11 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
             x.CorrelateById(c => c.Message.PromotionId);
             x.OnMissingInstance(m => m.Discard());
         });
+        Event(() => ResendRequested, x =>
+        {
+            x.CorrelateById(c => c.Message.PromotionId);
+            x.OnMissingInstance(m => m.Discard());
+        });
     }
 
     public State AwaitingEvaluations { get; private set; } = null!;
@@ -134,6 +142,7 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
     public Event<PromotionDeadlineReached> DeadlineReached { get; private set; } = null!;
     public Event<ApprovalDecided> Decided { get; private set; } = null!;
     public Event<CancelPromotion> CancelRequested { get; private set; } = null!;
+    public Event<ResendApprovalRequest> ResendRequested { get; private set; } = null!;
 }
 
 /// <summary>

@@ -90,19 +90,26 @@ public static class PromotionStore
     {
         var rows = await connection.QueryAsync<EvaluationRow>(new CommandDefinition("""
             SELECT e.suite AS Suite, e.evaluated_at AS EvaluatedAt, e.max_finding_severity AS MaxFindingSeverity,
-                   e.bias_assessments::text AS BiasJson,
+                   e.bias_assessments::text AS BiasJson, e.security_findings::text AS FindingsJson,
                    coalesce((SELECT jsonb_object_agg(m.name, m.value) FROM registry.evaluation_metrics m
                              WHERE m.evaluation_id = e.evaluation_id), '{}')::text AS MetricsJson
             FROM registry.evaluations e WHERE e.version_id = @versionId
             ORDER BY e.evaluated_at
             """, new { versionId }, transaction, cancellationToken: ct));
-        return rows.Select(r => new EvaluationSummary(
-                r.Suite,
-                JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricsJson, OutboxMessageTypes.Json) ?? [],
-                (JsonSerializer.Deserialize<List<Contracts.BiasAssessment>>(r.BiasJson, OutboxMessageTypes.Json) ?? [])
-                    .Select(b => (b.Metric, b.Value)).ToList(),
-                r.MaxFindingSeverity,
-                r.EvaluatedAt))
+        return rows.Select(r =>
+            {
+                var bias = JsonSerializer.Deserialize<List<Contracts.BiasAssessment>>(r.BiasJson, OutboxMessageTypes.Json) ?? [];
+                return new EvaluationSummary(
+                    r.Suite,
+                    JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricsJson, OutboxMessageTypes.Json) ?? [],
+                    bias.Select(b => (b.Metric, b.Value)).ToList(),
+                    r.MaxFindingSeverity,
+                    r.EvaluatedAt)
+                {
+                    BiasAssessments = bias,
+                    Findings = JsonSerializer.Deserialize<List<Contracts.SecurityFinding>>(r.FindingsJson, OutboxMessageTypes.Json) ?? [],
+                };
+            })
             .ToList();
     }
 
@@ -243,5 +250,6 @@ public static class PromotionStore
     private sealed record VersionRow(Guid VersionId, Guid ModelId, string ModelName, int Version, string RiskTier, string ManifestDigest,
         string Stage, string? TrainingRunId, string? CodeRepository, string? CodeCommit, string? Datasets, string? BaseModel);
 
-    private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, string MaxFindingSeverity, string BiasJson, string MetricsJson);
+    private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, string MaxFindingSeverity, string BiasJson, string FindingsJson,
+        string MetricsJson);
 }

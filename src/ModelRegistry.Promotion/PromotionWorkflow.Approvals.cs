@@ -20,20 +20,49 @@ public sealed partial class PromotionWorkflow
         var (outbox, reading) = (context.Outbox(), context.GetPayload<PromotionReading>());
         var stage = StagePolicyOf(s);
         var approvals = stage.Approvals!;
+        // Whole microseconds, as PostgreSQL keeps it: a resent request then names the very instant the first one did.
         var due = clock.GetUtcNow() + approvals.Timeout;
+        due = new DateTimeOffset(due.UtcTicks - due.UtcTicks % 10, TimeSpan.Zero);
         s.ApprovalDeadline = due;
         outbox.BeforeCommit(c => deadlines.ScheduleAsync(s.CorrelationId, DeadlineKinds.Approval, due, c));
         var evidence = await ApprovalEvidence.ReadAsync(context.Store(), reading.Facts, stage, reading.Evaluations, context.CancellationToken);
-        outbox.Publish(new ApprovalRequested
-        {
-            PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
-            TargetStage = s.TargetStage, RiskTier = s.RiskTier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
-            ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles, DistinctApprovers = approvals.DistinctApprovers,
-            Deadline = due, Evidence = evidence,
-        });
+        outbox.Publish(Requested(s, approvals, due, evidence));
         outbox.Audit(Record(s, Actor, "approval.requested",
             new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, gatesPassed = evidence.GatesPassed }));
     }
+
+    /// <summary>
+    /// Publishes <see cref="ApprovalRequested"/> once more, with the same deadline and the evidence read again, and audits
+    /// who asked (approval.resent): for an integration that lost the request or was set up after it was sent.
+    /// </summary>
+    public async Task ResendApprovalAsync(BehaviorContext<PromotionState, ResendApprovalRequest> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, m, ct, store) = (context.Saga, context.Message, context.CancellationToken, context.Store());
+        var stage = StagePolicyOf(s);
+        if (stage.Approvals is not { } approvals || s.ApprovalDeadline is not { } due)
+        {
+            // The policy changed at a restart and the stage no longer asks for approval: nothing to send.
+            logger.LogWarning("Promotion {PromotionId}: resend asked, but '{Stage}' needs no approval under the current policy", s.CorrelationId, s.TargetStage);
+            return;
+        }
+        var facts = (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        var evidence = await ApprovalEvidence.ReadAsync(store, facts, stage, await store.EvaluationsAsync(facts.VersionId, ct), ct);
+        var by = string.IsNullOrWhiteSpace(m.RequestedBy) ? "unknown" : Bounded.Clip(m.RequestedBy, 200);
+        var outbox = context.Outbox();
+        outbox.Publish(Requested(s, approvals, due, evidence));
+        outbox.Audit(Record(s, by, "approval.resent",
+            new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, votesSoFar = s.Votes.Count }));
+        logger.LogInformation("Promotion {PromotionId}: approval request sent again, asked by {By}", s.CorrelationId, by);
+    }
+
+    private static ApprovalRequested Requested(PromotionState s, ApprovalPolicy approvals, DateTimeOffset due, PromotionEvidence evidence) => new()
+    {
+        PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
+        TargetStage = s.TargetStage, RiskTier = s.RiskTier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
+        ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles, DistinctApprovers = approvals.DistinctApprovers,
+        Deadline = due, Evidence = evidence,
+    };
 
     public void ExpireApproval(BehaviorContext<PromotionState> context)
     {

@@ -48,6 +48,12 @@ public sealed class InMemoryPromotionStore : IPromotionStore
         }
     }
 
+    /// <summary>Attaches any evaluation (bias measurements, findings) to a version.</summary>
+    public void AddEvaluation(string model, int version, EvaluationSummary evaluation)
+    {
+        lock (gate) evaluations.Add((versions[(model, version)].VersionId, evaluation));
+    }
+
     public void OpenElsewhere(string model, int version, string stage)
     {
         lock (gate) openElsewhere.Add((model, version, stage));

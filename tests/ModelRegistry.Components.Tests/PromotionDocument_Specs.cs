@@ -51,7 +51,7 @@ public partial class PromotionDocument_Specs
         var events = machine.Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(Event<>))
             .Select(p => p.PropertyType.GetGenericArguments()[0].Name)
             .ToList();
-        Assert.Equal(5, events.Count);
+        Assert.Equal(6, events.Count);
         Assert.All(events, e => Assert.Contains(e, text, StringComparison.Ordinal));
     }
 

@@ -1,5 +1,7 @@
+using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Promotion;
+using ModelRegistry.Promotion.Rules;
 
 namespace ModelRegistry.Components.Tests;
 
@@ -97,6 +99,75 @@ public static partial class PromotionStateMachine_Specs
 
             Assert.Equal(("Rejected", "stage_changed"), (StateOf(id), Promotion(id).OutcomeCode));
             Assert.Equal("production", Store.StageOf("m", 1));
+        }
+
+        [Fact]
+        public async Task A_resend_publishes_the_request_again_with_its_deadline_and_audits_who_asked()
+        {
+            var id = await WaitingAsync();
+            var first = OnlyEvent<ApprovalRequested>(id, e => e.PromotionId);
+            Clock.Advance(TimeSpan.FromMinutes(10));
+
+            await SendAsync(new ResendApprovalRequest { PromotionId = id, RequestedBy = "oncall" });
+
+            var sent = Commits.Events.OfType<ApprovalRequested>().Where(e => e.PromotionId == id).ToList();
+            Assert.Equal(2, sent.Count);
+            Assert.Equal((first.Deadline, first.RequiredRoles, first.Evidence.ManifestDigest), (sent[1].Deadline, sent[1].RequiredRoles, sent[1].Evidence.ManifestDigest));
+            Assert.Equal(["promotion.requested", "approval.requested", "approval.resent"], AuditsOf(id));
+            Assert.Equal("oncall", Commits.Audits.Last(a => a.Subject == id.ToString("D")).Actor);
+            Assert.Equal("AwaitingApproval", StateOf(id));
+            Assert.Single(Deadlines.Scheduled); // the deadline stays as it was
+        }
+
+        [Fact]
+        public async Task A_resend_of_a_promotion_not_waiting_for_approval_or_unknown_does_nothing()
+        {
+            var id = await WaitingAsync();
+            await SendAsync(Cancel(id));
+            var before = (Commits.Events.Length, Commits.Audits.Length);
+
+            await SendAsync(new ResendApprovalRequest { PromotionId = id, RequestedBy = "oncall" });
+            await SendAsync(new ResendApprovalRequest { PromotionId = Guid.NewGuid(), RequestedBy = "oncall" });
+
+            Assert.Equal(before, (Commits.Events.Length, Commits.Audits.Length));
+            Assert.Equal("Cancelled", StateOf(id));
+        }
+
+        [Fact]
+        public async Task The_evidence_shows_bias_and_findings_of_the_latest_evaluations_and_deltas_without_float_noise()
+        {
+            Store.AddVersion("m", 1, "high", "production");
+            Store.AddVersion("m", 2, "high", "staging");
+            Store.AddEvaluation("m", 1, 0.91, Start.AddDays(-2));
+            Store.AddEvaluation("m", 2, 0.93, Start.AddDays(-1));
+            Store.AddEvaluation("m", 2, new EvaluationSummary("fairness", new Dictionary<string, double>(), [("dpd", 0.1 + 0.2)], "none", Start)
+            {
+                BiasAssessments = [new BiasAssessment { Attribute = "gender", Metric = "dpd", Value = 0.1 + 0.2 }],
+            });
+            Store.AddEvaluation("m", 2, new EvaluationSummary("scan", new Dictionary<string, double>(), [], "high", Start.AddHours(-2))
+            {
+                Findings = [new SecurityFinding { Id = "old", Severity = "critical", Title = "fixed since" }],
+            });
+            Store.AddEvaluation("m", 2, new EvaluationSummary("scan", new Dictionary<string, double>(), [], "high", Start.AddHours(-1))
+            {
+                Findings =
+                [
+                    new SecurityFinding { Id = "B-2", Severity = "low", Title = "minor" },
+                    new SecurityFinding { Id = "A-1", Severity = "high", Title = new string('x', 300) },
+                    new SecurityFinding { Id = "C-3", Severity = "low", Title = "minor too" },
+                ],
+            });
+            var request = Request("m", 2, "production");
+
+            await SendAsync(request);
+
+            var evidence = OnlyEvent<ApprovalRequested>(request.PromotionId, e => e.PromotionId).Evidence;
+            Assert.Equal(0.02, evidence.MetricDeltas["accuracy/accuracy"]); // 0.93 - 0.91 is 0.020000000000000018 in double arithmetic
+            var bias = Assert.Single(evidence.Bias);
+            Assert.Equal(("fairness", "gender", "dpd", 0.3), (bias.Suite, bias.Attribute, bias.Metric, bias.Value));
+            Assert.Equal(["A-1 high", "B-2 low", "C-3 low"], evidence.SecurityFindings.Select(f => $"{f.Id} {f.Severity}"));
+            Assert.Equal(ApprovalEvidence.MaxFindingTitleLength, evidence.SecurityFindings[0].Title.Length);
+            Assert.Equal(new Dictionary<string, int> { ["high"] = 1, ["low"] = 2 }, evidence.FindingCounts);
         }
 
         [Fact]

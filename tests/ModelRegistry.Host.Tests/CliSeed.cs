@@ -99,7 +99,12 @@ public sealed class CliSeed : IAsyncLifetime
             EvaluationId = Guid.NewGuid(),
             ArtifactDigest = Versions["sentiment/2"].ManifestDigest,
             Suite = "toxicity",
-            Metrics = new() { ["toxicity_rate"] = 0.02 },
+            Metrics = new() { ["toxicity_rate"] = 0.02, ["refusal_rate"] = 0.1 + 0.2 },
+            BiasAssessments =
+            [
+                new BiasAssessment { Attribute = "gender", Metric = "demographic_parity_difference", Value = 0.031 },
+                new BiasAssessment { Attribute = "age", Metric = "demographic_parity_difference", Value = 0.91 - 0.93 },
+            ],
             EvaluatedAt = DateTimeOffset.UtcNow,
         });
     }

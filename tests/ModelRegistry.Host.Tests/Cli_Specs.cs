@@ -113,11 +113,23 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         Assert.Equal(0.02, evaluations["toxicity"].GetProperty("metrics").GetProperty("toxicity_rate").GetDouble());
         Assert.Equal("none", evaluations["toxicity"].GetProperty("maxFindingSeverity").GetString());
         Assert.Equal(JsonValueKind.Null, evaluations["toxicity"].GetProperty("dataset").ValueKind);
+        // What the gates check besides metrics: bias slices and security findings (worst first), numbers without float noise.
+        Assert.Equal("0.3", evaluations["toxicity"].GetProperty("metrics").GetProperty("refusal_rate").GetRawText());
+        Assert.Equal([("gender", "demographic_parity_difference", "0.031"), ("age", "demographic_parity_difference", "-0.02")],
+            evaluations["toxicity"].GetProperty("biasAssessments").EnumerateArray()
+                .Select(b => (b.GetProperty("attribute").GetString(), b.GetProperty("metric").GetString(), b.GetProperty("value").GetRawText())));
+        Assert.Empty(evaluations["toxicity"].GetProperty("securityFindings").EnumerateArray());
+        Assert.Equal([("PROMPT-7", "medium", "prompt injection"), ("PICKLE-1", "low", "pickle import")],
+            accuracy.GetProperty("securityFindings").EnumerateArray()
+                .Select(f => (f.GetProperty("id").GetString(), f.GetProperty("severity").GetString(), f.GetProperty("title").GetString())));
 
         // The human form carries the same facts.
         var (_, _, text) = await RunAsync(w => VersionsCommand.ShowAsync(seed.Settings, "sentiment", 2, json: false, w, default));
         Assert.Contains("tweets v3", text, StringComparison.Ordinal);
         Assert.Contains("accuracy-v2", text, StringComparison.Ordinal);
+        Assert.Matches(@"\n\s+refusal_rate\s+0\.3\n", text);
+        Assert.Matches(@"\n\s+bias\s+age\s+demographic_parity_difference\s+-0\.02\n", text);
+        Assert.Matches(@"\n\s+finding\s+medium\s+PROMPT-7\s+prompt injection\n", text);
     }
 
     [Fact]
@@ -301,7 +313,7 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         Assert.Equal(0, exit);
         var commands = help.ToString().Split('\n').SkipWhile(l => !l.StartsWith("Commands:", StringComparison.Ordinal))
             .Select(l => l.Trim().Split(' ')[0]).Where(w => w.Length > 0).ToList();
-        Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "audit", "outbox", "promote", "promotions", "cancel", "rollback", "demo"],
+        Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "audit", "outbox", "promote", "promotions", "approvals", "cancel", "rollback", "demo"],
             commands);
 
         Assert.NotEmpty(MregCommand.Build().Parse(["models", "list", "--tag", "stage"]).Errors);

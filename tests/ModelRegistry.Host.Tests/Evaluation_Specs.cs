@@ -43,6 +43,36 @@ public class Evaluation_Specs(RunningRegistry registry) : IClassFixture<RunningR
     }
 
     [Fact]
+    public async Task The_audit_record_of_an_evaluation_keeps_its_bias_slices_and_a_summary_of_its_findings()
+    {
+        await RegisterAsync("eval-audited", "run-1");
+        var evaluation = Evaluation("eval-audited", 1) with
+        {
+            SecurityFindings =
+            [
+                new SecurityFinding { Id = "PICKLE-1", Severity = "medium", Title = "pickle in tokenizer" },
+                new SecurityFinding { Id = "DEP-9", Severity = "low", Title = "unpinned dependency" },
+                new SecurityFinding { Id = "DEP-10", Severity = "low", Title = "unpinned dependency" },
+            ],
+        };
+        await registry.Observer.PublishAsync(evaluation);
+        await registry.Observer.WaitForAsync<EvaluationRecorded>(e => e.EvaluationId == evaluation.EvaluationId);
+
+        await using var c = await registry.DataSource.OpenConnectionAsync();
+        var details = await Eventually.UntilAsync(() => c.ExecuteScalarAsync<string?>(
+                "SELECT details::text FROM registry.audit_log WHERE action = 'evaluation.recorded' AND subject = @id", new { id = evaluation.EvaluationId.ToString() }),
+            d => d is not null, TimeSpan.FromSeconds(30), "the evaluation.recorded record");
+        using var json = System.Text.Json.JsonDocument.Parse(details!);
+        var root = json.RootElement;
+        var slice = Assert.Single(root.GetProperty("biasAssessments").EnumerateArray());
+        Assert.Equal(("gender", "demographic_parity_difference", 0.03),
+            (slice.GetProperty("attribute").GetString(), slice.GetProperty("metric").GetString(), slice.GetProperty("value").GetDouble()));
+        Assert.Equal(3, root.GetProperty("securityFindings").GetInt32());
+        Assert.Equal((1, 2), (root.GetProperty("findingCounts").GetProperty("medium").GetInt32(), root.GetProperty("findingCounts").GetProperty("low").GetInt32()));
+        Assert.Equal(["PICKLE-1 (medium)", "DEP-10 (low)", "DEP-9 (low)"], root.GetProperty("findings").EnumerateArray().Select(f => f.GetString()));
+    }
+
+    [Fact]
     public async Task An_evaluation_by_artifact_digest_finds_its_version_and_a_repeat_is_recorded_once()
     {
         var v = await RegisterAsync("eval-by-digest", "run-1");

@@ -186,6 +186,7 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
     [InlineData("promote m 1 --to production --reason r --wait --timeout soon", "--timeout soon")]
     [InlineData("rollback m --reason r", "--incident")]
     [InlineData("promotions show 42", "not a promotion id")]
+    [InlineData("approvals resend 42", "not a promotion id")]
     [InlineData("promotions list --state sideways", "--state")]
     public void The_command_line_refuses_bad_arguments_before_anything_is_sent(string line, string named)
     {

@@ -70,15 +70,56 @@ public record PromotionEvidence
     /// <summary>The gates of the target stage, each passed (the failed ones would have rejected the promotion).</summary>
     public IReadOnlyList<string> GatesPassed { get; init; } = [];
 
-    /// <summary>Latest metric per suite: "suite/metric" to value.</summary>
+    /// <summary>Latest metric per suite: "suite/metric" to value (15 significant digits at most).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The bias measurements of the latest evaluation of each suite, by suite, attribute and metric.</summary>
+    public IReadOnlyList<EvidenceBias> Bias { get; init; } = [];
+
+    /// <summary>The security findings of the latest evaluation of each suite, worst first; at most 50 (see <see cref="FindingCounts"/>).</summary>
+    public IReadOnlyList<EvidenceFinding> SecurityFindings { get; init; } = [];
+
+    /// <summary>How many findings of each severity the latest evaluations of all suites reported (all of them, not only those listed).</summary>
+    public IReadOnlyDictionary<string, int> FindingCounts { get; init; } = new Dictionary<string, int>();
 
     /// <summary>The version in production now, if any.</summary>
     public int? ProductionVersion { get; init; }
 
-    /// <summary>Candidate minus production value for each "suite/metric" both have.</summary>
+    /// <summary>Candidate minus production value for each "suite/metric" both have, computed in decimal (0.94 - 0.9 is 0.04).</summary>
     public IReadOnlyDictionary<string, double> MetricDeltas { get; init; } = new Dictionary<string, double>();
 
     /// <summary>What else differs from the production version (commit, datasets, base model).</summary>
     public IReadOnlyList<string> LineageChanges { get; init; } = [];
+}
+
+/// <summary>One bias measurement in the evidence: which suite measured it, across which attribute.</summary>
+public record EvidenceBias
+{
+    /// <summary>The evaluation suite that reported it.</summary>
+    public string Suite { get; init; } = "";
+
+    /// <summary>The protected attribute, e.g. "gender".</summary>
+    public string Attribute { get; init; } = "";
+
+    /// <summary>The measure, e.g. "demographic_parity_difference".</summary>
+    public string Metric { get; init; } = "";
+
+    /// <summary>The measured value (15 significant digits at most).</summary>
+    public double Value { get; init; }
+}
+
+/// <summary>One security finding in the evidence.</summary>
+public record EvidenceFinding
+{
+    /// <summary>The evaluation suite that reported it.</summary>
+    public string Suite { get; init; } = "";
+
+    /// <summary>The finding's identifier in the scanner.</summary>
+    public string Id { get; init; } = "";
+
+    /// <summary>info, low, medium, high or critical.</summary>
+    public string Severity { get; init; } = "";
+
+    /// <summary>Its description, at most 200 characters.</summary>
+    public string Title { get; init; } = "";
 }

@@ -44,6 +44,24 @@ public static class EvaluationRules
         return Severities[max];
     }
 
+    /// <summary>How many findings of each severity, worst first; severities with none are left out.</summary>
+    public static IReadOnlyDictionary<string, int> FindingCounts(IEnumerable<SecurityFinding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        return findings.Where(f => f is not null).GroupBy(f => f.Severity, StringComparer.Ordinal)
+            .OrderByDescending(g => FindingSeverities.Rank(g.Key))
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    }
+
+    /// <summary>At most <paramref name="count"/> findings as "id (severity)", worst first, then by id.</summary>
+    public static IReadOnlyList<string> WorstFindings(IEnumerable<SecurityFinding> findings, int count)
+    {
+        ArgumentNullException.ThrowIfNull(findings);
+        return findings.Where(f => f is not null)
+            .OrderByDescending(f => FindingSeverities.Rank(f.Severity)).ThenBy(f => f.Id, StringComparer.Ordinal)
+            .Take(count).Select(f => $"{f.Id} ({f.Severity})").ToList();
+    }
+
     private static int IndexOf(string? severity)
     {
         for (var i = 1; i < Severities.Count; i++)

@@ -15,9 +15,15 @@ public static class ApprovalRules
     public static ApprovalDecision Decide(StagePolicy policy, string requester, IReadOnlyList<ApprovalVote> votes)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        return policy.Approvals is { } approvals ? Decide(approvals, requester, votes) : new(ApprovalOutcome.Approved, [], 0, null);
+    }
+
+    /// <inheritdoc cref="Decide(StagePolicy, string, IReadOnlyList{ApprovalVote})"/>
+    public static ApprovalDecision Decide(ApprovalPolicy approvals, string requester, IReadOnlyList<ApprovalVote> votes)
+    {
+        ArgumentNullException.ThrowIfNull(approvals);
         ArgumentNullException.ThrowIfNull(requester);
         ArgumentNullException.ThrowIfNull(votes);
-        if (policy.Approvals is not { } approvals) return new(ApprovalOutcome.Approved, [], 0, null);
 
         // Only a person's first vote counts, and never the requester's or one in a role that is not required.
         var counted = new List<ApprovalVote>();

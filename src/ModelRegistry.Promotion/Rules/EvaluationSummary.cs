@@ -1,3 +1,4 @@
+using ModelRegistry.Contracts;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Rules;
 
@@ -14,4 +15,11 @@ public sealed record EvaluationSummary(
     IReadOnlyDictionary<string, double> Metrics,
     IReadOnlyList<(string Metric, double Value)> Bias,
     string MaxFindingSeverity,
-    DateTimeOffset EvaluatedAt);
+    DateTimeOffset EvaluatedAt)
+{
+    /// <summary>The bias measurements with their attributes, for the approval evidence (the gates read <see cref="Bias"/>).</summary>
+    public IReadOnlyList<BiasAssessment> BiasAssessments { get; init; } = [];
+
+    /// <summary>The security findings, for the approval evidence (the gates read <see cref="MaxFindingSeverity"/>).</summary>
+    public IReadOnlyList<SecurityFinding> Findings { get; init; } = [];
+}

@@ -90,7 +90,7 @@ public static class PromotionDecisions
 
     /// <summary>
     /// An authenticated vote (<paramref name="incoming"/>) after the counted <paramref name="earlier"/> ones: refused by the
-    /// approval rules, or counted, and then where the approvals stand (<see cref="ApprovalRules.Decide"/>).
+    /// approval rules, or counted, and then where the approvals stand (<see cref="ApprovalRules.Decide(StagePolicy, string, IReadOnlyList{ApprovalVote})"/>).
     /// </summary>
     public static VoteDecision OnVote(StagePolicy stage, string requester, IReadOnlyList<ApprovalVote> earlier, ApprovalVote incoming, string? comment)
     {

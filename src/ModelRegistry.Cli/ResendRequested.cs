@@ -1,0 +1,3 @@
+namespace ModelRegistry.Cli;
+
+public sealed record ResendRequested(Guid PromotionId, string RequestedBy);
