@@ -90,7 +90,12 @@ rctl() { HOME=$RMQ_HOME "$RMQ_BIN/rabbitmqctl" "$@"; }
 pgctl() { "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" "$@"; }
 json() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 
-rabbit_running() { [[ -d $RMQ_HOME ]] && rctl -q ping >/dev/null 2>&1; }
+# Asked of epmd before the node: every rabbitmqctl call first makes sure an epmd runs on our port (RabbitMQ's CLI
+# starts one), so pinging a node that is down would leave a private epmd listening after 'down' or 'status'.
+rabbit_registered() {
+  local names; names=$(epmd -port "$EPMD_PORT" -names 2>/dev/null) && grep -q "^name ${RMQ_NODE%@*} at port " <<< "$names"
+}
+rabbit_running() { [[ -d $RMQ_HOME ]] && rabbit_registered && rctl -q ping >/dev/null 2>&1; }
 pg_running() { [[ -s $PG_DATA/PG_VERSION ]] && pgctl status >/dev/null 2>&1; }
 rabbit_fail() {
   tail_logs "$RMQ_DIR/log/startup.log" "$RABBITMQ_LOG_BASE/$RMQ_NODE.log"
@@ -166,7 +171,7 @@ rabbit_wait() {
 rabbit_pid() {
   local pid; [[ -s $RABBITMQ_PID_FILE ]] || return 1
   pid=$(cat "$RABBITMQ_PID_FILE")
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-home $RMQ_HOME " && echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -q -- "-home $RMQ_HOME " && echo "$pid"
 }
 
 rabbit_down() {
@@ -190,9 +195,22 @@ rabbit_down() {
     if kill -0 "$wp" 2>/dev/null; then kill -TERM "$wp"; fi
     rm -f "$RMQ_DIR/wrapper.pid"
   fi
-  # epmd outlives the node; kill only the private one on our port (it refuses while nodes are registered)
-  epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+  epmd_stop
   if [[ -n $stopped ]]; then echo "rabbitmq: stopped in $(since "$t0")"; else echo "rabbitmq: not running"; fi
+}
+
+# epmd outlives the node: stop the private one on our port. It refuses while a node is registered, and it notices a
+# node's exit a moment after the process is gone (or a rabbitmqctl's, which registers too), so ask again until it is.
+epmd_stop() {
+  local deadline=$((SECONDS + 10)) names
+  while port_busy "$EPMD_PORT"; do
+    if ((SECONDS >= deadline)); then
+      names=$(epmd -port "$EPMD_PORT" -names 2>/dev/null | sed -n 's/^name \([^ ]*\) .*/\1/p' | paste -sd ' ')
+      echo "rabbitmq: epmd on 127.0.0.1:$EPMD_PORT left running, nodes still registered: ${names:-none}" >&2
+      return 0
+    fi
+    epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || sleep 0.1
+  done
 }
 
 down_all() {
