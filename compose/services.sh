@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Private RabbitMQ + PostgreSQL 15 for development and CI, without Docker or systemd.
-# Everything lives under <repo>/.data/ and listens on 127.0.0.1 only, on non-default ports,
-# so it never clashes with system-wide servers.
+# Everything lives under <repo>/.data/ (PostgreSQL's cluster may live outside and be linked from there: see
+# pg_place) and listens on 127.0.0.1 only, on non-default ports, so it never clashes with system-wide servers.
 set -euo pipefail
 
 usage() {
@@ -29,13 +29,16 @@ Overrides (env var=default):
   MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
   MREG_PG_BIN=/usr/lib/postgresql/15/bin MREG_PG_OS_USER=postgres MREG_START_TIMEOUT=120 (seconds)
   MREG_DATA_DIR=<repo>/.data (where both keep their data; a second pair of services needs its own,
-  plus its own node name and ports)   MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds
-  ~5 s to every stop)   MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
+  plus its own node name and ports). As root, PostgreSQL runs as MREG_PG_OS_USER; when that user cannot
+  reach the data folder (a clone in a home folder of mode 700), its cluster lives in
+  /var/lib/mreg-postgres/<hash of the data folder's path>/ and .data/postgres links there
+  MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds ~5 s to every stop)
+  MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
 EOF
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-DATA=${MREG_DATA_DIR:-$REPO/.data}
+DATA=$(realpath -m -- "${MREG_DATA_DIR:-$REPO/.data}")
 TIMEOUT=${MREG_START_TIMEOUT:-120}
 
 RMQ_NODE=${MREG_RABBIT_NODE:-mreg@localhost}
@@ -62,8 +65,14 @@ PG_OWNER_PASSWORD=${MREG_PG_OWNER_PASSWORD:-mreg_owner}
 PG_APP_PASSWORD=${MREG_PG_APP_PASSWORD:-mreg_app}
 PG_BIN=${MREG_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_OS_USER=${MREG_PG_OS_USER:-postgres}
-PG_DIR=$DATA/postgres
-PG_DATA=$PG_DIR/data PG_SOCK=$PG_DIR/sock PG_LOG=$PG_DIR/postgres.log
+# The cluster lives in .data/postgres, unless PostgreSQL's OS user cannot reach the data folder (a clone in a home
+# folder of mode 700, as /root is): then in a folder of this data folder's own under PG_OUTSIDE, which .data/postgres
+# links to. 'up' decides once, when it makes the cluster (pg_place); every command follows the link.
+PG_OUTSIDE=/var/lib/mreg-postgres
+PG_LINK=$DATA/postgres
+pg_paths() { PG_DATA=$PG_DIR/data PG_SOCK=$PG_DIR/sock PG_LOG=$PG_DIR/postgres.log; }
+PG_DIR=$PG_LINK; [[ ! -L $PG_LINK ]] || PG_DIR=$(readlink -- "$PG_LINK")
+pg_paths
 
 export RABBITMQ_NODENAME=$RMQ_NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RMQ_PORT \
   RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=127.0.0.1 \
@@ -221,9 +230,34 @@ down_all() {
 
 pg_fail() { tail_logs "$PG_DIR/initdb.log" "$PG_LOG"; die "postgres: $*"; }
 
+# Root runs PostgreSQL as its OS user: when that user cannot traverse to the data folder, the cluster is made in a
+# folder it owns outside the checkout, named after the data folder's path, and .data/postgres links there.
+pg_place() {
+  [[ $EUID == 0 && ! -e $PG_LINK && ! -L $PG_LINK ]] || return 0
+  mkdir -p "$DATA"
+  ! runuser -u "$PG_OS_USER" -- test -x "$DATA" || return 0
+  local hash; hash=$(printf '%s' "$DATA" | sha256sum)
+  PG_DIR=$PG_OUTSIDE/${hash:0:16}; pg_paths
+  # A folder of that name was made for a data folder at this same path that has been deleted since: its cluster goes
+  # with it, as it would have inside the data folder.
+  if [[ -e $PG_DIR ]]; then
+    if pg_running; then pgctl -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf -- "$PG_DIR"
+  fi
+  mkdir -p "$PG_OUTSIDE"; chmod 711 "$PG_OUTSIDE"
+  mkdir -m 700 "$PG_DIR"; chown "$PG_OS_USER:" "$PG_DIR"
+  printf '%s\n' "$DATA" > "$PG_DIR/data-folder"   # whose cluster this is, for people looking in $PG_OUTSIDE
+  ln -s "$PG_DIR" "$PG_LINK"
+  echo "postgres: OS user '$PG_OS_USER' cannot reach $DATA: the cluster lives in $PG_DIR ($PG_LINK links there)"
+}
+
 pg_prepare() {
   [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] \
     || die "PostgreSQL 15 server binaries not found in $PG_BIN: apt-get install -y postgresql-15 (or set MREG_PG_BIN)"
+  if [[ $EUID == 0 ]]; then
+    id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  fi
+  pg_place
   # a unix socket path is limited to 107 bytes, "/.s.PGSQL.<port>" included
   ((${#PG_SOCK} <= 90)) || die "postgres: socket dir path too long ($PG_SOCK): clone the repo to a shorter path"
   mkdir -p "$PG_DIR" "$PG_SOCK"
@@ -231,14 +265,13 @@ pg_prepare() {
   chmod 700 "$PG_SOCK"
   if ! pg_running && port_busy "$PG_PORT"; then die "postgres: 127.0.0.1:$PG_PORT is already in use by another process"; fi
   [[ $EUID == 0 ]] || return 0
-  id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
   chown "$PG_OS_USER:" "$PG_DIR" "$PG_SOCK"
   if ! runuser -u "$PG_OS_USER" -- test -w "$PG_DIR"; then
     local d='' part parts; IFS=/ read -ra parts <<< "${PG_DIR#/}"
     for part in "${parts[@]}"; do
       d+=/$part
       runuser -u "$PG_OS_USER" -- test -x "$d" \
-        || die "OS user '$PG_OS_USER' (runs PostgreSQL) cannot traverse $d: chmod o+x it or clone the repo elsewhere"
+        || die "OS user '$PG_OS_USER' (runs PostgreSQL) cannot traverse $d: chmod o+x it, or move $PG_LINK away and run up again (a new, empty cluster is then made where '$PG_OS_USER' can reach it)"
     done
     die "OS user '$PG_OS_USER' cannot write to $PG_DIR"
   fi
@@ -306,7 +339,7 @@ EOF
 }
 
 RMQ_ADDR="amqp://127.0.0.1:$RMQ_PORT vhost=$RMQ_VHOST, management http://127.0.0.1:$RMQ_MGMT_PORT/ (node $RMQ_NODE, epmd port $EPMD_PORT)"
-PG_ADDR="127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"
+pg_addr() { echo "127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"; }
 
 case "${1:-}" in
   up)
@@ -315,10 +348,10 @@ case "${1:-}" in
         pg_prepare   # fail on PG setup problems before launching the broker
         rabbit_start; pg_up; rabbit_wait
         echo "rabbitmq: listening on $RMQ_ADDR"
-        echo "postgres: listening on $PG_ADDR"
+        echo "postgres: listening on $(pg_addr)"
         echo; print_env ;;
       rabbitmq) rabbit_start; rabbit_wait; echo "rabbitmq: listening on $RMQ_ADDR" ;;
-      postgres) pg_prepare; pg_up; echo "postgres: listening on $PG_ADDR" ;;
+      postgres) pg_prepare; pg_up; echo "postgres: listening on $(pg_addr)" ;;
       *) usage >&2; exit 2 ;;
     esac ;;
   down)
@@ -332,11 +365,13 @@ case "${1:-}" in
     rc=0
     if rabbit_running; then echo "rabbitmq: up   $RMQ_ADDR"; else echo "rabbitmq: down"; rc=1; fi
     if pg_running && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
-      echo "postgres: up   $PG_ADDR"; else echo "postgres: down"; rc=1; fi
+      echo "postgres: up   $(pg_addr)"; else echo "postgres: down"; rc=1; fi
     exit "$rc" ;;
   reset)
     down_all
-    rm -rf "$RMQ_DIR" "$PG_DIR"; echo "deleted $RMQ_DIR and $PG_DIR" ;;
+    rm -rf -- "$RMQ_DIR" "$PG_DIR"
+    if [[ -L $PG_LINK ]]; then rm -f -- "$PG_LINK"; rmdir --ignore-fail-on-non-empty "$PG_OUTSIDE"; fi
+    echo "deleted $RMQ_DIR and $PG_DIR" ;;
   env) print_env ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
