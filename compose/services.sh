@@ -6,20 +6,26 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: compose/services.sh up|down|status|reset|env [rabbitmq|postgres]
+Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections]
 
   up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
-          print where they listen and the connection settings
+          print where they listen and the connection settings (no secret)
   down    stop both (idempotent)
   up rabbitmq | up postgres | down rabbitmq | down postgres
           start or stop only that one (the fault tests use these to restart a service)
   status  show whether each is up; exit 0 only if both are
   reset   down, then delete .data/rabbitmq and .data/postgres (does not start again)
-  env     print only the connection settings: one KEY=value line each, values UNQUOTED
-          (dotenv format; the connection strings contain ';', so do not eval/source them):
-            while IFS= read -r kv; do export "\$kv"; done < <(compose/services.sh env)
-            export \$(compose/services.sh env)          # ok as long as no value contains spaces
+  env     print every development setting, the one source run.sh, ./mreg and the demo read (test.sh reads
+          the connections only): the connections, Artifacts__Root=.data/artifacts,
+          Artifacts__AllowedSourceRoots__0=.data/incoming, Promotion__PolicyFile=config/promotion-policy.json,
+          Health__File=.data/host-health.json, the ticketing integration 'dev' (its secret is made once,
+          .data/ticketing/dev.secret, mode 600) and the approvers of config/dev-approvers.env.
+          One KEY=value line each, values UNQUOTED (dotenv format; the connection strings contain ';',
+          so do not eval/source them); the scripts keep a setting already in the environment:
+            while IFS= read -r kv; do [[ -v \${kv%%=*} ]] || export "\$kv"; done < <(compose/services.sh env)
             compose/services.sh env >> "\$GITHUB_ENV"   # GitHub Actions
+  env connections
+          print only the connection settings (RabbitMq__*, Database__*)
 
 Overrides (env var=default):
   MREG_RABBIT_NODE=mreg@localhost MREG_RABBIT_PORT=5673 MREG_RABBIT_MGMT_PORT=15673 MREG_EPMD_PORT=4370
@@ -28,10 +34,11 @@ Overrides (env var=default):
   MREG_PG_PORT=5433 MREG_PG_DATABASE=model_registry MREG_PG_SUPERPASSWORD=postgres
   MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
   MREG_PG_BIN=/usr/lib/postgresql/15/bin MREG_PG_OS_USER=postgres MREG_START_TIMEOUT=120 (seconds)
-  MREG_DATA_DIR=<repo>/.data (where both keep their data; a second pair of services needs its own,
-  plus its own node name and ports). As root, PostgreSQL runs as MREG_PG_OS_USER; when that user cannot
-  reach the data folder (a clone in a home folder of mode 700), its cluster lives in
-  /var/lib/mreg-postgres/<hash of the data folder's path>/ and .data/postgres links there
+  MREG_DATA_DIR=<repo>/.data (where both keep their data, and where env puts the store and the secret;
+  a second pair of services needs its own, plus its own node name and ports). As root, PostgreSQL runs
+  as MREG_PG_OS_USER; when that user cannot reach the data folder (a clone in a home folder of mode
+  700), its cluster lives in /var/lib/mreg-postgres/<hash of the data folder's path>/ and .data/postgres
+  links there
   MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds ~5 s to every stop)
   MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
 EOF
@@ -338,6 +345,37 @@ Database__MigrationConnectionString=$cs;Username=mreg_owner;Password=$PG_OWNER_P
 EOF
 }
 
+# 64 hex characters from the kernel's CSPRNG, made on first use and kept (mode 600), so every command sees the same.
+dev_secret() {
+  local file=$DATA/ticketing/dev.secret tmp secret
+  if [[ ! -s $file ]]; then
+    (umask 077; mkdir -p "$DATA/ticketing")
+    tmp=$(mktemp "$file.XXXXXX")
+    od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$tmp"
+    ln "$tmp" "$file" 2>/dev/null || true   # two commands starting at once: the first one's secret stays
+    rm -f "$tmp"
+  fi
+  secret=$(<"$file")
+  [[ $secret =~ ^[0-9a-f]{64}$ ]] || die "$file: not 64 hex characters (delete it: a new one is made)"
+  echo "$secret"
+}
+
+# Every development setting: the connections, then what run.sh's host, ./mreg and the demo share: the artifact store
+# and the one folder file:// sources may come from (both in the data folder), the shipped promotion policy, the health
+# file, the ticketing integration 'dev' and the development approvers (docs/ticketing.md, "Development setup").
+print_dev_env() {
+  local secret; secret=$(dev_secret) || exit 1
+  print_env
+  cat <<EOF
+Artifacts__Root=$DATA/artifacts
+Artifacts__AllowedSourceRoots__0=$DATA/incoming
+Promotion__PolicyFile=$REPO/config/promotion-policy.json
+Health__File=$DATA/host-health.json
+Ticketing__Integrations__dev__Secret=$secret
+EOF
+  grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$REPO/config/dev-approvers.env"
+}
+
 RMQ_ADDR="amqp://127.0.0.1:$RMQ_PORT vhost=$RMQ_VHOST, management http://127.0.0.1:$RMQ_MGMT_PORT/ (node $RMQ_NODE, epmd port $EPMD_PORT)"
 pg_addr() { echo "127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"; }
 
@@ -372,7 +410,12 @@ case "${1:-}" in
     rm -rf -- "$RMQ_DIR" "$PG_DIR"
     if [[ -L $PG_LINK ]]; then rm -f -- "$PG_LINK"; rmdir --ignore-fail-on-non-empty "$PG_OUTSIDE"; fi
     echo "deleted $RMQ_DIR and $PG_DIR" ;;
-  env) print_env ;;
+  env)
+    case "${2:-}" in
+      '') print_dev_env ;;
+      connections) print_env ;;
+      *) usage >&2; exit 2 ;;
+    esac ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
