@@ -61,6 +61,8 @@ public static class PlatformServices
         });
         services.AddMassTransit(x =>
         {
+            // A registry does not phone home: no usage report to masstransit.io (docs/architecture.md, "Outbound connections").
+            x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
             foreach (var module in modules) module.AddConsumers(x);
             // Every endpoint refuses an oversized body before it is read (docs/messages.md, "Size").
