@@ -89,8 +89,9 @@ export RABBITMQ_NODENAME=$RMQ_NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_N
   RABBITMQ_PID_FILE=$RMQ_DIR/rabbit.pid \
   RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 
-# PostgreSQL refuses to run as root: server-side tools run as the postgres OS user.
-PG_AS=(); [[ $EUID == 0 ]] && PG_AS=(runuser -u "$PG_OS_USER" --)
+# PostgreSQL refuses to run as root: server-side tools run as the postgres OS user, from /, since it may not be
+# allowed into the caller's working directory (PostgreSQL's tools then complain that they cannot return to it).
+PG_AS=(); [[ $EUID == 0 ]] && PG_AS=(runuser -u "$PG_OS_USER" -- env --chdir=/)
 
 die() { echo "services.sh: error: $*" >&2; exit 1; }
 ms() { date +%s%3N; }

@@ -13,10 +13,13 @@ public sealed class PrivateServices : IAsyncDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     private readonly string folder;
+    private readonly string? workingDirectory;
 
     /// <param name="dataDir">The data folder (MREG_DATA_DIR); by default a new one under the temporary folder.</param>
-    public PrivateServices(string? dataDir = null)
+    /// <param name="workingDirectory">Where the script is run from; by default the checkout.</param>
+    public PrivateServices(string? dataDir = null, string? workingDirectory = null)
     {
+        this.workingDirectory = workingDirectory;
         var id = Guid.NewGuid().ToString("N")[..8];
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "mreg-scripts-" + id, ".data");
         folder = dataDir ?? Path.GetDirectoryName(DataDir)!;
@@ -48,7 +51,7 @@ public sealed class PrivateServices : IAsyncDisposable
     };
 
     public Task<Checkout.Result> RunAsync(params string[] args) =>
-        Checkout.RunAsync(Path.Combine(Checkout.Repository, "compose", "services.sh"), args, Environment, Timeout);
+        Checkout.RunAsync(Path.Combine(Checkout.Repository, "compose", "services.sh"), args, Environment, Timeout, workingDirectory);
 
     public async ValueTask DisposeAsync()
     {

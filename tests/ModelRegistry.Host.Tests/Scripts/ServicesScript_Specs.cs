@@ -39,9 +39,12 @@ public class ServicesScript_Specs
         File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            await using var services = new PrivateServices(Path.Combine(home, "clone", ".data"));
+            var clone = Directory.CreateDirectory(Path.Combine(home, "clone")).FullName;
+            await using var services = new PrivateServices(Path.Combine(clone, ".data"), workingDirectory: clone);
             var up = await services.RunAsync("up", "postgres");
             Assert.True(up.ExitCode == 0, up.ToString());
+            // Run from inside the clone, as people do: PostgreSQL's tools must not complain they cannot return there.
+            Assert.DoesNotContain("could not change directory", up.ToString(), StringComparison.Ordinal);
 
             var cluster = new DirectoryInfo(Path.Combine(services.DataDir, "postgres"));
             // As root, PostgreSQL runs as 'postgres', who cannot enter the home folder: the cluster lives outside it.
