@@ -8,17 +8,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compose/services.sh up
-while IFS= read -r kv; do export "$kv"; done < <(compose/services.sh env)
-# Artifacts: the store, and the one folder training pipelines may point file:// sources at.
-export Artifacts__Root=${Artifacts__Root:-$PWD/.data/artifacts}
-export Artifacts__AllowedSourceRoots__0=${Artifacts__AllowedSourceRoots__0:-$PWD/.data/incoming}
+# Every development setting from the one source ./mreg reads too (compose/services.sh env): connections, the artifact
+# store and incoming folder under .data/, the promotion policy, the health file, the ticketing integration 'dev' and
+# the development approvers. A setting already in the environment wins.
+settings=$(compose/services.sh env)
+while IFS= read -r kv; do [[ -v ${kv%%=*} ]] || export "$kv"; done <<< "$settings"
 mkdir -p "$Artifacts__Root" "$Artifacts__AllowedSourceRoots__0"
-# Promotion rules (docs/promotion-policy.md). Ticketing secrets and approvers come from the environment or
-# appsettings: Ticketing__Integrations__<name>__Secret, Approvers__<person>__Roles__0 (docs/ticketing.md).
-export Promotion__PolicyFile=${Promotion__PolicyFile:-$PWD/config/promotion-policy.json}
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
-export Health__File=${Health__File:-$PWD/.data/host-health.json}
 args=()
 for arg in "$@"; do
   if [[ $arg == --demo ]]; then ./mreg demo --wait-for-host 5m & else args+=("$arg"); fi

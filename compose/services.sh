@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
 # Private RabbitMQ + PostgreSQL 15 for development and CI, without Docker or systemd.
-# Everything lives under <repo>/.data/ and listens on 127.0.0.1 only, on non-default ports,
-# so it never clashes with system-wide servers.
+# Everything lives under <repo>/.data/ (PostgreSQL's cluster may live outside and be linked from there: see
+# pg_place) and listens on 127.0.0.1 only, on non-default ports, so it never clashes with system-wide servers.
 set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: compose/services.sh up|down|status|reset|env [rabbitmq|postgres]
+Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections]
 
   up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
-          print where they listen and the connection settings
+          print where they listen and the connection settings (no secret)
   down    stop both (idempotent)
   up rabbitmq | up postgres | down rabbitmq | down postgres
           start or stop only that one (the fault tests use these to restart a service)
   status  show whether each is up; exit 0 only if both are
   reset   down, then delete .data/rabbitmq and .data/postgres (does not start again)
-  env     print only the connection settings: one KEY=value line each, values UNQUOTED
-          (dotenv format; the connection strings contain ';', so do not eval/source them):
-            while IFS= read -r kv; do export "\$kv"; done < <(compose/services.sh env)
-            export \$(compose/services.sh env)          # ok as long as no value contains spaces
+  env     print every development setting, the one source run.sh, ./mreg and the demo read (test.sh reads
+          the connections only): the connections, Artifacts__Root=.data/artifacts,
+          Artifacts__AllowedSourceRoots__0=.data/incoming, Promotion__PolicyFile=config/promotion-policy.json,
+          Health__File=.data/host-health.json, the ticketing integration 'dev' (its secret is made once,
+          .data/ticketing/dev.secret, mode 600) and the approvers of config/dev-approvers.env.
+          One KEY=value line each, values UNQUOTED (dotenv format; the connection strings contain ';',
+          so do not eval/source them); the scripts keep a setting already in the environment:
+            while IFS= read -r kv; do [[ -v \${kv%%=*} ]] || export "\$kv"; done < <(compose/services.sh env)
             compose/services.sh env >> "\$GITHUB_ENV"   # GitHub Actions
+  env connections
+          print only the connection settings (RabbitMq__*, Database__*)
 
 Overrides (env var=default):
   MREG_RABBIT_NODE=mreg@localhost MREG_RABBIT_PORT=5673 MREG_RABBIT_MGMT_PORT=15673 MREG_EPMD_PORT=4370
@@ -28,14 +34,18 @@ Overrides (env var=default):
   MREG_PG_PORT=5433 MREG_PG_DATABASE=model_registry MREG_PG_SUPERPASSWORD=postgres
   MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
   MREG_PG_BIN=/usr/lib/postgresql/15/bin MREG_PG_OS_USER=postgres MREG_START_TIMEOUT=120 (seconds)
-  MREG_DATA_DIR=<repo>/.data (where both keep their data; a second pair of services needs its own,
-  plus its own node name and ports)   MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds
-  ~5 s to every stop)   MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
+  MREG_DATA_DIR=<repo>/.data (where both keep their data, and where env puts the store and the secret;
+  a second pair of services needs its own, plus its own node name and ports). As root, PostgreSQL runs
+  as MREG_PG_OS_USER; when that user cannot reach the data folder (a clone in a home folder of mode
+  700), its cluster lives in /var/lib/mreg-postgres/<hash of the data folder's path>/ and .data/postgres
+  links there
+  MREG_RABBIT_MANAGEMENT=1 (0: no management plugin; it adds ~5 s to every stop)
+  MREG_RABBIT_MAX_MESSAGE_BYTES=2097152 (the broker refuses larger messages)
 EOF
 }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-DATA=${MREG_DATA_DIR:-$REPO/.data}
+DATA=$(realpath -m -- "${MREG_DATA_DIR:-$REPO/.data}")
 TIMEOUT=${MREG_START_TIMEOUT:-120}
 
 RMQ_NODE=${MREG_RABBIT_NODE:-mreg@localhost}
@@ -62,8 +72,14 @@ PG_OWNER_PASSWORD=${MREG_PG_OWNER_PASSWORD:-mreg_owner}
 PG_APP_PASSWORD=${MREG_PG_APP_PASSWORD:-mreg_app}
 PG_BIN=${MREG_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_OS_USER=${MREG_PG_OS_USER:-postgres}
-PG_DIR=$DATA/postgres
-PG_DATA=$PG_DIR/data PG_SOCK=$PG_DIR/sock PG_LOG=$PG_DIR/postgres.log
+# The cluster lives in .data/postgres, unless PostgreSQL's OS user cannot reach the data folder (a clone in a home
+# folder of mode 700, as /root is): then in a folder of this data folder's own under PG_OUTSIDE, which .data/postgres
+# links to. 'up' decides once, when it makes the cluster (pg_place); every command follows the link.
+PG_OUTSIDE=/var/lib/mreg-postgres
+PG_LINK=$DATA/postgres
+pg_paths() { PG_DATA=$PG_DIR/data PG_SOCK=$PG_DIR/sock PG_LOG=$PG_DIR/postgres.log; }
+PG_DIR=$PG_LINK; [[ ! -L $PG_LINK ]] || PG_DIR=$(readlink -- "$PG_LINK")
+pg_paths
 
 export RABBITMQ_NODENAME=$RMQ_NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$RMQ_PORT \
   RABBITMQ_DIST_PORT=$((RMQ_PORT + 20000)) ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=127.0.0.1 \
@@ -73,8 +89,9 @@ export RABBITMQ_NODENAME=$RMQ_NODE RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_N
   RABBITMQ_PID_FILE=$RMQ_DIR/rabbit.pid \
   RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 
-# PostgreSQL refuses to run as root: server-side tools run as the postgres OS user.
-PG_AS=(); [[ $EUID == 0 ]] && PG_AS=(runuser -u "$PG_OS_USER" --)
+# PostgreSQL refuses to run as root: server-side tools run as the postgres OS user, from /, since it may not be
+# allowed into the caller's working directory (PostgreSQL's tools then complain that they cannot return to it).
+PG_AS=(); [[ $EUID == 0 ]] && PG_AS=(runuser -u "$PG_OS_USER" -- env --chdir=/)
 
 die() { echo "services.sh: error: $*" >&2; exit 1; }
 ms() { date +%s%3N; }
@@ -90,7 +107,12 @@ rctl() { HOME=$RMQ_HOME "$RMQ_BIN/rabbitmqctl" "$@"; }
 pgctl() { "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" "$@"; }
 json() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 
-rabbit_running() { [[ -d $RMQ_HOME ]] && rctl -q ping >/dev/null 2>&1; }
+# Asked of epmd before the node: every rabbitmqctl call first makes sure an epmd runs on our port (RabbitMQ's CLI
+# starts one), so pinging a node that is down would leave a private epmd listening after 'down' or 'status'.
+rabbit_registered() {
+  local names; names=$(epmd -port "$EPMD_PORT" -names 2>/dev/null) && grep -q "^name ${RMQ_NODE%@*} at port " <<< "$names"
+}
+rabbit_running() { [[ -d $RMQ_HOME ]] && rabbit_registered && rctl -q ping >/dev/null 2>&1; }
 pg_running() { [[ -s $PG_DATA/PG_VERSION ]] && pgctl status >/dev/null 2>&1; }
 rabbit_fail() {
   tail_logs "$RMQ_DIR/log/startup.log" "$RABBITMQ_LOG_BASE/$RMQ_NODE.log"
@@ -166,7 +188,7 @@ rabbit_wait() {
 rabbit_pid() {
   local pid; [[ -s $RABBITMQ_PID_FILE ]] || return 1
   pid=$(cat "$RABBITMQ_PID_FILE")
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "-home $RMQ_HOME " && echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline" | grep -q -- "-home $RMQ_HOME " && echo "$pid"
 }
 
 rabbit_down() {
@@ -190,9 +212,22 @@ rabbit_down() {
     if kill -0 "$wp" 2>/dev/null; then kill -TERM "$wp"; fi
     rm -f "$RMQ_DIR/wrapper.pid"
   fi
-  # epmd outlives the node; kill only the private one on our port (it refuses while nodes are registered)
-  epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || true
+  epmd_stop
   if [[ -n $stopped ]]; then echo "rabbitmq: stopped in $(since "$t0")"; else echo "rabbitmq: not running"; fi
+}
+
+# epmd outlives the node: stop the private one on our port. It refuses while a node is registered, and it notices a
+# node's exit a moment after the process is gone (or a rabbitmqctl's, which registers too), so ask again until it is.
+epmd_stop() {
+  local deadline=$((SECONDS + 10)) names
+  while port_busy "$EPMD_PORT"; do
+    if ((SECONDS >= deadline)); then
+      names=$(epmd -port "$EPMD_PORT" -names 2>/dev/null | sed -n 's/^name \([^ ]*\) .*/\1/p' | paste -sd ' ')
+      echo "rabbitmq: epmd on 127.0.0.1:$EPMD_PORT left running, nodes still registered: ${names:-none}" >&2
+      return 0
+    fi
+    epmd -port "$EPMD_PORT" -kill >/dev/null 2>&1 || sleep 0.1
+  done
 }
 
 down_all() {
@@ -203,9 +238,34 @@ down_all() {
 
 pg_fail() { tail_logs "$PG_DIR/initdb.log" "$PG_LOG"; die "postgres: $*"; }
 
+# Root runs PostgreSQL as its OS user: when that user cannot traverse to the data folder, the cluster is made in a
+# folder it owns outside the checkout, named after the data folder's path, and .data/postgres links there.
+pg_place() {
+  [[ $EUID == 0 && ! -e $PG_LINK && ! -L $PG_LINK ]] || return 0
+  mkdir -p "$DATA"
+  ! runuser -u "$PG_OS_USER" -- test -x "$DATA" || return 0
+  local hash; hash=$(printf '%s' "$DATA" | sha256sum)
+  PG_DIR=$PG_OUTSIDE/${hash:0:16}; pg_paths
+  # A folder of that name was made for a data folder at this same path that has been deleted since: its cluster goes
+  # with it, as it would have inside the data folder.
+  if [[ -e $PG_DIR ]]; then
+    if pg_running; then pgctl -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf -- "$PG_DIR"
+  fi
+  mkdir -p "$PG_OUTSIDE"; chmod 711 "$PG_OUTSIDE"
+  mkdir -m 700 "$PG_DIR"; chown "$PG_OS_USER:" "$PG_DIR"
+  printf '%s\n' "$DATA" > "$PG_DIR/data-folder"   # whose cluster this is, for people looking in $PG_OUTSIDE
+  ln -s "$PG_DIR" "$PG_LINK"
+  echo "postgres: OS user '$PG_OS_USER' cannot reach $DATA: the cluster lives in $PG_DIR ($PG_LINK links there)"
+}
+
 pg_prepare() {
   [[ -x $PG_BIN/initdb && -x $PG_BIN/pg_ctl ]] \
     || die "PostgreSQL 15 server binaries not found in $PG_BIN: apt-get install -y postgresql-15 (or set MREG_PG_BIN)"
+  if [[ $EUID == 0 ]]; then
+    id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  fi
+  pg_place
   # a unix socket path is limited to 107 bytes, "/.s.PGSQL.<port>" included
   ((${#PG_SOCK} <= 90)) || die "postgres: socket dir path too long ($PG_SOCK): clone the repo to a shorter path"
   mkdir -p "$PG_DIR" "$PG_SOCK"
@@ -213,14 +273,13 @@ pg_prepare() {
   chmod 700 "$PG_SOCK"
   if ! pg_running && port_busy "$PG_PORT"; then die "postgres: 127.0.0.1:$PG_PORT is already in use by another process"; fi
   [[ $EUID == 0 ]] || return 0
-  id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
   chown "$PG_OS_USER:" "$PG_DIR" "$PG_SOCK"
   if ! runuser -u "$PG_OS_USER" -- test -w "$PG_DIR"; then
     local d='' part parts; IFS=/ read -ra parts <<< "${PG_DIR#/}"
     for part in "${parts[@]}"; do
       d+=/$part
       runuser -u "$PG_OS_USER" -- test -x "$d" \
-        || die "OS user '$PG_OS_USER' (runs PostgreSQL) cannot traverse $d: chmod o+x it or clone the repo elsewhere"
+        || die "OS user '$PG_OS_USER' (runs PostgreSQL) cannot traverse $d: chmod o+x it, or move $PG_LINK away and run up again (a new, empty cluster is then made where '$PG_OS_USER' can reach it)"
     done
     die "OS user '$PG_OS_USER' cannot write to $PG_DIR"
   fi
@@ -287,8 +346,39 @@ Database__MigrationConnectionString=$cs;Username=mreg_owner;Password=$PG_OWNER_P
 EOF
 }
 
+# 64 hex characters from the kernel's CSPRNG, made on first use and kept (mode 600), so every command sees the same.
+dev_secret() {
+  local file=$DATA/ticketing/dev.secret tmp secret
+  if [[ ! -s $file ]]; then
+    (umask 077; mkdir -p "$DATA/ticketing")
+    tmp=$(mktemp "$file.XXXXXX")
+    od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$tmp"
+    ln "$tmp" "$file" 2>/dev/null || true   # two commands starting at once: the first one's secret stays
+    rm -f "$tmp"
+  fi
+  secret=$(<"$file")
+  [[ $secret =~ ^[0-9a-f]{64}$ ]] || die "$file: not 64 hex characters (delete it: a new one is made)"
+  echo "$secret"
+}
+
+# Every development setting: the connections, then what run.sh's host, ./mreg and the demo share: the artifact store
+# and the one folder file:// sources may come from (both in the data folder), the shipped promotion policy, the health
+# file, the ticketing integration 'dev' and the development approvers (docs/ticketing.md, "Development setup").
+print_dev_env() {
+  local secret; secret=$(dev_secret) || exit 1
+  print_env
+  cat <<EOF
+Artifacts__Root=$DATA/artifacts
+Artifacts__AllowedSourceRoots__0=$DATA/incoming
+Promotion__PolicyFile=$REPO/config/promotion-policy.json
+Health__File=$DATA/host-health.json
+Ticketing__Integrations__dev__Secret=$secret
+EOF
+  grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$REPO/config/dev-approvers.env"
+}
+
 RMQ_ADDR="amqp://127.0.0.1:$RMQ_PORT vhost=$RMQ_VHOST, management http://127.0.0.1:$RMQ_MGMT_PORT/ (node $RMQ_NODE, epmd port $EPMD_PORT)"
-PG_ADDR="127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"
+pg_addr() { echo "127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"; }
 
 case "${1:-}" in
   up)
@@ -297,10 +387,10 @@ case "${1:-}" in
         pg_prepare   # fail on PG setup problems before launching the broker
         rabbit_start; pg_up; rabbit_wait
         echo "rabbitmq: listening on $RMQ_ADDR"
-        echo "postgres: listening on $PG_ADDR"
+        echo "postgres: listening on $(pg_addr)"
         echo; print_env ;;
       rabbitmq) rabbit_start; rabbit_wait; echo "rabbitmq: listening on $RMQ_ADDR" ;;
-      postgres) pg_prepare; pg_up; echo "postgres: listening on $PG_ADDR" ;;
+      postgres) pg_prepare; pg_up; echo "postgres: listening on $(pg_addr)" ;;
       *) usage >&2; exit 2 ;;
     esac ;;
   down)
@@ -314,12 +404,19 @@ case "${1:-}" in
     rc=0
     if rabbit_running; then echo "rabbitmq: up   $RMQ_ADDR"; else echo "rabbitmq: down"; rc=1; fi
     if pg_running && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; then
-      echo "postgres: up   $PG_ADDR"; else echo "postgres: down"; rc=1; fi
+      echo "postgres: up   $(pg_addr)"; else echo "postgres: down"; rc=1; fi
     exit "$rc" ;;
   reset)
     down_all
-    rm -rf "$RMQ_DIR" "$PG_DIR"; echo "deleted $RMQ_DIR and $PG_DIR" ;;
-  env) print_env ;;
+    rm -rf -- "$RMQ_DIR" "$PG_DIR"
+    if [[ -L $PG_LINK ]]; then rm -f -- "$PG_LINK"; rmdir --ignore-fail-on-non-empty "$PG_OUTSIDE"; fi
+    echo "deleted $RMQ_DIR and $PG_DIR" ;;
+  env)
+    case "${2:-}" in
+      '') print_dev_env ;;
+      connections) print_env ;;
+      *) usage >&2; exit 2 ;;
+    esac ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

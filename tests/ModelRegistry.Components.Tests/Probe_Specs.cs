@@ -15,6 +15,9 @@ public class When_a_probe_arrives : IAsyncLifetime
     public async Task InitializeAsync()
     {
         provider = new ServiceCollection()
+            // Without a logger factory the test harness logs to the console at debug level, and the invalid probe's
+            // expected fault would put a stack trace in the test log.
+            .AddLogging()
             .AddSingleton<IProbeStore>(store)
             .AddSingleton(new HostInstance("test-host/1"))
             .AddMassTransitTestHarness(x => x.AddConsumer<ProbeConsumer, ProbeConsumerDefinition>())

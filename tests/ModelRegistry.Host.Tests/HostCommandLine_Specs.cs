@@ -39,7 +39,24 @@ public class HostCommandLine_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             .Single(e => e.GetProperty("Message").GetString()!.StartsWith("Starting workers probe", StringComparison.Ordinal));
         Assert.Equal("ModelRegistry.Host", started.GetProperty("Category").GetString());
         Assert.Equal("probe", started.GetProperty("State").GetProperty("Workers").GetString());
+        Assert.Matches(UtcTimestamp, started.GetProperty("Timestamp").GetString());
     }
+
+    [Fact]
+    public async Task Each_console_entry_starts_with_its_UTC_time()
+    {
+        await using var host = HostProcess.StartHost(env.EnvironmentVariables, "--workers", "probe");
+        await host.WaitUntilStartedAsync();
+        host.Terminate();
+        Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        // The simple format: a header line per entry ("<time> info: <category>[<event id>]"), then the message indented.
+        var headers = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith(' ')).ToList();
+        Assert.Contains(headers, h => h.EndsWith(" info: ModelRegistry.Host[0]", StringComparison.Ordinal));
+        Assert.All(headers, h => Assert.Matches(UtcTimestamp[..^1] + " (trce|dbug|info|warn|fail|crit): ", h));
+    }
+
+    private const string UtcTimestamp = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$";
 
     [Fact]
     public async Task Help_lists_every_worker_and_setting()

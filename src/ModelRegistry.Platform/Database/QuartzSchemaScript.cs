@@ -8,6 +8,9 @@ public static class QuartzSchema
 {
     public const string Name = "quartz";
     public const string TablePrefix = Name + ".qrtz_";
+
+    /// <summary>The scheduler every host joins (Quartz's <c>sched_name</c>).</summary>
+    public const string SchedulerName = "model-registry";
 }
 
 /// <summary>

@@ -61,6 +61,8 @@ public static class PlatformServices
         });
         services.AddMassTransit(x =>
         {
+            // A registry does not phone home: no usage report to masstransit.io (docs/architecture.md, "Outbound connections").
+            x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
             foreach (var module in modules) module.AddConsumers(x);
             // Every endpoint refuses an oversized body before it is read (docs/messages.md, "Size").
@@ -91,9 +93,9 @@ public static class PlatformServices
         {
             q.ConfigureScheduler(s =>
             {
-                s.InstanceName = "model-registry";
-                // Unique per live process, as clustering requires; a restarted host is a new member
-                // and the cluster recovers the old one's in-flight jobs.
+                s.InstanceName = QuartzSchema.SchedulerName;
+                // Unique per live process, as clustering requires; a restarted host is a new member. A host
+                // that stops cleanly leaves (SchedulerDeparture); the cluster recovers a dead one's jobs.
                 s.InstanceId = HostInstance.Current.Name;
             });
             q.UsePersistentStore(store =>
@@ -109,6 +111,7 @@ public static class PlatformServices
                 store.UseSystemTextJsonSerializer();
             });
         });
+        services.AddHostedService<SchedulerDeparture>();
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 }
