@@ -72,6 +72,8 @@ public static class PlatformServices
                 // Plain JSON from non-.NET publishers (content type application/json, or none)
                 // as well as MassTransit's envelope: docs/messages.md. The exchange names the type.
                 cfg.AddDeserializer(new ExchangeTypedJsonDeserializerFactory(), isDefault: true);
+                // Both name the JSON path of a value they cannot read in the fault left in the error queue (JsonPathConsumeContext).
+                cfg.AddDeserializer(new EnvelopeJsonDeserializerFactory());
                 cfg.ConfigureEndpoints(context);
             });
         });
