@@ -60,10 +60,10 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
     private async Task<Rejection?> RollBackAsync(UnitOfWork work, RequestRollback m, string requester, DateTimeOffset now,
         CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "ModelName is missing");
-        if (string.IsNullOrWhiteSpace(m.IncidentId)) return new("invalid_request", "IncidentId is missing: a rollback answers an incident");
-        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "RequestedBy is missing");
-        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "Reason is missing");
+        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "modelName: required");
+        if (string.IsNullOrWhiteSpace(m.IncidentId)) return new("invalid_request", "incidentId: required (a rollback answers an incident)");
+        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "requestedBy: required");
+        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "reason: required");
         if (m.ModelName.Length > 200 || m.IncidentId.Length > 200 || m.RequestedBy.Length > 200 || m.Reason.Length > PromotionWorkflow.MaxTextLength)
             return new("invalid_request", "a field is too long (names and ids at most 200 characters, the reason 2000)");
 
