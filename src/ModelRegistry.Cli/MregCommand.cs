@@ -52,7 +52,8 @@ public static class MregCommand
         var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md). "
             + "A command line that does not parse is one line on stderr and exit 2 (bad arguments).")
         {
-            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json), OutboxCommand.Build(json),
+            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), RejectionsCommand.Build(json), AuditCommand.Build(json),
+            OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         return root;
