@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 
 namespace ModelRegistry.Cli;
@@ -6,6 +7,36 @@ namespace ModelRegistry.Cli;
 /// <summary>The <c>mreg</c> command tree. Settings come from the same environment variables as the host.</summary>
 public static class MregCommand
 {
+    /// <summary>The command line does not parse (an unknown command or option, a missing or malformed argument).</summary>
+    public const int ExitBadArguments = 2;
+
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command. A command line that does not parse is one line on
+    /// <paramref name="error"/> (what is wrong, and which <c>--help</c> to read) and exit 2, never the whole help text.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var parse = Build().Parse(args);
+        if (ArgumentProblem(parse) is { } problem)
+        {
+            await error.WriteLineAsync(problem);
+            return ExitBadArguments;
+        }
+        return await parse.InvokeAsync();
+    }
+
+    /// <summary>The one line <see cref="RunAsync"/> prints for a command line that does not parse; null when it parses or asks for help.</summary>
+    public static string? ArgumentProblem(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.Errors.Count == 0 || parse.Action is HelpAction) return null;
+        var what = string.Join("; ", parse.Errors.Select(e => e.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.')).Distinct());
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is CommandResult parent; result = parent) path.Insert(0, result.Command.Name);
+        return $"mreg: {what}; see {string.Join(' ', ["mreg", .. path])} --help";
+    }
+
     public static RootCommand Build()
     {
         var json = new Option<bool>("--json") { Description = "machine-readable output", Recursive = true };
@@ -18,9 +49,11 @@ public static class MregCommand
         migrate.SetAction((parse, ct) => DbCommands.MigrateAsync(CliSettings.Load(), parse.GetValue(json), Console.Out, ct));
         var db = new Command("db", "database administration") { migrate };
 
-        var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md).")
+        var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md). "
+            + "A command line that does not parse is one line on stderr and exit 2 (bad arguments).")
         {
-            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), AuditCommand.Build(json), OutboxCommand.Build(json),
+            json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), RejectionsCommand.Build(json), AuditCommand.Build(json),
+            OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));

@@ -1,3 +1,3 @@
 using ModelRegistry.Cli;
 
-return await MregCommand.Build().Parse(args).InvokeAsync();
+return await MregCommand.RunAsync(args, Console.Error);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
+using ModelRegistry.Registration;
 using Npgsql;
 
 namespace ModelRegistry.Cli;
@@ -14,6 +15,7 @@ internal static class PromoteCommand
     public static async Task<int> RunAsync(CliSettings settings, RequestPromotion request, TimeSpan? wait, bool json, TextWriter output,
         CancellationToken ct)
     {
+        if (await RefuseUnknownVersionAsync(settings, request, ct) is { } refused) return refused;
         try
         {
             await using var broker = await CliBroker.ConnectAsync(settings, ct);
@@ -63,6 +65,30 @@ internal static class PromoteCommand
         {
             return await PromotionCommands.FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
         }
+    }
+
+    /// <summary>
+    /// Reads (never writes) whether the version exists: when it does not, the reason goes to stderr and the exit code is 1,
+    /// before anything is sent. Null when it exists. The promotion worker checks again; this only spares a request that
+    /// cannot succeed.
+    /// </summary>
+    private static async Task<int?> RefuseUnknownVersionAsync(CliSettings settings, RequestPromotion request, CancellationToken ct)
+    {
+        string? problem = null;
+        var read = await CliDatabase.ReadAsync(settings, async connection =>
+        {
+            problem = await ModelQueries.LatestVersionAsync(connection, request.ModelName, ct) switch
+            {
+                null => $"unknown_version: there is no model {request.ModelName} (see `mreg models list`); nothing was sent",
+                0 => $"unknown_version: {request.ModelName} has no versions; nothing was sent",
+                var latest when request.Version < 1 || request.Version > latest =>
+                    $"unknown_version: {request.ModelName} has no version {request.Version} (its versions are 1 to {latest}); nothing was sent",
+                _ => null,
+            };
+            return 0;
+        }, ct);
+        if (read != 0) return read;
+        return problem is null ? null : await CliDatabase.NotFoundAsync(problem);
     }
 
     private static PromotionOutcome? PromotionOutcomeOf(RequestPromotion request, RegistryEvent e)

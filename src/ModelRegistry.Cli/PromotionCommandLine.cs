@@ -26,7 +26,7 @@ public static class PromotionCommandLine
         var by = By("who asks (never an approver of their own request)");
         var (wait, timeout) = Wait("the promotion's outcome");
         var promote = new Command("promote",
-            "request a promotion: publishes RequestPromotion and prints its id. With --wait, waits for the outcome and exits 0 only when "
+            "request a promotion: checks that the version exists (exit 1 and nothing sent when not), publishes RequestPromotion and prints its id. With --wait, waits for the outcome and exits 0 only when "
             + "promoted, so a pipeline can make promotion a step before it deploys. "
             + ExitCodes("requested (promoted with --wait)", "rejected, expired or cancelled"))
         {
@@ -125,6 +125,7 @@ public static class PromotionCommandLine
         var (wait, timeout) = Wait("the rollback's outcome");
         var rollback = new Command("rollback",
             "break-glass: make the previous production version production again at once (publishes RequestRollback; prints its id). "
+            + "Exit 1 and nothing sent when there is no such model or nothing to roll back to. "
             + ExitCodes("requested (rolled back with --wait)", "rejected"))
         {
             name, incident, reason, by, wait, timeout,

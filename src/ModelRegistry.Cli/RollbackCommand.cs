@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
+using ModelRegistry.Promotion.Rules;
 using Npgsql;
 
 namespace ModelRegistry.Cli;
@@ -13,6 +14,7 @@ internal static class RollbackCommand
     public static async Task<int> RunAsync(CliSettings settings, RequestRollback request, TimeSpan? wait, bool json, TextWriter output,
         CancellationToken ct)
     {
+        if (await RefuseImpossibleAsync(settings, request, ct) is { } refused) return refused;
         try
         {
             await using var broker = await CliBroker.ConnectAsync(settings, ct);
@@ -54,6 +56,29 @@ internal static class RollbackCommand
         {
             return await PromotionCommands.FailAsync(Preflight.DescribeBrokerFailure(settings.RabbitMq, e), CliDatabase.ExitUnavailable);
         }
+    }
+
+    /// <summary>
+    /// Reads (never writes) the model's production history and decides as the rollback worker would: when there is no such
+    /// model or nothing to roll back to, the reason goes to stderr and the exit code is 1, before anything is sent. Null when
+    /// the rollback can go ahead; the worker decides again under the model's lock.
+    /// </summary>
+    private static async Task<int?> RefuseImpossibleAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
+    {
+        string? problem = null;
+        var read = await CliDatabase.ReadAsync(settings, async connection =>
+        {
+            problem = await RollbackQueries.HistoryAsync(connection, request.ModelName, ct) switch
+            {
+                null => $"unknown_model: there is no model {request.ModelName} (see `mreg models list`); nothing was sent",
+                var history => RollbackRules.Decide(request.ModelName, history.Production, history.Changes).Refused is { } refused
+                    ? $"{refused.ReasonCode}: {refused.Message}; nothing was sent"
+                    : null,
+            };
+            return 0;
+        }, ct);
+        if (read != 0) return read;
+        return problem is null ? null : await CliDatabase.NotFoundAsync(problem);
     }
 
     private static RollbackOutcome? RollbackOutcomeOf(RequestRollback request, RegistryEvent e) => e.Message switch

@@ -73,9 +73,9 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             var refusal = targets.Count switch
             {
                 0 => e.ArtifactDigest is null
-                    ? $"{e.ModelName} version {e.Version} is not registered"
-                    : $"no registered version has artifact digest {e.ArtifactDigest}",
-                > 1 => $"artifact digest {e.ArtifactDigest} belongs to several versions ({string.Join(", ", targets.Select(t => $"{t.ModelName} v{t.Version}"))}); name the model and version",
+                    ? $"modelName, version: {e.ModelName} version {e.Version} is not registered"
+                    : $"artifactDigest: no registered version has artifact digest {e.ArtifactDigest}",
+                > 1 => $"artifactDigest: {e.ArtifactDigest} belongs to several versions ({string.Join(", ", targets.Select(t => $"{t.ModelName} v{t.Version}"))}); name the model and version",
                 _ => null,
             };
             if (refusal is not null)

@@ -189,16 +189,6 @@ public static class PromotionStore
         return ids.ToList();
     }
 
-    /// <summary>The model's previous production version: the last one that left production other than <paramref name="current"/>, not since
-    /// rolled back from.</summary>
-    public static Task<int?> PreviousProductionAsync(UnitOfWork work, Guid modelId, int current, CancellationToken ct) =>
-        work.Connection.ExecuteScalarAsync<int?>(new CommandDefinition("""
-            SELECT c.version FROM registry.stage_changes c
-            WHERE c.model_id = @modelId AND c.to_stage = 'production' AND c.version <> @current
-              AND NOT EXISTS (SELECT 1 FROM registry.rollbacks r WHERE r.model_id = @modelId AND r.retired_version = c.version)
-            ORDER BY c.change_id DESC LIMIT 1
-            """, new { modelId, current }, work.Transaction, cancellationToken: ct));
-
     private sealed class PromotionRow
     {
         public Guid CorrelationId { get; set; }

@@ -60,10 +60,10 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
     private async Task<Rejection?> RollBackAsync(UnitOfWork work, RequestRollback m, string requester, DateTimeOffset now,
         CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "ModelName is missing");
-        if (string.IsNullOrWhiteSpace(m.IncidentId)) return new("invalid_request", "IncidentId is missing: a rollback answers an incident");
-        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "RequestedBy is missing");
-        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "Reason is missing");
+        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "modelName: required");
+        if (string.IsNullOrWhiteSpace(m.IncidentId)) return new("invalid_request", "incidentId: required (a rollback answers an incident)");
+        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "requestedBy: required");
+        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "reason: required");
         if (m.ModelName.Length > 200 || m.IncidentId.Length > 200 || m.RequestedBy.Length > 200 || m.Reason.Length > PromotionWorkflow.MaxTextLength)
             return new("invalid_request", "a field is too long (names and ids at most 200 characters, the reason 2000)");
 
@@ -71,24 +71,23 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             "SELECT model_id, risk_tier FROM registry.models WHERE name = @ModelName FOR UPDATE", new { m.ModelName }, work.Transaction,
             cancellationToken: ct));
         if (model is not { } found) return new("unknown_model", $"there is no model {m.ModelName}");
-        var stages = await PromotionStore.StagesAsync(work, found.ModelId, null, ct);
-        if (stages.FirstOrDefault(x => x.Stage == "production") is not { } current)
-            return new("nothing_in_production", $"{m.ModelName} has no version in production to roll back");
-        if (await PromotionStore.PreviousProductionAsync(work, found.ModelId, current.Version, ct) is not { } previous)
-            return new("no_previous_version", $"{m.ModelName}/{current.Version} is the only version that has been in production");
+        var history = await RollbackQueries.HistoryAsync(work.Connection, work.Transaction, found.ModelId, ct);
+        var decision = RollbackRules.Decide(m.ModelName, history.Production, history.Changes);
+        if (decision.Refused is { } refused) return refused;
+        var (previous, retired) = (decision.Target!.Restored, decision.Target.Retired);
 
         var all = await PromotionStore.StagesAsync(work, found.ModelId, previous, ct);
         var restoredFrom = StageNames.Parse(all.Single(x => x.Version == previous).Stage);
         IReadOnlyList<StageChange> changes =
         [
-            new(current.Version, Stage.Production, Stage.Retired),
+            new(retired, Stage.Production, Stage.Retired),
             new(previous, restoredFrom, Stage.Production),
         ];
         await PromotionStore.ApplyStageChangesAsync(work, found.ModelId, all, changes, "rollback", m.RollbackId, requester, now, ct);
         await work.Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO registry.rollbacks (rollback_id, model_id, restored_version, retired_version, incident_id, requested_by, reason, rolled_back_at)
             VALUES (@RollbackId, @ModelId, @previous, @retired, @IncidentId, @RequestedBy, @Reason, @now)
-            """, new { m.RollbackId, found.ModelId, previous, retired = current.Version, m.IncidentId, m.RequestedBy, m.Reason, now },
+            """, new { m.RollbackId, found.ModelId, previous, retired, m.IncidentId, m.RequestedBy, m.Reason, now },
             work.Transaction, cancellationToken: ct));
 
         var reviewRoles = RiskTierNames.TryParse(found.RiskTier, out var tier)
@@ -102,21 +101,21 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         }
         work.Audit(new AuditAppend(requester, "rollback.executed", "model", m.ModelName, m.ModelName, new
         {
-            rollbackId = m.RollbackId, incidentId = m.IncidentId, reason = m.Reason, restoredVersion = previous, retiredVersion = current.Version,
+            rollbackId = m.RollbackId, incidentId = m.IncidentId, reason = m.Reason, restoredVersion = previous, retiredVersion = retired,
             breakGlass = true, approvalWaited = false, reviewRequiredBy = reviewRoles,
         }));
         work.Publish(new ModelVersionRolledBack
         {
-            RollbackId = m.RollbackId, ModelName = m.ModelName, RestoredVersion = previous, RetiredVersion = current.Version,
+            RollbackId = m.RollbackId, ModelName = m.ModelName, RestoredVersion = previous, RetiredVersion = retired,
             IncidentId = m.IncidentId, RequestedBy = requester, Reason = m.Reason, ReviewRoles = reviewRoles, RolledBackAt = now,
         });
         work.Publish(new DeployModelVersion
         {
             DeploymentId = m.RollbackId, ModelName = m.ModelName, Version = previous, ModelVersionId = restored.VersionId,
-            ManifestDigest = restored.ManifestDigest, Cause = "rollback", ReplacesVersion = current.Version, IssuedAt = now,
+            ManifestDigest = restored.ManifestDigest, Cause = "rollback", ReplacesVersion = retired, IssuedAt = now,
         });
         logger.LogWarning("Rolled back {Model}: version {Restored} is production again, {Retired} retired (incident {Incident}, by {By})",
-            m.ModelName, previous, current.Version, m.IncidentId, requester);
+            m.ModelName, previous, retired, m.IncidentId, requester);
         return null;
     }
 }

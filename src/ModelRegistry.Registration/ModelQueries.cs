@@ -49,6 +49,15 @@ public static class ModelQueries
         WHERE m.name = @Name ORDER BY v.version;
         """;
 
+    private const string LatestVersionSql = """
+        SELECT coalesce((SELECT max(version) FROM registry.model_versions v WHERE v.model_id = m.model_id), 0)
+        FROM registry.models m WHERE m.name = @Name
+        """;
+
+    /// <summary>The model's latest version number (versions are numbered 1 to it without gaps), or null when there is no such model.</summary>
+    public static Task<int?> LatestVersionAsync(NpgsqlConnection connection, string name, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(LatestVersionSql, new { Name = name }, cancellationToken: ct));
+
     /// <summary>Models carrying every one of <paramref name="tags"/>, owned by <paramref name="team"/> when given, by name.</summary>
     public static async Task<IReadOnlyList<ModelSummary>> ListAsync(NpgsqlConnection connection, string? team,
         IReadOnlyList<KeyValuePair<string, string>> tags, CancellationToken ct) =>

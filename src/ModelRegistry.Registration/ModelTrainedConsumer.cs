@@ -22,7 +22,7 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
         var cancellationToken = context.CancellationToken;
         if (RegistrationRules.Validate(message) is { } invalid)
         {
-            await RejectAsync(context, null, invalid);
+            await RejectAsync(context, RegistrationRules.KeyOfRefused(message), invalid);
             return;
         }
         var key = RegistrationRules.IdempotencyKey(message);
@@ -38,7 +38,7 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
         var stored = new List<StoredFile>(files.Count);
         for (var i = 0; i < files.Count; i++)
         {
-            var ingested = await artifacts.IngestAsync(files[i], $"Artifact.Files[{i}]", cancellationToken);
+            var ingested = await artifacts.IngestAsync(files[i], $"artifact.files[{i}]", cancellationToken);
             if (ingested.Refusal is { } refusal)
             {
                 if (declaredBytes < LookupFirstBytes && await AnnounceExistingAsync(context, key, declaredDigest)) return;

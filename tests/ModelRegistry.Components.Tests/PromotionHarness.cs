@@ -143,7 +143,7 @@ public abstract class PromotionHarness : IAsyncLifetime
 public sealed class SignedIsAuthentic : IApprovalAuthenticator
 {
     public Rejection? Check(ApprovalDecided decision) =>
-        decision.Signature == "bad" ? new(ApprovalRefusals.BadSignature, "Signature: not the HMAC of the canonical fields") : null;
+        decision.Signature == "bad" ? new(ApprovalRefusals.BadSignature, "signature: not the HMAC of the canonical fields") : null;
 }
 
 /// <summary>The deadlines the saga scheduled and cancelled.</summary>

@@ -5,8 +5,8 @@ namespace ModelRegistry.Domain.Tests;
 
 public class ArtifactPaths_Specs
 {
-    private const string Field = "Artifact.Files[2].Path";
-    private const string UriField = "Artifact.Files[2].SourceUri";
+    private const string Field = "artifact.files[2].path";
+    private const string UriField = "artifact.files[2].sourceUri";
     private static readonly string[] Roots = ["/data/in"];
 
     // ---- manifest paths ----

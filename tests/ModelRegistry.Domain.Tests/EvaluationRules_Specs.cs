@@ -26,33 +26,33 @@ public class EvaluationRules_Specs
 
     [Fact]
     public void The_evaluation_id_is_required() =>
-        AssertRefused(e => e with { EvaluationId = Guid.Empty }, RejectionReasons.MissingField, "EvaluationId");
+        AssertRefused(e => e with { EvaluationId = Guid.Empty }, RejectionReasons.MissingField, "evaluationId");
 
     [Fact]
     public void Naming_the_version_both_ways_is_an_invalid_value() =>
-        AssertRefused(e => e with { ArtifactDigest = Digest }, RejectionReasons.InvalidValue, "ArtifactDigest");
+        AssertRefused(e => e with { ArtifactDigest = Digest }, RejectionReasons.InvalidValue, "artifactDigest");
 
     [Fact]
     public void Naming_the_version_neither_way_is_an_invalid_value() =>
-        AssertRefused(e => e with { ModelName = null, Version = null }, RejectionReasons.InvalidValue, "ModelName");
+        AssertRefused(e => e with { ModelName = null, Version = null }, RejectionReasons.InvalidValue, "modelName");
 
     [Fact]
     public void A_version_without_a_model_name_counts_as_naming_by_name_and_both_are_needed()
     {
-        AssertRefused(e => e with { ModelName = null }, RejectionReasons.MissingField, "ModelName");
-        AssertRefused(e => e with { Version = null }, RejectionReasons.MissingField, "Version");
-        AssertRefused(e => e with { Version = null, ArtifactDigest = Digest }, RejectionReasons.InvalidValue, "ArtifactDigest");
+        AssertRefused(e => e with { ModelName = null }, RejectionReasons.MissingField, "modelName");
+        AssertRefused(e => e with { Version = null }, RejectionReasons.MissingField, "version");
+        AssertRefused(e => e with { Version = null, ArtifactDigest = Digest }, RejectionReasons.InvalidValue, "artifactDigest");
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
     public void Version_numbers_below_1_are_invalid_values(int version) =>
-        AssertRefused(e => e with { Version = version }, RejectionReasons.InvalidValue, "Version");
+        AssertRefused(e => e with { Version = version }, RejectionReasons.InvalidValue, "version");
 
     [Fact]
     public void An_invalid_model_name_is_an_invalid_name() =>
-        AssertRefused(e => e with { ModelName = "Fraud Detector" }, RejectionReasons.InvalidName, "ModelName");
+        AssertRefused(e => e with { ModelName = "Fraud Detector" }, RejectionReasons.InvalidName, "modelName");
 
     [Theory]
     [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
@@ -62,34 +62,34 @@ public class EvaluationRules_Specs
     [InlineData("SHA256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     [InlineData("sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     public void Artifact_digests_not_of_the_form_sha256_hex_are_invalid_values(string digest) =>
-        AssertRefused(e => e with { ModelName = null, Version = null, ArtifactDigest = digest }, RejectionReasons.InvalidValue, "ArtifactDigest");
+        AssertRefused(e => e with { ModelName = null, Version = null, ArtifactDigest = digest }, RejectionReasons.InvalidValue, "artifactDigest");
 
     [Theory]
     [InlineData("", RejectionReasons.MissingField)]
     [InlineData("Accuracy", RejectionReasons.InvalidName)]
     [InlineData("accuracy v2", RejectionReasons.InvalidName)]
     public void The_suite_is_a_required_name(string suite, string reason) =>
-        AssertRefused(e => e with { Suite = suite }, reason, "Suite");
+        AssertRefused(e => e with { Suite = suite }, reason, "suite");
 
     [Fact]
     public void A_suite_of_100_characters_is_accepted_and_101_is_invalid()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { Suite = Valid.Name(100) })));
-        AssertRefused(e => e with { Suite = Valid.Name(101) }, RejectionReasons.InvalidName, "Suite");
+        AssertRefused(e => e with { Suite = Valid.Name(101) }, RejectionReasons.InvalidName, "suite");
     }
 
     [Fact]
     public void The_dataset_when_given_has_the_lineage_limits()
     {
-        AssertRefused(e => e with { Dataset = e.Dataset! with { Name = Valid.Repeat('n', 201) } }, RejectionReasons.LimitExceeded, "Dataset.Name");
-        AssertRefused(e => e with { Dataset = e.Dataset! with { Version = "" } }, RejectionReasons.MissingField, "Dataset.Version");
+        AssertRefused(e => e with { Dataset = e.Dataset! with { Name = Valid.Repeat('n', 201) } }, RejectionReasons.LimitExceeded, "dataset.name");
+        AssertRefused(e => e with { Dataset = e.Dataset! with { Version = "" } }, RejectionReasons.MissingField, "dataset.version");
     }
 
     [Fact]
     public void Two_hundred_metrics_are_accepted_and_201_are_over_the_limit()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { Metrics = Metrics(200) })));
-        AssertRefused(e => e with { Metrics = Metrics(201) }, RejectionReasons.LimitExceeded, "Metrics");
+        AssertRefused(e => e with { Metrics = Metrics(201) }, RejectionReasons.LimitExceeded, "metrics");
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public class EvaluationRules_Specs
     [InlineData("")]
     [InlineData("-loss")]
     public void Metric_names_outside_the_charset_are_invalid_names(string name) =>
-        AssertRefused(e => e with { Metrics = new() { [name] = 1 } }, RejectionReasons.InvalidName, "Metrics[");
+        AssertRefused(e => e with { Metrics = new() { [name] = 1 } }, RejectionReasons.InvalidName, "metrics[");
 
     [Theory]
     [InlineData(double.NaN)]
@@ -106,9 +106,9 @@ public class EvaluationRules_Specs
     [InlineData(double.NegativeInfinity)]
     public void Metric_and_bias_values_that_are_not_finite_are_invalid_values(double value)
     {
-        AssertRefused(e => e with { Metrics = new() { ["auc"] = value } }, RejectionReasons.InvalidValue, "Metrics['auc']");
+        AssertRefused(e => e with { Metrics = new() { ["auc"] = value } }, RejectionReasons.InvalidValue, "metrics['auc']");
         AssertRefused(e => e with { BiasAssessments = [e.BiasAssessments[0] with { Value = value }] },
-            RejectionReasons.InvalidValue, "BiasAssessments[0].Value");
+            RejectionReasons.InvalidValue, "biasAssessments[0].value");
     }
 
     [Theory]
@@ -123,7 +123,7 @@ public class EvaluationRules_Specs
     public void Two_hundred_bias_assessments_are_accepted_and_201_are_over_the_limit()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { BiasAssessments = Bias(200) })));
-        AssertRefused(e => e with { BiasAssessments = Bias(201) }, RejectionReasons.LimitExceeded, "BiasAssessments");
+        AssertRefused(e => e with { BiasAssessments = Bias(201) }, RejectionReasons.LimitExceeded, "biasAssessments");
     }
 
     [Fact]
@@ -131,17 +131,17 @@ public class EvaluationRules_Specs
     {
         var b = Valid.Evaluation().BiasAssessments[0];
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { BiasAssessments = [b with { Attribute = Valid.Repeat('a', 100) }] })));
-        AssertRefused(e => e with { BiasAssessments = [b, b with { Attribute = Valid.Repeat('a', 101) }] }, RejectionReasons.LimitExceeded, "BiasAssessments[1].Attribute");
-        AssertRefused(e => e with { BiasAssessments = [b with { Attribute = "" }] }, RejectionReasons.MissingField, "BiasAssessments[0].Attribute");
-        AssertRefused(e => e with { BiasAssessments = [b with { Metric = "Parity" }] }, RejectionReasons.InvalidName, "BiasAssessments[0].Metric");
-        AssertRefused(e => e with { BiasAssessments = [null!] }, RejectionReasons.MissingField, "BiasAssessments[0]");
+        AssertRefused(e => e with { BiasAssessments = [b, b with { Attribute = Valid.Repeat('a', 101) }] }, RejectionReasons.LimitExceeded, "biasAssessments[1].attribute");
+        AssertRefused(e => e with { BiasAssessments = [b with { Attribute = "" }] }, RejectionReasons.MissingField, "biasAssessments[0].attribute");
+        AssertRefused(e => e with { BiasAssessments = [b with { Metric = "Parity" }] }, RejectionReasons.InvalidName, "biasAssessments[0].metric");
+        AssertRefused(e => e with { BiasAssessments = [null!] }, RejectionReasons.MissingField, "biasAssessments[0]");
     }
 
     [Fact]
     public void Five_hundred_findings_are_accepted_and_501_are_over_the_limit()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { SecurityFindings = Findings(500) })));
-        AssertRefused(e => e with { SecurityFindings = Findings(501) }, RejectionReasons.LimitExceeded, "SecurityFindings");
+        AssertRefused(e => e with { SecurityFindings = Findings(501) }, RejectionReasons.LimitExceeded, "securityFindings");
     }
 
     [Theory]
@@ -159,27 +159,27 @@ public class EvaluationRules_Specs
     [InlineData("severe", RejectionReasons.InvalidValue)]
     [InlineData("", RejectionReasons.MissingField)]
     public void Other_finding_severities_are_refused(string severity, string reason) =>
-        AssertRefused(e => e with { SecurityFindings = [Finding("low"), Finding(severity)] }, reason, "SecurityFindings[1].Severity");
+        AssertRefused(e => e with { SecurityFindings = [Finding("low"), Finding(severity)] }, reason, "securityFindings[1].severity");
 
     [Fact]
     public void Finding_titles_of_1000_characters_are_accepted_and_1001_are_over_the_limit()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { SecurityFindings = [Finding("low") with { Title = Valid.Repeat('t', 1000) }] })));
         AssertRefused(e => e with { SecurityFindings = [Finding("low") with { Title = Valid.Repeat('t', 1001) }] },
-            RejectionReasons.LimitExceeded, "SecurityFindings[0].Title");
+            RejectionReasons.LimitExceeded, "securityFindings[0].title");
     }
 
     [Fact]
     public void Finding_ids_are_required_and_at_most_200_characters()
     {
         Assert.Null(EvaluationRules.Validate(Valid.Evaluation(e => e with { SecurityFindings = [Finding("low") with { Id = Valid.Repeat('i', 200) }] })));
-        AssertRefused(e => e with { SecurityFindings = [Finding("low") with { Id = Valid.Repeat('i', 201) }] }, RejectionReasons.LimitExceeded, "SecurityFindings[0].Id");
-        AssertRefused(e => e with { SecurityFindings = [Finding("low") with { Id = "" }] }, RejectionReasons.MissingField, "SecurityFindings[0].Id");
+        AssertRefused(e => e with { SecurityFindings = [Finding("low") with { Id = Valid.Repeat('i', 201) }] }, RejectionReasons.LimitExceeded, "securityFindings[0].id");
+        AssertRefused(e => e with { SecurityFindings = [Finding("low") with { Id = "" }] }, RejectionReasons.MissingField, "securityFindings[0].id");
     }
 
     [Fact]
     public void Evaluated_at_is_required() =>
-        AssertRefused(e => e with { EvaluatedAt = default }, RejectionReasons.MissingField, "EvaluatedAt");
+        AssertRefused(e => e with { EvaluatedAt = default }, RejectionReasons.MissingField, "evaluatedAt");
 
     [Fact]
     public void The_max_severity_of_no_findings_is_none() => Assert.Equal("none", EvaluationRules.MaxSeverity([]));

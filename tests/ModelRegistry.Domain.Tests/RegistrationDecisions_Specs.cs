@@ -88,7 +88,7 @@ public class RegistrationDecisions_Specs
         var d = decided.Decisions[0];
         Assert.Equal(RegistrationVerdict.Rejected, d.Verdict);
         Assert.Equal(RejectionReasons.IdempotencyConflict, d.Rejection!.ReasonCode);
-        Assert.Equal($"IdempotencyKey 'k' already registered fraud version 2 with manifest {DigestA}, not {DigestB}", d.Rejection.Message);
+        Assert.Equal($"idempotencyKey: 'k' already registered fraud version 2 with manifest {DigestA}, not {DigestB}", d.Rejection.Message);
         Assert.Equal(0, d.Version);
         Assert.Equal(3, decided.NextVersions["fraud"]);
     }
@@ -129,7 +129,7 @@ public class RegistrationDecisions_Specs
         var second = decided.Decisions[1];
         Assert.Equal(RegistrationVerdict.Rejected, second.Verdict);
         Assert.Equal(RejectionReasons.IdempotencyConflict, second.Rejection!.ReasonCode);
-        Assert.Equal($"IdempotencyKey 'k' already registered fraud version 1 with manifest {DigestA}, not {DigestB}", second.Rejection.Message);
+        Assert.Equal($"idempotencyKey: 'k' already registered fraud version 1 with manifest {DigestA}, not {DigestB}", second.Rejection.Message);
         Assert.Equal(2, decided.NextVersions["fraud"]);
     }
 
@@ -143,7 +143,7 @@ public class RegistrationDecisions_Specs
         var d = decided.Decisions[0];
         Assert.Equal(RegistrationVerdict.Rejected, d.Verdict);
         Assert.Equal(RejectionReasons.UnknownBaseModel, d.Rejection!.ReasonCode);
-        Assert.Equal("Lineage.BaseModel: fraud version 999 is not registered", d.Rejection.Message);
+        Assert.Equal("lineage.baseModel: fraud version 999 is not registered", d.Rejection.Message);
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public class RegistrationDecisions_Specs
     {
         var read = Read(("fraud", 4));
         read.Existing[("fraud", "taken")] = Stored("fraud", "taken", 3, DigestA);
-        var early = new Rejection(RejectionReasons.InvalidValue, "RiskTier: 'extreme' is not one of low, medium, high, critical");
+        var early = new Rejection(RejectionReasons.InvalidValue, "riskTier: 'extreme' is not one of low, medium, high, critical");
 
         var decided = RegistrationDecisions.Decide(
         [
@@ -215,7 +215,7 @@ public class RegistrationDecisions_Specs
     [Fact]
     public void A_refusal_found_before_the_group_is_recorded_as_it_is_even_for_a_model_that_was_not_read()
     {
-        var early = new Rejection(RejectionReasons.InvalidName, "ModelName: 'Bad Name' ...");
+        var early = new Rejection(RejectionReasons.InvalidName, "modelName: 'Bad Name' ...");
         var id = Guid.Parse("0195a1b2-0000-7000-8000-0000000000cc");
         var read = Read();
         read.FreshMessageIds.Add(id);

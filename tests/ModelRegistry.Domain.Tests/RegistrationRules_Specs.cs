@@ -26,7 +26,7 @@ public class RegistrationRules_Specs
     {
         var refusal = RegistrationRules.Validate(Valid.Model(m => m with { ModelName = "Bad Name", RiskTier = "extreme", Lineage = null }));
         Assert.Equal(RejectionReasons.InvalidName, refusal?.ReasonCode);
-        Assert.StartsWith("ModelName: ", refusal!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("modelName: ", refusal!.Message, StringComparison.Ordinal);
     }
 
     // ---- names ----
@@ -53,23 +53,23 @@ public class RegistrationRules_Specs
     [InlineData("fr\u00e4ud")]
     public void Model_names_outside_the_charset_are_invalid_names(string name)
     {
-        AssertRefused(m => m with { ModelName = name }, RejectionReasons.InvalidName, "ModelName");
-        AssertRefused(m => m with { OwnerTeam = name }, RejectionReasons.InvalidName, "OwnerTeam");
+        AssertRefused(m => m with { ModelName = name }, RejectionReasons.InvalidName, "modelName");
+        AssertRefused(m => m with { OwnerTeam = name }, RejectionReasons.InvalidName, "ownerTeam");
     }
 
     [Fact]
     public void Names_of_100_characters_are_accepted_and_101_are_invalid()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { ModelName = Valid.Name(100), OwnerTeam = Valid.Name(100) })));
-        AssertRefused(m => m with { ModelName = Valid.Name(101) }, RejectionReasons.InvalidName, "ModelName");
-        AssertRefused(m => m with { OwnerTeam = Valid.Name(101) }, RejectionReasons.InvalidName, "OwnerTeam");
+        AssertRefused(m => m with { ModelName = Valid.Name(101) }, RejectionReasons.InvalidName, "modelName");
+        AssertRefused(m => m with { OwnerTeam = Valid.Name(101) }, RejectionReasons.InvalidName, "ownerTeam");
     }
 
     [Fact]
     public void Empty_names_are_missing()
     {
-        AssertRefused(m => m with { ModelName = "" }, RejectionReasons.MissingField, "ModelName");
-        AssertRefused(m => m with { OwnerTeam = "" }, RejectionReasons.MissingField, "OwnerTeam");
+        AssertRefused(m => m with { ModelName = "" }, RejectionReasons.MissingField, "modelName");
+        AssertRefused(m => m with { OwnerTeam = "" }, RejectionReasons.MissingField, "ownerTeam");
     }
 
     // ---- description, tags, risk tier ----
@@ -78,7 +78,7 @@ public class RegistrationRules_Specs
     public void Description_of_4000_characters_is_accepted_and_4001_is_over_the_limit()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Description = Valid.Repeat('d', 4000) })));
-        AssertRefused(m => m with { Description = Valid.Repeat('d', 4001) }, RejectionReasons.LimitExceeded, "Description");
+        AssertRefused(m => m with { Description = Valid.Repeat('d', 4001) }, RejectionReasons.LimitExceeded, "description");
     }
 
     // Built in code: xunit would re-encode a lone surrogate in InlineData as U+FFFD.
@@ -89,24 +89,24 @@ public class RegistrationRules_Specs
     public void Text_that_postgresql_cannot_store_is_an_invalid_value(string text)
     {
         Assert.Contains(text, c => c == '\0' || char.IsSurrogate(c));
-        AssertRefused(m => m with { Description = text }, RejectionReasons.InvalidValue, "Description");
-        AssertRefused(m => m with { Tags = new() { ["k"] = text } }, RejectionReasons.InvalidValue, "Tags['k']");
-        AssertRefused(m => m with { Lineage = Valid.Lineage() with { TrainingRunId = text } }, RejectionReasons.InvalidValue, "Lineage.TrainingRunId");
-        AssertRefused(m => m with { IdempotencyKey = text }, RejectionReasons.InvalidValue, "IdempotencyKey");
+        AssertRefused(m => m with { Description = text }, RejectionReasons.InvalidValue, "description");
+        AssertRefused(m => m with { Tags = new() { ["k"] = text } }, RejectionReasons.InvalidValue, "tags['k']");
+        AssertRefused(m => m with { Lineage = Valid.Lineage() with { TrainingRunId = text } }, RejectionReasons.InvalidValue, "lineage.trainingRunId");
+        AssertRefused(m => m with { IdempotencyKey = text }, RejectionReasons.InvalidValue, "idempotencyKey");
     }
 
     [Fact]
     public void Fifty_tags_are_accepted_and_51_are_over_the_limit()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Tags = Tags(50) })));
-        AssertRefused(m => m with { Tags = Tags(51) }, RejectionReasons.LimitExceeded, "Tags");
+        AssertRefused(m => m with { Tags = Tags(51) }, RejectionReasons.LimitExceeded, "tags");
     }
 
     [Fact]
     public void Tag_keys_of_64_characters_are_accepted_and_65_are_invalid()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Tags = new() { [Valid.Name(64)] = "v" } })));
-        AssertRefused(m => m with { Tags = new() { [Valid.Name(65)] = "v" } }, RejectionReasons.InvalidName, "Tags[");
+        AssertRefused(m => m with { Tags = new() { [Valid.Name(65)] = "v" } }, RejectionReasons.InvalidName, "tags[");
     }
 
     [Theory]
@@ -115,13 +115,13 @@ public class RegistrationRules_Specs
     [InlineData("a b")]
     [InlineData("-x")]
     public void Tag_keys_outside_the_charset_are_invalid_names(string key) =>
-        AssertRefused(m => m with { Tags = new() { [key] = "v" } }, RejectionReasons.InvalidName, "Tags[");
+        AssertRefused(m => m with { Tags = new() { [key] = "v" } }, RejectionReasons.InvalidName, "tags[");
 
     [Fact]
     public void Tag_values_of_256_characters_are_accepted_and_257_are_over_the_limit()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Tags = new() { ["k"] = Valid.Repeat('v', 256) } })));
-        AssertRefused(m => m with { Tags = new() { ["k"] = Valid.Repeat('v', 257) } }, RejectionReasons.LimitExceeded, "Tags['k']");
+        AssertRefused(m => m with { Tags = new() { ["k"] = Valid.Repeat('v', 257) } }, RejectionReasons.LimitExceeded, "tags['k']");
     }
 
     [Theory]
@@ -137,26 +137,26 @@ public class RegistrationRules_Specs
     [InlineData("severe")]
     [InlineData(" low")]
     public void Other_risk_tiers_are_invalid_values(string tier) =>
-        AssertRefused(m => m with { RiskTier = tier }, RejectionReasons.InvalidValue, "RiskTier");
+        AssertRefused(m => m with { RiskTier = tier }, RejectionReasons.InvalidValue, "riskTier");
 
     [Fact]
-    public void An_empty_risk_tier_is_missing() => AssertRefused(m => m with { RiskTier = "" }, RejectionReasons.MissingField, "RiskTier");
+    public void An_empty_risk_tier_is_missing() => AssertRefused(m => m with { RiskTier = "" }, RejectionReasons.MissingField, "riskTier");
 
     // ---- manifest ----
 
     [Fact]
     public void A_missing_or_empty_manifest_is_missing()
     {
-        AssertRefused(m => m with { Artifact = null }, RejectionReasons.MissingField, "Artifact");
-        AssertRefused(m => m with { Artifact = new ArtifactManifest() }, RejectionReasons.MissingField, "Artifact.Files");
-        AssertRefused(m => m with { Artifact = new ArtifactManifest { Files = null! } }, RejectionReasons.MissingField, "Artifact.Files");
+        AssertRefused(m => m with { Artifact = null }, RejectionReasons.MissingField, "artifact");
+        AssertRefused(m => m with { Artifact = new ArtifactManifest() }, RejectionReasons.MissingField, "artifact.files");
+        AssertRefused(m => m with { Artifact = new ArtifactManifest { Files = null! } }, RejectionReasons.MissingField, "artifact.files");
     }
 
     [Fact]
     public void A_manifest_of_1000_files_is_accepted_and_1001_is_over_the_limit()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Artifact = Files(1000) })));
-        AssertRefused(m => m with { Artifact = Files(1001) }, RejectionReasons.LimitExceeded, "Artifact.Files");
+        AssertRefused(m => m with { Artifact = Files(1001) }, RejectionReasons.LimitExceeded, "artifact.files");
     }
 
     [Theory]
@@ -165,17 +165,17 @@ public class RegistrationRules_Specs
     [InlineData("tok/vocab.json", "TOK/vocab.json")]
     public void Duplicate_paths_ignoring_case_are_invalid_values(string first, string second) =>
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File(first), Valid.File(second)] } },
-            RejectionReasons.InvalidValue, "Artifact.Files[1].Path");
+            RejectionReasons.InvalidValue, "artifact.files[1].path");
 
     [Fact]
     public void A_path_that_is_both_a_file_and_a_directory_is_an_invalid_value() =>
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File("tokenizer/vocab/a.json"), Valid.File("tokenizer")] } },
-            RejectionReasons.InvalidValue, "Artifact.Files[0].Path");
+            RejectionReasons.InvalidValue, "artifact.files[0].path");
 
     [Fact]
     public void A_hostile_manifest_path_is_refused_naming_the_file() =>
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File(), Valid.File("../../etc/passwd")] } },
-            RejectionReasons.HostilePath, "Artifact.Files[1].Path");
+            RejectionReasons.HostilePath, "artifact.files[1].path");
 
     [Theory]
     [InlineData("weights")]
@@ -190,7 +190,7 @@ public class RegistrationRules_Specs
     [InlineData("checkpoint", RejectionReasons.InvalidValue)]
     [InlineData("", RejectionReasons.MissingField)]
     public void Other_file_roles_are_refused(string role, string reason) =>
-        AssertRefused(m => m with { Artifact = new() { Files = [Valid.File(role: role)] } }, reason, "Artifact.Files[0].Role");
+        AssertRefused(m => m with { Artifact = new() { Files = [Valid.File(role: role)] } }, reason, "artifact.files[0].role");
 
     [Theory]
     [InlineData("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", RejectionReasons.InvalidValue)]
@@ -200,7 +200,7 @@ public class RegistrationRules_Specs
     [InlineData("g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", RejectionReasons.InvalidValue)]
     [InlineData("", RejectionReasons.MissingField)]
     public void A_sha256_that_is_not_64_lowercase_hex_digits_is_refused(string sha, string reason) =>
-        AssertRefused(m => m with { Artifact = new() { Files = [Valid.File() with { Sha256 = sha }] } }, reason, "Artifact.Files[0].Sha256");
+        AssertRefused(m => m with { Artifact = new() { Files = [Valid.File() with { Sha256 = sha }] } }, reason, "artifact.files[0].sha256");
 
     [Fact]
     public void File_sizes_from_0_to_1_TiB_are_accepted_and_outside_are_refused()
@@ -208,9 +208,9 @@ public class RegistrationRules_Specs
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Artifact = new() { Files = [Valid.File() with { Size = 0 }] } })));
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { Artifact = new() { Files = [Valid.File() with { Size = 1L << 40 }] } })));
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File() with { Size = (1L << 40) + 1 }] } },
-            RejectionReasons.LimitExceeded, "Artifact.Files[0].Size");
+            RejectionReasons.LimitExceeded, "artifact.files[0].size");
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File() with { Size = -1 }] } },
-            RejectionReasons.InvalidValue, "Artifact.Files[0].Size");
+            RejectionReasons.InvalidValue, "artifact.files[0].size");
     }
 
     [Theory]
@@ -222,7 +222,7 @@ public class RegistrationRules_Specs
     [InlineData("", RejectionReasons.MissingField)]
     public void A_source_uri_that_is_not_acceptable_is_refused_naming_the_file(string uri, string reason) =>
         AssertRefused(m => m with { Artifact = new() { Files = [Valid.File(), Valid.File("b.bin") with { SourceUri = uri }] } },
-            reason, "Artifact.Files[1].SourceUri");
+            reason, "artifact.files[1].sourceUri");
 
     [Fact]
     public void A_source_uri_outside_any_root_passes_the_syntax_check_the_store_resolves_roots() =>
@@ -234,15 +234,15 @@ public class RegistrationRules_Specs
     // ---- lineage ----
 
     [Fact]
-    public void Lineage_is_required() => AssertRefused(m => m with { Lineage = null }, RejectionReasons.MissingField, "Lineage");
+    public void Lineage_is_required() => AssertRefused(m => m with { Lineage = null }, RejectionReasons.MissingField, "lineage");
 
     [Fact]
     public void Training_run_id_of_200_characters_is_accepted_and_201_is_over_the_limit()
     {
         Assert.Null(Validate(l => l with { TrainingRunId = Valid.Repeat('r', 200) }));
-        AssertLineageRefused(l => l with { TrainingRunId = Valid.Repeat('r', 201) }, RejectionReasons.LimitExceeded, "Lineage.TrainingRunId");
-        AssertLineageRefused(l => l with { TrainingRunId = "" }, RejectionReasons.MissingField, "Lineage.TrainingRunId");
-        AssertLineageRefused(l => l with { TrainingRunId = "   " }, RejectionReasons.MissingField, "Lineage.TrainingRunId");
+        AssertLineageRefused(l => l with { TrainingRunId = Valid.Repeat('r', 201) }, RejectionReasons.LimitExceeded, "lineage.trainingRunId");
+        AssertLineageRefused(l => l with { TrainingRunId = "" }, RejectionReasons.MissingField, "lineage.trainingRunId");
+        AssertLineageRefused(l => l with { TrainingRunId = "   " }, RejectionReasons.MissingField, "lineage.trainingRunId");
     }
 
     [Theory]
@@ -262,7 +262,7 @@ public class RegistrationRules_Specs
     [InlineData("https://pipelines.example.com/runs/1\n")]
     [InlineData("https://user:secret@pipelines.example.com/runs/1")]
     public void Other_training_run_urls_are_invalid_values(string url) =>
-        AssertLineageRefused(l => l with { TrainingRunUrl = url }, RejectionReasons.InvalidValue, "Lineage.TrainingRunUrl");
+        AssertLineageRefused(l => l with { TrainingRunUrl = url }, RejectionReasons.InvalidValue, "lineage.trainingRunUrl");
 
     [Fact]
     public void Training_run_url_of_2000_characters_is_accepted_and_2001_is_over_the_limit()
@@ -270,15 +270,15 @@ public class RegistrationRules_Specs
         const string Prefix = "https://pipelines.example.com/";
         Assert.Null(Validate(l => l with { TrainingRunUrl = Prefix + Valid.Repeat('x', 2000 - Prefix.Length) }));
         AssertLineageRefused(l => l with { TrainingRunUrl = Prefix + Valid.Repeat('x', 2001 - Prefix.Length) },
-            RejectionReasons.LimitExceeded, "Lineage.TrainingRunUrl");
+            RejectionReasons.LimitExceeded, "lineage.trainingRunUrl");
     }
 
     [Fact]
     public void Code_repository_of_500_characters_is_accepted_and_501_is_over_the_limit()
     {
         Assert.Null(Validate(l => l with { CodeRepository = Valid.Repeat('c', 500) }));
-        AssertLineageRefused(l => l with { CodeRepository = Valid.Repeat('c', 501) }, RejectionReasons.LimitExceeded, "Lineage.CodeRepository");
-        AssertLineageRefused(l => l with { CodeRepository = "" }, RejectionReasons.MissingField, "Lineage.CodeRepository");
+        AssertLineageRefused(l => l with { CodeRepository = Valid.Repeat('c', 501) }, RejectionReasons.LimitExceeded, "lineage.codeRepository");
+        AssertLineageRefused(l => l with { CodeRepository = "" }, RejectionReasons.MissingField, "lineage.codeRepository");
     }
 
     [Theory]
@@ -295,13 +295,13 @@ public class RegistrationRules_Specs
     [InlineData("abcdef0 ")]
     [InlineData("main")]
     public void Other_code_commits_are_invalid_values(string commit) =>
-        AssertLineageRefused(l => l with { CodeCommit = commit }, RejectionReasons.InvalidValue, "Lineage.CodeCommit");
+        AssertLineageRefused(l => l with { CodeCommit = commit }, RejectionReasons.InvalidValue, "lineage.codeCommit");
 
     [Fact]
     public void Hundred_datasets_are_accepted_and_101_are_over_the_limit()
     {
         Assert.Null(Validate(l => l with { Datasets = Datasets(100) }));
-        AssertLineageRefused(l => l with { Datasets = Datasets(101) }, RejectionReasons.LimitExceeded, "Lineage.Datasets");
+        AssertLineageRefused(l => l with { Datasets = Datasets(101) }, RejectionReasons.LimitExceeded, "lineage.datasets");
     }
 
     [Fact]
@@ -309,7 +309,7 @@ public class RegistrationRules_Specs
     {
         var d = Valid.Lineage().Datasets[0];
         Assert.Null(Validate(l => l with { Datasets = [d, d with { Version = d.Version + "-b" }] }));
-        AssertLineageRefused(l => l with { Datasets = [d, d with { Digest = "sha256:other" }] }, RejectionReasons.InvalidValue, "Lineage.Datasets[1]");
+        AssertLineageRefused(l => l with { Datasets = [d, d with { Digest = "sha256:other" }] }, RejectionReasons.InvalidValue, "lineage.datasets[1]");
     }
 
     [Fact]
@@ -320,13 +320,13 @@ public class RegistrationRules_Specs
         {
             Datasets = [d with { Name = Valid.Repeat('n', 200), Version = Valid.Repeat('v', 100), Digest = Valid.Repeat('d', 200) }],
         }));
-        AssertLineageRefused(l => l with { Datasets = [d, d with { Name = Valid.Repeat('n', 201) }] }, RejectionReasons.LimitExceeded, "Lineage.Datasets[1].Name");
-        AssertLineageRefused(l => l with { Datasets = [d with { Version = Valid.Repeat('v', 101) }] }, RejectionReasons.LimitExceeded, "Lineage.Datasets[0].Version");
-        AssertLineageRefused(l => l with { Datasets = [d with { Digest = Valid.Repeat('d', 201) }] }, RejectionReasons.LimitExceeded, "Lineage.Datasets[0].Digest");
-        AssertLineageRefused(l => l with { Datasets = [d with { Name = "" }] }, RejectionReasons.MissingField, "Lineage.Datasets[0].Name");
-        AssertLineageRefused(l => l with { Datasets = [d with { Version = "" }] }, RejectionReasons.MissingField, "Lineage.Datasets[0].Version");
-        AssertLineageRefused(l => l with { Datasets = [d with { Digest = "" }] }, RejectionReasons.MissingField, "Lineage.Datasets[0].Digest");
-        AssertLineageRefused(l => l with { Datasets = [null!] }, RejectionReasons.MissingField, "Lineage.Datasets[0]");
+        AssertLineageRefused(l => l with { Datasets = [d, d with { Name = Valid.Repeat('n', 201) }] }, RejectionReasons.LimitExceeded, "lineage.datasets[1].name");
+        AssertLineageRefused(l => l with { Datasets = [d with { Version = Valid.Repeat('v', 101) }] }, RejectionReasons.LimitExceeded, "lineage.datasets[0].version");
+        AssertLineageRefused(l => l with { Datasets = [d with { Digest = Valid.Repeat('d', 201) }] }, RejectionReasons.LimitExceeded, "lineage.datasets[0].digest");
+        AssertLineageRefused(l => l with { Datasets = [d with { Name = "" }] }, RejectionReasons.MissingField, "lineage.datasets[0].name");
+        AssertLineageRefused(l => l with { Datasets = [d with { Version = "" }] }, RejectionReasons.MissingField, "lineage.datasets[0].version");
+        AssertLineageRefused(l => l with { Datasets = [d with { Digest = "" }] }, RejectionReasons.MissingField, "lineage.datasets[0].digest");
+        AssertLineageRefused(l => l with { Datasets = [null!] }, RejectionReasons.MissingField, "lineage.datasets[0]");
     }
 
     [Fact]
@@ -334,16 +334,16 @@ public class RegistrationRules_Specs
     {
         Assert.Null(Validate(l => l with { BaseModel = null }));
         Assert.Null(Validate(l => l with { BaseModel = new() { Name = "base", Version = 1 } }));
-        AssertLineageRefused(l => l with { BaseModel = new() { Name = "base", Version = 0 } }, RejectionReasons.InvalidValue, "Lineage.BaseModel.Version");
-        AssertLineageRefused(l => l with { BaseModel = new() { Name = "Base Model", Version = 1 } }, RejectionReasons.InvalidName, "Lineage.BaseModel.Name");
-        AssertLineageRefused(l => l with { BaseModel = new() { Name = "", Version = 1 } }, RejectionReasons.MissingField, "Lineage.BaseModel.Name");
+        AssertLineageRefused(l => l with { BaseModel = new() { Name = "base", Version = 0 } }, RejectionReasons.InvalidValue, "lineage.baseModel.version");
+        AssertLineageRefused(l => l with { BaseModel = new() { Name = "Base Model", Version = 1 } }, RejectionReasons.InvalidName, "lineage.baseModel.name");
+        AssertLineageRefused(l => l with { BaseModel = new() { Name = "", Version = 1 } }, RejectionReasons.MissingField, "lineage.baseModel.name");
     }
 
     [Fact]
     public void Two_hundred_hyperparameters_are_accepted_and_201_are_over_the_limit()
     {
         Assert.Null(Validate(l => l with { Hyperparameters = Hyperparameters(200) }));
-        AssertLineageRefused(l => l with { Hyperparameters = Hyperparameters(201) }, RejectionReasons.LimitExceeded, "Lineage.Hyperparameters");
+        AssertLineageRefused(l => l with { Hyperparameters = Hyperparameters(201) }, RejectionReasons.LimitExceeded, "lineage.hyperparameters");
     }
 
     [Fact]
@@ -353,7 +353,7 @@ public class RegistrationRules_Specs
         static Dictionary<string, JsonElement> Sized(int bytes) => new() { ["k"] = JsonSerializer.SerializeToElement(Valid.Repeat('x', bytes - 8)) };
         Assert.Equal(65536, JsonSerializer.SerializeToUtf8Bytes(Sized(65536)).Length);
         Assert.Null(Validate(l => l with { Hyperparameters = Sized(65536) }));
-        AssertLineageRefused(l => l with { Hyperparameters = Sized(65537) }, RejectionReasons.LimitExceeded, "Lineage.Hyperparameters");
+        AssertLineageRefused(l => l with { Hyperparameters = Sized(65537) }, RejectionReasons.LimitExceeded, "lineage.hyperparameters");
     }
 
     [Theory]
@@ -362,22 +362,22 @@ public class RegistrationRules_Specs
     [InlineData("{\"a\\u0000\": 1}")]
     [InlineData("\"\\ud800\"")]
     public void Hyperparameters_that_jsonb_cannot_store_are_invalid_values(string json) =>
-        AssertLineageRefused(l => l with { Hyperparameters = new() { ["p"] = Valid.Json(json) } }, RejectionReasons.InvalidValue, "Lineage.Hyperparameters['p']");
+        AssertLineageRefused(l => l with { Hyperparameters = new() { ["p"] = Valid.Json(json) } }, RejectionReasons.InvalidValue, "lineage.hyperparameters['p']");
 
     [Fact]
     public void A_hyperparameter_without_a_json_value_is_an_invalid_value() =>
-        AssertLineageRefused(l => l with { Hyperparameters = new() { ["p"] = default } }, RejectionReasons.InvalidValue, "Lineage.Hyperparameters['p']");
+        AssertLineageRefused(l => l with { Hyperparameters = new() { ["p"] = default } }, RejectionReasons.InvalidValue, "lineage.hyperparameters['p']");
 
     // ---- time and idempotency ----
 
     [Fact]
-    public void Trained_at_is_required() => AssertRefused(m => m with { TrainedAt = default }, RejectionReasons.MissingField, "TrainedAt");
+    public void Trained_at_is_required() => AssertRefused(m => m with { TrainedAt = default }, RejectionReasons.MissingField, "trainedAt");
 
     [Fact]
     public void Idempotency_key_of_200_characters_is_accepted_and_201_is_over_the_limit()
     {
         Assert.Null(RegistrationRules.Validate(Valid.Model(m => m with { IdempotencyKey = Valid.Repeat('k', 200) })));
-        AssertRefused(m => m with { IdempotencyKey = Valid.Repeat('k', 201) }, RejectionReasons.LimitExceeded, "IdempotencyKey");
+        AssertRefused(m => m with { IdempotencyKey = Valid.Repeat('k', 201) }, RejectionReasons.LimitExceeded, "idempotencyKey");
     }
 
     [Fact]

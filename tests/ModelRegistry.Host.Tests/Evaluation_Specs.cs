@@ -118,7 +118,7 @@ public class Evaluation_Specs(RunningRegistry registry) : IClassFixture<RunningR
 
         var refused = await registry.Observer.WaitForAsync<EvaluationRejected>(e => e.EvaluationId == badName.EvaluationId);
         Assert.Equal(RejectionReasons.InvalidName, refused.ReasonCode);
-        Assert.Contains("Metrics", refused.Message);
+        Assert.Contains("metrics", refused.Message);
         Assert.Equal(RejectionReasons.InvalidValue, (await registry.Observer.WaitForAsync<EvaluationRejected>(e => e.EvaluationId == noTarget.EvaluationId)).ReasonCode);
     }
 

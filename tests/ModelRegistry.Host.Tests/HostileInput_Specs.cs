@@ -58,7 +58,7 @@ public class HostileInput_Specs(RunningRegistry registry) : IClassFixture<Runnin
 
         var rejected = await registry.Observer.WaitForAsync<ModelRegistrationRejected>(e => e.ModelName == model, TimeSpan.FromSeconds(30));
         Assert.Equal(reason, rejected.ReasonCode);
-        Assert.Contains("Artifact.Files[0]", rejected.Message);
+        Assert.Contains("artifact.files[0]", rejected.Message);
         await AssertNothingRegisteredAsync(model);
         Assert.False(HostHasOpen(Secret), "the host has the file outside the root open");
     }

@@ -45,8 +45,8 @@ public sealed class PlainBroker(RabbitMqOptions rabbit)
     public Task PublishJsonAsync(string exchange, object message) =>
         PublishBytesAsync(exchange, JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Wire), Guid.NewGuid());
 
-    /// <summary>Publishes <paramref name="body"/> as it is to <paramref name="exchange"/>, persistent and confirmed.</summary>
-    public async Task PublishBytesAsync(string exchange, ReadOnlyMemory<byte> body, Guid messageId, string contentType = "application/json")
+    /// <summary>Publishes <paramref name="body"/> as it is to <paramref name="exchange"/>, persistent and confirmed (no content type when null).</summary>
+    public async Task PublishBytesAsync(string exchange, ReadOnlyMemory<byte> body, Guid messageId, string? contentType = "application/json")
     {
         await using var connection = await Preflight.ConnectionFactory(rabbit).CreateConnectionAsync("faults-client");
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,

@@ -21,14 +21,14 @@ public static class EvaluationRules
     public static Rejection? Validate(EvaluationCompleted e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return (e.EvaluationId == Guid.Empty ? FieldRules.Missing("EvaluationId") : null)
+        return (e.EvaluationId == Guid.Empty ? FieldRules.Missing("evaluationId") : null)
             ?? Target(e)
-            ?? FieldRules.Name(e.Suite, "Suite")
-            ?? (e.Dataset is null ? null : DatasetRules.Check(e.Dataset, "Dataset"))
+            ?? FieldRules.Name(e.Suite, "suite")
+            ?? (e.Dataset is null ? null : DatasetRules.Check(e.Dataset, "dataset"))
             ?? Metrics(e.Metrics)
             ?? BiasAssessments(e.BiasAssessments)
             ?? SecurityFindings(e.SecurityFindings)
-            ?? (e.EvaluatedAt == default ? FieldRules.Missing("EvaluatedAt") : null);
+            ?? FieldRules.Timestamp(e.EvaluatedAt, "evaluatedAt");
     }
 
     /// <summary>The most severe finding's severity: none, info, low, medium, high or critical. Unknown severities count as none.</summary>
@@ -78,20 +78,20 @@ public static class EvaluationRules
         var byDigest = !string.IsNullOrEmpty(e.ArtifactDigest);
         if (byName == byDigest)
             return new(RejectionReasons.InvalidValue, byName
-                ? "ArtifactDigest: give either ModelName and Version or ArtifactDigest, not both"
-                : "ModelName: give either ModelName and Version or ArtifactDigest");
+                ? "artifactDigest: give either modelName and version or artifactDigest, not both"
+                : "modelName: give either modelName and version or artifactDigest");
         if (byDigest)
         {
             var digest = e.ArtifactDigest!;
             return digest.StartsWith("sha256:", StringComparison.Ordinal) && FieldRules.IsSha256Hex(digest["sha256:".Length..])
                 ? null
-                : new(RejectionReasons.InvalidValue, $"ArtifactDigest: {FieldRules.Shown(digest)} is not \"sha256:\" and 64 lowercase hex digits");
+                : new(RejectionReasons.InvalidValue, $"artifactDigest: {FieldRules.Shown(digest)} is not \"sha256:\" and 64 lowercase hex digits");
         }
-        return FieldRules.Name(e.ModelName, "ModelName")
+        return FieldRules.Name(e.ModelName, "modelName")
             ?? (e.Version switch
             {
-                null => FieldRules.Missing("Version"),
-                < 1 => new(RejectionReasons.InvalidValue, $"Version: {e.Version} is not a version number (1 or more)"),
+                null => FieldRules.Missing("version"),
+                < 1 => new(RejectionReasons.InvalidValue, $"version: {e.Version} is not a version number (1 or more)"),
                 _ => null,
             });
     }
@@ -99,10 +99,10 @@ public static class EvaluationRules
     private static Rejection? Metrics(Dictionary<string, double>? metrics)
     {
         if (metrics is null) return null;
-        if (metrics.Count > MaxMetrics) return new(RejectionReasons.LimitExceeded, $"Metrics: {metrics.Count} metrics, at most {MaxMetrics}");
+        if (metrics.Count > MaxMetrics) return new(RejectionReasons.LimitExceeded, $"metrics: {metrics.Count} metrics, at most {MaxMetrics}");
         foreach (var (name, value) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
         {
-            var field = $"Metrics[{FieldRules.Shown(name)}]";
+            var field = $"metrics[{FieldRules.Shown(name)}]";
             if (!FieldRules.IsName(name))
                 return new(RejectionReasons.InvalidName,
                     $"{field}: the name must be 1-{FieldRules.MaxNameLength} characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
@@ -115,16 +115,16 @@ public static class EvaluationRules
     {
         if (assessments is null) return null;
         if (assessments.Count > MaxBiasAssessments)
-            return new(RejectionReasons.LimitExceeded, $"BiasAssessments: {assessments.Count} assessments, at most {MaxBiasAssessments}");
+            return new(RejectionReasons.LimitExceeded, $"biasAssessments: {assessments.Count} assessments, at most {MaxBiasAssessments}");
         for (var i = 0; i < assessments.Count; i++)
         {
-            var field = $"BiasAssessments[{i}]";
+            var field = $"biasAssessments[{i}]";
             var a = assessments[i];
             var problem = a is null
                 ? FieldRules.Missing(field)
-                : FieldRules.RequiredText(a.Attribute, $"{field}.Attribute", MaxBiasAttributeLength)
-                    ?? FieldRules.Name(a.Metric, $"{field}.Metric")
-                    ?? Finite(a.Value, $"{field}.Value");
+                : FieldRules.RequiredText(a.Attribute, $"{field}.attribute", MaxBiasAttributeLength)
+                    ?? FieldRules.Name(a.Metric, $"{field}.metric")
+                    ?? Finite(a.Value, $"{field}.value");
             if (problem is not null) return problem;
         }
         return null;
@@ -134,16 +134,16 @@ public static class EvaluationRules
     {
         if (findings is null) return null;
         if (findings.Count > MaxFindings)
-            return new(RejectionReasons.LimitExceeded, $"SecurityFindings: {findings.Count} findings, at most {MaxFindings}");
+            return new(RejectionReasons.LimitExceeded, $"securityFindings: {findings.Count} findings, at most {MaxFindings}");
         for (var i = 0; i < findings.Count; i++)
         {
-            var field = $"SecurityFindings[{i}]";
+            var field = $"securityFindings[{i}]";
             var f = findings[i];
             var problem = f is null
                 ? FieldRules.Missing(field)
-                : FieldRules.RequiredText(f.Id, $"{field}.Id", MaxFindingIdLength)
-                    ?? Severity(f.Severity, $"{field}.Severity")
-                    ?? FieldRules.OptionalText(f.Title, $"{field}.Title", MaxFindingTitleLength);
+                : FieldRules.RequiredText(f.Id, $"{field}.id", MaxFindingIdLength)
+                    ?? Severity(f.Severity, $"{field}.severity")
+                    ?? FieldRules.OptionalText(f.Title, $"{field}.title", MaxFindingTitleLength);
             if (problem is not null) return problem;
         }
         return null;

@@ -64,13 +64,13 @@ public sealed class ContentAddressedStore : IArtifactStore
         if (!Supported) throw new PlatformNotSupportedException("The artifact store needs Linux with /proc mounted (statx, O_PATH, /proc/self/fd).");
 
         if (!FieldRules.IsSha256Hex(file.Sha256))
-            return Refused(RejectionReasons.InvalidValue, $"{field}.Sha256: not 64 lowercase hex digits");
+            return Refused(RejectionReasons.InvalidValue, $"{field}.sha256: not 64 lowercase hex digits");
         if (file.Size < 0)
-            return Refused(RejectionReasons.InvalidValue, $"{field}.Size: {file.Size} is negative");
+            return Refused(RejectionReasons.InvalidValue, $"{field}.size: {file.Size} is negative");
         if (file.Size > options.MaxFileBytes)
-            return Refused(RejectionReasons.LimitExceeded, $"{field}.Size: {file.Size} bytes, at most {options.MaxFileBytes} (Artifacts:MaxFileBytes)");
+            return Refused(RejectionReasons.LimitExceeded, $"{field}.size: {file.Size} bytes, at most {options.MaxFileBytes} (Artifacts:MaxFileBytes)");
 
-        var sourceField = $"{field}.SourceUri";
+        var sourceField = $"{field}.sourceUri";
         var (path, refusal) = ArtifactPaths.ResolveSource(file.SourceUri, options.AllowedSourceRoots, sourceField);
         if (refusal is not null) return Refused(refusal);
 
@@ -155,7 +155,7 @@ public sealed class ContentAddressedStore : IArtifactStore
                 if (n == 0) break;
                 if (total + n > file.Size)
                     return Refused(RejectionReasons.SizeMismatch,
-                        $"{field}.Size: declared {file.Size} bytes, the source has more ({total + n} read before stopping)", total + n);
+                        $"{field}.size: declared {file.Size} bytes, the source has more ({total + n} read before stopping)", total + n);
                 hash.AppendData(buffer, 0, n);
                 if (temp.Handle is { } output)
                 {
@@ -166,10 +166,10 @@ public sealed class ContentAddressedStore : IArtifactStore
             }
 
             if (total != file.Size)
-                return Refused(RejectionReasons.SizeMismatch, $"{field}.Size: declared {file.Size} bytes, the source has {total}", total);
+                return Refused(RejectionReasons.SizeMismatch, $"{field}.size: declared {file.Size} bytes, the source has {total}", total);
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (actual != file.Sha256)
-                return Refused(RejectionReasons.DigestMismatch, $"{field}.Sha256: declared {file.Sha256}, the source's bytes hash to {actual}",
+                return Refused(RejectionReasons.DigestMismatch, $"{field}.sha256: declared {file.Sha256}, the source's bytes hash to {actual}",
                     total, actual);
 
             if (temp.Handle is null)

@@ -9,7 +9,7 @@ public interface IArtifactStore
     /// Reads <paramref name="file"/>'s source, checks its size and SHA-256 against the declaration, and stores the bytes
     /// at their content address. A hostile, unreadable or mismatching source is a <see cref="IngestResult.Refusal"/>;
     /// an exception means the store itself failed and the call may be retried. <c>field</c> is the file's place in the
-    /// message, e.g. "Artifact.Files[2]"; refusals name it.
+    /// message as a JSON path, e.g. "artifact.files[2]"; refusals name it.
     /// </summary>
     Task<IngestResult> IngestAsync(ArtifactFile file, string field, CancellationToken ct);
 

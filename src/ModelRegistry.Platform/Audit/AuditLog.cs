@@ -234,11 +234,31 @@ public sealed class AuditReader(NpgsqlDataSource dataSource)
     private const string Columns =
         "sequence, recorded_at, actor, action, subject_type, subject, model_name, details::text, previous_hash, hash";
 
-    // The last `limit` matching records, returned oldest first.
+    // The last `limit` records, returned oldest first ($1, the model, is null here).
     private const string ListSql = $"""
         SELECT {Columns} FROM (
-            SELECT * FROM registry.audit_log
-            WHERE ($1::text IS NULL OR model_name = $1) AND ($2::timestamptz IS NULL OR recorded_at >= $2)
+            SELECT * FROM registry.audit_log WHERE $1::text IS NULL AND ($2::timestamptz IS NULL OR recorded_at >= $2)
+            ORDER BY sequence DESC LIMIT $3) last
+        ORDER BY sequence
+        """;
+
+    // The last `limit` records about model $1, returned oldest first: those that name it in model_name, and those that leave
+    // model_name empty but are about it all the same: a refused rollback names it as its subject, a refused approval names a
+    // promotion of it (whose promotion.requested record names the model), a refused evaluation names it in its details. Both
+    // halves read audit_log_model (model_name, sequence), the second only its few NULL entries.
+    private const string ListModelSql = $"""
+        SELECT {Columns} FROM (
+            (SELECT * FROM registry.audit_log
+             WHERE model_name = $1 AND ($2::timestamptz IS NULL OR recorded_at >= $2)
+             ORDER BY sequence DESC LIMIT $3)
+            UNION ALL
+            (SELECT * FROM registry.audit_log a
+             WHERE a.model_name IS NULL AND ($2::timestamptz IS NULL OR a.recorded_at >= $2)
+               AND ((a.subject_type = 'model' AND a.subject = $1)
+                    OR a.details->>'model' = $1 OR a.details->>'modelName' = $1
+                    OR (a.subject_type = 'promotion' AND a.subject IN (
+                        SELECT p.subject FROM registry.audit_log p WHERE p.model_name = $1 AND p.subject_type = 'promotion')))
+             ORDER BY a.sequence DESC LIMIT $3)
             ORDER BY sequence DESC LIMIT $3) last
         ORDER BY sequence
         """;
@@ -273,7 +293,7 @@ public sealed class AuditReader(NpgsqlDataSource dataSource)
         CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await using var command = new NpgsqlCommand(ListSql, connection)
+        await using var command = new NpgsqlCommand(model is null ? ListSql : ListModelSql, connection)
         {
             Parameters =
             {

@@ -60,7 +60,7 @@ public sealed class ExchangeTypedJsonDeserializer : IMessageDeserializer
             typed.Set(MessageHeaders.MessageType, urn);
             headers = typed;
         }
-        return new BodyConsumeContext(receiveContext, inner.Deserialize(receiveContext.Body, headers, receiveContext.InputAddress));
+        return new JsonPathConsumeContext(receiveContext, inner.Deserialize(receiveContext.Body, headers, receiveContext.InputAddress));
     }
 
     public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) =>

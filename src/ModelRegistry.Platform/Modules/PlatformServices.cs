@@ -71,9 +71,14 @@ public static class PlatformServices
             {
                 cfg.Host(rabbit);
                 cfg.PrefetchCount = rabbit.PrefetchCount;
+                // A string with an unpaired surrogate and a timestamp without an offset are read so that the rules can
+                // refuse them with a rejection event (docs/messages.md, JSON conventions).
+                cfg.ConfigureJsonSerializerOptions(WireJsonConverters.AddTo);
                 // Plain JSON from non-.NET publishers (content type application/json, or none)
                 // as well as MassTransit's envelope: docs/messages.md. The exchange names the type.
                 cfg.AddDeserializer(new ExchangeTypedJsonDeserializerFactory(), isDefault: true);
+                // Both name the JSON path of a value they cannot read in the fault left in the error queue (JsonPathConsumeContext).
+                cfg.AddDeserializer(new EnvelopeJsonDeserializerFactory());
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -12,7 +12,7 @@ public static class DatasetRules
     public static Rejection? Check(DatasetRef? d, string field) =>
         d is null
             ? FieldRules.Missing(field)
-            : FieldRules.RequiredText(d.Name, $"{field}.Name", MaxNameLength)
-                ?? FieldRules.RequiredText(d.Version, $"{field}.Version", MaxVersionLength)
-                ?? FieldRules.RequiredText(d.Digest, $"{field}.Digest", MaxDigestLength);
+            : FieldRules.RequiredText(d.Name, $"{field}.name", MaxNameLength)
+                ?? FieldRules.RequiredText(d.Version, $"{field}.version", MaxVersionLength)
+                ?? FieldRules.RequiredText(d.Digest, $"{field}.digest", MaxDigestLength);
 }

@@ -20,9 +20,10 @@ public static class FieldRules
         return true;
     }
 
+    /// <summary>A required name: empty or only whitespace is missing (docs/messages.md, JSON conventions), else the name charset.</summary>
     public static Rejection? Name(string? value, string field, int maxLength = MaxNameLength)
     {
-        if (string.IsNullOrEmpty(value)) return Missing(field);
+        if (string.IsNullOrWhiteSpace(value)) return Missing(field);
         return IsName(value, maxLength)
             ? null
             : new(RejectionReasons.InvalidName,
@@ -84,6 +85,23 @@ public static class FieldRules
     }
 
     public static Rejection Missing(string field) => new(RejectionReasons.MissingField, $"{field}: required");
+
+    /// <summary>
+    /// What a timestamp without a UTC offset ("2026-11-26T12:00:00", or a date alone) is read as
+    /// (<c>OffsetRequiredTimestampConverter</c>): read in the host's time zone it would be a different instant on
+    /// every host, so it is refused (<see cref="Timestamp"/>). No message carries this instant in earnest.
+    /// </summary>
+    public static readonly DateTimeOffset TimestampWithoutOffset = DateTimeOffset.MaxValue;
+
+    /// <summary>A required timestamp: present, with a UTC offset.</summary>
+    public static Rejection? Timestamp(DateTimeOffset value, string field)
+    {
+        if (value == default) return Missing(field);
+        return value == TimestampWithoutOffset
+            ? new(RejectionReasons.InvalidValue,
+                $"{field}: the timestamp has no UTC offset; send it as 2026-11-26T12:00:00Z or with +hh:mm (without one it would be read in the registry host's time zone)")
+            : null;
+    }
 
     /// <summary>
     /// Quotes input for a message: at most 100 characters, control characters and surrogates escaped. Rejections are

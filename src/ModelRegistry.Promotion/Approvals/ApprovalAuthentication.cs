@@ -37,24 +37,24 @@ public static class ApprovalAuthentication
         var secret = ticketing.SecretOf(message.Integration);
         if (secret is null)
             return new(ApprovalRefusals.UnknownIntegration,
-                $"Integration: {FieldRules.Shown(message.Integration)} is not a configured ticketing integration ({TicketingOptions.Section}:Integrations)");
+                $"integration: {FieldRules.Shown(message.Integration)} is not a configured ticketing integration ({TicketingOptions.Section}:Integrations)");
 
         if (string.IsNullOrEmpty(message.Signature))
-            return new(ApprovalRefusals.BadSignature, "Signature: missing; every decision must be signed (docs/ticketing.md)");
+            return new(ApprovalRefusals.BadSignature, "signature: missing; every decision must be signed (docs/ticketing.md)");
         if (!ApprovalSignature.IsWellFormed(message.Signature))
-            return new(ApprovalRefusals.BadSignature, $"Signature: must be 64 lower-case hex digits (HMAC-SHA256), got {message.Signature.Length} characters");
+            return new(ApprovalRefusals.BadSignature, $"signature: must be 64 lower-case hex digits (HMAC-SHA256), got {message.Signature.Length} characters");
         if (!ApprovalSignature.Verify(message, secret))
             return new(ApprovalRefusals.BadSignature,
-                $"Signature: does not match the signed fields under the secret of integration '{message.Integration}' (docs/ticketing.md#signing)");
+                $"signature: does not match the signed fields under the secret of integration '{message.Integration}' (docs/ticketing.md#signing)");
 
         if (!approvers.Knows(message.Approver))
             return new(ApprovalRefusals.ApproverUnknown,
-                $"Approver: {FieldRules.Shown(message.Approver)} is not in the approver directory ({ApproversOptions.Section})");
+                $"approver: {FieldRules.Shown(message.Approver)} is not in the approver directory ({ApproversOptions.Section})");
         if (!approvers.Holds(message.Approver, message.Role))
         {
             var held = approvers.RolesOf(message.Approver).Order(StringComparer.Ordinal).ToList();
             return new(ApprovalRefusals.ApproverLacksRole,
-                $"Role: {FieldRules.Shown(message.Approver)} does not hold role {FieldRules.Shown(message.Role)}; holds: {(held.Count == 0 ? "none" : string.Join(", ", held))}");
+                $"role: {FieldRules.Shown(message.Approver)} does not hold role {FieldRules.Shown(message.Role)}; holds: {(held.Count == 0 ? "none" : string.Join(", ", held))}");
         }
         return null;
     }
@@ -62,18 +62,18 @@ public static class ApprovalAuthentication
     // The first missing or malformed field, for people; null when all are in form.
     private static string? Fields(ApprovalDecided m)
     {
-        if (m.PromotionId == Guid.Empty) return "PromotionId: required (not the nil UUID)";
-        if (string.IsNullOrWhiteSpace(m.Integration)) return "Integration: required";
-        if (Text(m.TicketId, "TicketId", MaxTicketIdLength, required: true) is { } ticket) return ticket;
-        if (Text(m.Approver, "Approver", ApproversOptions.MaxPersonLength, required: true) is { } approver) return approver;
-        if (Text(m.Role, "Role", MaxRoleLength, required: true) is { } role) return role;
+        if (m.PromotionId == Guid.Empty) return "promotionId: required (not the nil UUID)";
+        if (string.IsNullOrWhiteSpace(m.Integration)) return "integration: required";
+        if (Text(m.TicketId, "ticketId", MaxTicketIdLength, required: true) is { } ticket) return ticket;
+        if (Text(m.Approver, "approver", ApproversOptions.MaxPersonLength, required: true) is { } approver) return approver;
+        if (Text(m.Role, "role", MaxRoleLength, required: true) is { } role) return role;
         if (m.Decision is not (ApprovalSignature.Approved or ApprovalSignature.Rejected))
             return string.IsNullOrEmpty(m.Decision)
-                ? "Decision: required (approved or rejected)"
-                : $"Decision: {FieldRules.Shown(m.Decision)} is not one of approved, rejected";
-        if (Text(m.Comment, "Comment", MaxCommentLength, required: false) is { } comment) return comment;
-        if (m.DecidedAt == default) return "DecidedAt: required";
-        return Text(m.Integration, "Integration", FieldRules.MaxNameLength, required: true);
+                ? "decision: required (approved or rejected)"
+                : $"decision: {FieldRules.Shown(m.Decision)} is not one of approved, rejected";
+        if (Text(m.Comment, "comment", MaxCommentLength, required: false) is { } comment) return comment;
+        if (FieldRules.Timestamp(m.DecidedAt, "decidedAt") is { } decidedAt) return decidedAt.Message;
+        return Text(m.Integration, "integration", FieldRules.MaxNameLength, required: true);
     }
 
     private static string? Text(string? value, string field, int maxLength, bool required)

@@ -17,15 +17,15 @@ public static class PromotionDecisions
     {
         ArgumentNullException.ThrowIfNull(request);
         var m = request;
-        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "ModelName is missing");
-        if (m.Version < 1) return new("invalid_request", $"Version {m.Version} is not a version number (1, 2, 3...)");
+        if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "modelName: required");
+        if (m.Version < 1) return new("invalid_request", $"version: {m.Version} is not a version number (1, 2, 3...)");
         if (!StageNames.TryParse(m.TargetStage, out _))
-            return new("invalid_request", $"TargetStage '{Bounded.Clip(m.TargetStage, 50)}' is not one of {string.Join(", ", StageNames.All)}");
-        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "RequestedBy is missing: someone must own the request");
-        if (m.RequestedBy.Length > 200) return new("invalid_request", "RequestedBy is longer than 200 characters");
-        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "Reason is missing: say why, for the approvers and the audit log");
-        if (m.Reason.Length > MaxTextLength) return new("invalid_request", $"Reason is longer than {MaxTextLength} characters");
-        if (m.ChangeTicket is { Length: > 200 }) return new("invalid_request", "ChangeTicket is longer than 200 characters");
+            return new("invalid_request", $"targetStage: '{Bounded.Clip(m.TargetStage, 50)}' is not one of {string.Join(", ", StageNames.All)}");
+        if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "requestedBy: required (someone must own the request)");
+        if (m.RequestedBy.Length > 200) return new("invalid_request", "requestedBy: longer than 200 characters");
+        if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "reason: required (say why, for the approvers and the audit log)");
+        if (m.Reason.Length > MaxTextLength) return new("invalid_request", $"reason: longer than {MaxTextLength} characters");
+        if (m.ChangeTicket is { Length: > 200 }) return new("invalid_request", "changeTicket: longer than 200 characters");
         return null;
     }
 

@@ -62,7 +62,7 @@ public static class RegistrationDecisions
                 else
                 {
                     return RegistrationDecision.Rejected(new Rejection(RejectionReasons.UnknownBaseModel,
-                        $"Lineage.BaseModel: {baseModel.Name} version {baseModel.Version} is not registered"));
+                        $"lineage.baseModel: {baseModel.Name} version {baseModel.Version} is not registered"));
                 }
             }
 
@@ -79,6 +79,6 @@ public static class RegistrationDecisions
             madeDigest == r.ManifestDigest
                 ? duplicate
                 : RegistrationDecision.Rejected(new Rejection(RejectionReasons.IdempotencyConflict,
-                    $"IdempotencyKey '{r.IdempotencyKey}' already registered {r.ModelName} version {madeVersion} with manifest {madeDigest}, not {r.ManifestDigest}"));
+                    $"idempotencyKey: '{r.IdempotencyKey}' already registered {r.ModelName} version {madeVersion} with manifest {madeDigest}, not {r.ManifestDigest}"));
     }
 }

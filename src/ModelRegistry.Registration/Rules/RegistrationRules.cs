@@ -32,15 +32,15 @@ public static class RegistrationRules
     public static Rejection? Validate(ModelTrained m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        return FieldRules.Name(m.ModelName, "ModelName")
-            ?? FieldRules.Name(m.OwnerTeam, "OwnerTeam")
-            ?? FieldRules.OptionalText(m.Description, "Description", MaxDescriptionLength)
+        return FieldRules.Name(m.ModelName, "modelName")
+            ?? FieldRules.Name(m.OwnerTeam, "ownerTeam")
+            ?? FieldRules.OptionalText(m.Description, "description", MaxDescriptionLength)
             ?? Tags(m.Tags)
             ?? RiskTier(m.RiskTier)
             ?? Manifest(m.Artifact)
             ?? Lineage(m.Lineage)
-            ?? (m.TrainedAt == default ? FieldRules.Missing("TrainedAt") : null)
-            ?? FieldRules.OptionalText(m.IdempotencyKey, "IdempotencyKey", MaxIdempotencyKeyLength);
+            ?? FieldRules.Timestamp(m.TrainedAt, "trainedAt")
+            ?? FieldRules.OptionalText(m.IdempotencyKey, "idempotencyKey", MaxIdempotencyKeyLength);
     }
 
     /// <summary>The registration's idempotency key: the pipeline's, or "run id:model name". Call after <see cref="Validate"/>.</summary>
@@ -50,24 +50,37 @@ public static class RegistrationRules
         return string.IsNullOrEmpty(m.IdempotencyKey) ? $"{m.Lineage!.TrainingRunId}:{m.ModelName}" : m.IdempotencyKey;
     }
 
+    /// <summary>
+    /// The key a refused message carries back to its pipeline (docs/messages.md: "as sent or derived"): its own when it has one,
+    /// else "run id:model name" when it has both, else null. Refused input may be anything: the rejection clips it.
+    /// </summary>
+    public static string? KeyOfRefused(ModelTrained m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (!string.IsNullOrEmpty(m.IdempotencyKey)) return m.IdempotencyKey;
+        return string.IsNullOrWhiteSpace(m.Lineage?.TrainingRunId) || string.IsNullOrWhiteSpace(m.ModelName)
+            ? null
+            : $"{m.Lineage.TrainingRunId}:{m.ModelName}";
+    }
+
     /// <summary>Whether <paramref name="value"/> is a SHA-256 as the contract writes it: 64 lowercase hex digits.</summary>
     public static bool IsSha256(string? value) => FieldRules.IsSha256Hex(value);
 
     private static Rejection? RiskTier(string? tier)
     {
-        if (string.IsNullOrEmpty(tier)) return FieldRules.Missing("RiskTier");
+        if (string.IsNullOrEmpty(tier)) return FieldRules.Missing("riskTier");
         return RiskTiers.Contains(tier)
             ? null
-            : new(RejectionReasons.InvalidValue, $"RiskTier: {FieldRules.Shown(tier)} is not one of low, medium, high, critical");
+            : new(RejectionReasons.InvalidValue, $"riskTier: {FieldRules.Shown(tier)} is not one of low, medium, high, critical");
     }
 
     private static Rejection? Tags(Dictionary<string, string>? tags)
     {
         if (tags is null) return null;
-        if (tags.Count > MaxTags) return new(RejectionReasons.LimitExceeded, $"Tags: {tags.Count} tags, at most {MaxTags}");
+        if (tags.Count > MaxTags) return new(RejectionReasons.LimitExceeded, $"tags: {tags.Count} tags, at most {MaxTags}");
         foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var field = $"Tags[{FieldRules.Shown(key)}]";
+            var field = $"tags[{FieldRules.Shown(key)}]";
             if (!FieldRules.IsName(key, MaxTagKeyLength))
                 return new(RejectionReasons.InvalidName,
                     $"{field}: the key must be 1-{MaxTagKeyLength} characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
@@ -79,22 +92,22 @@ public static class RegistrationRules
 
     private static Rejection? Manifest(ArtifactManifest? artifact)
     {
-        if (artifact is null) return FieldRules.Missing("Artifact");
+        if (artifact is null) return FieldRules.Missing("artifact");
         var files = artifact.Files;
         if (files is null || files.Count == 0)
-            return new(RejectionReasons.MissingField, "Artifact.Files: at least one file is required");
+            return new(RejectionReasons.MissingField, "artifact.files: at least one file is required");
         if (files.Count > MaxFiles)
-            return new(RejectionReasons.LimitExceeded, $"Artifact.Files: {files.Count} files, at most {MaxFiles}");
+            return new(RejectionReasons.LimitExceeded, $"artifact.files: {files.Count} files, at most {MaxFiles}");
 
         // Case-insensitive: two paths that differ only in case collide when the artifact is unpacked on macOS or Windows.
         var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < files.Count; i++)
         {
-            var field = $"Artifact.Files[{i}]";
+            var field = $"artifact.files[{i}]";
             if (ArtifactFile(files[i], field) is { } problem) return problem;
             if (!seen.TryAdd(files[i].Path, i))
                 return new(RejectionReasons.InvalidValue,
-                    $"{field}.Path: {FieldRules.Shown(files[i].Path)} is also Artifact.Files[{seen[files[i].Path]}].Path (paths are unique, ignoring case)");
+                    $"{field}.path: {FieldRules.Shown(files[i].Path)} is also artifact.files[{seen[files[i].Path]}].path (paths are unique, ignoring case)");
         }
 
         // "a" and "a/b" cannot both be files: one would have to be a directory.
@@ -105,7 +118,7 @@ public static class RegistrationRules
             {
                 if (seen.TryGetValue(path[..slash], out var other))
                     return new(RejectionReasons.InvalidValue,
-                        $"Artifact.Files[{i}].Path: {FieldRules.Shown(path)} is below Artifact.Files[{other}].Path, which is a file");
+                        $"artifact.files[{i}].path: {FieldRules.Shown(path)} is below artifact.files[{other}].path, which is a file");
             }
         }
         return null;
@@ -114,29 +127,29 @@ public static class RegistrationRules
     private static Rejection? ArtifactFile(ArtifactFile? file, string field)
     {
         if (file is null) return FieldRules.Missing(field);
-        if (ArtifactPaths.ValidateRelativePath(file.Path, $"{field}.Path") is { } path) return path;
+        if (ArtifactPaths.ValidateRelativePath(file.Path, $"{field}.path") is { } path) return path;
 
-        if (string.IsNullOrEmpty(file.Role)) return FieldRules.Missing($"{field}.Role");
+        if (string.IsNullOrEmpty(file.Role)) return FieldRules.Missing($"{field}.role");
         if (!FileRoles.Contains(file.Role))
-            return new(RejectionReasons.InvalidValue, $"{field}.Role: {FieldRules.Shown(file.Role)} is not one of weights, config, tokenizer, other");
+            return new(RejectionReasons.InvalidValue, $"{field}.role: {FieldRules.Shown(file.Role)} is not one of weights, config, tokenizer, other");
 
-        if (string.IsNullOrEmpty(file.Sha256)) return FieldRules.Missing($"{field}.Sha256");
+        if (string.IsNullOrEmpty(file.Sha256)) return FieldRules.Missing($"{field}.sha256");
         if (!FieldRules.IsSha256Hex(file.Sha256))
-            return new(RejectionReasons.InvalidValue, $"{field}.Sha256: {FieldRules.Shown(file.Sha256)} is not 64 lowercase hex digits");
+            return new(RejectionReasons.InvalidValue, $"{field}.sha256: {FieldRules.Shown(file.Sha256)} is not 64 lowercase hex digits");
 
-        if (file.Size < 0) return new(RejectionReasons.InvalidValue, $"{field}.Size: {file.Size} is negative");
+        if (file.Size < 0) return new(RejectionReasons.InvalidValue, $"{field}.size: {file.Size} is negative");
         if (file.Size > MaxFileSize)
-            return new(RejectionReasons.LimitExceeded, $"{field}.Size: {file.Size} bytes, at most {MaxFileSize} (1 TiB)");
+            return new(RejectionReasons.LimitExceeded, $"{field}.size: {file.Size} bytes, at most {MaxFileSize} (1 TiB)");
 
-        return ArtifactPaths.ValidateSourceUriSyntax(file.SourceUri, $"{field}.SourceUri");
+        return ArtifactPaths.ValidateSourceUriSyntax(file.SourceUri, $"{field}.sourceUri");
     }
 
     private static Rejection? Lineage(Lineage? lineage)
     {
-        if (lineage is null) return FieldRules.Missing("Lineage");
-        return FieldRules.RequiredText(lineage.TrainingRunId, "Lineage.TrainingRunId", MaxTrainingRunIdLength)
+        if (lineage is null) return FieldRules.Missing("lineage");
+        return FieldRules.RequiredText(lineage.TrainingRunId, "lineage.trainingRunId", MaxTrainingRunIdLength)
             ?? TrainingRunUrl(lineage.TrainingRunUrl)
-            ?? FieldRules.RequiredText(lineage.CodeRepository, "Lineage.CodeRepository", MaxCodeRepositoryLength)
+            ?? FieldRules.RequiredText(lineage.CodeRepository, "lineage.codeRepository", MaxCodeRepositoryLength)
             ?? CodeCommit(lineage.CodeCommit)
             ?? Datasets(lineage.Datasets)
             ?? BaseModel(lineage.BaseModel)
@@ -145,7 +158,7 @@ public static class RegistrationRules
 
     private static Rejection? TrainingRunUrl(string? url)
     {
-        const string Field = "Lineage.TrainingRunUrl";
+        const string Field = "lineage.trainingRunUrl";
         if (string.IsNullOrEmpty(url)) return null;
         if (url.Length > MaxTrainingRunUrlLength)
             return new(RejectionReasons.LimitExceeded, $"{Field}: {url.Length} characters, at most {MaxTrainingRunUrlLength}");
@@ -163,7 +176,7 @@ public static class RegistrationRules
 
     private static Rejection? CodeCommit(string? commit)
     {
-        const string Field = "Lineage.CodeCommit";
+        const string Field = "lineage.codeCommit";
         if (string.IsNullOrEmpty(commit)) return FieldRules.Missing(Field);
         return commit.Length is >= 7 and <= 64 && FieldRules.IsHex(commit)
             ? null
@@ -174,13 +187,13 @@ public static class RegistrationRules
     {
         if (datasets is null) return null;
         if (datasets.Count > MaxDatasets)
-            return new(RejectionReasons.LimitExceeded, $"Lineage.Datasets: {datasets.Count} data sets, at most {MaxDatasets}");
+            return new(RejectionReasons.LimitExceeded, $"lineage.datasets: {datasets.Count} data sets, at most {MaxDatasets}");
         var seen = new HashSet<(string, string)>();
         for (var i = 0; i < datasets.Count; i++)
         {
-            if (DatasetRules.Check(datasets[i], $"Lineage.Datasets[{i}]") is { } problem) return problem;
+            if (DatasetRules.Check(datasets[i], $"lineage.datasets[{i}]") is { } problem) return problem;
             if (!seen.Add((datasets[i].Name, datasets[i].Version)))
-                return new(RejectionReasons.InvalidValue, $"Lineage.Datasets[{i}]: {datasets[i].Name} version {datasets[i].Version} is listed twice");
+                return new(RejectionReasons.InvalidValue, $"lineage.datasets[{i}]: {datasets[i].Name} version {datasets[i].Version} is listed twice");
         }
         return null;
     }
@@ -188,15 +201,15 @@ public static class RegistrationRules
     private static Rejection? BaseModel(BaseModelRef? baseModel)
     {
         if (baseModel is null) return null;
-        return FieldRules.Name(baseModel.Name, "Lineage.BaseModel.Name")
+        return FieldRules.Name(baseModel.Name, "lineage.baseModel.name")
             ?? (baseModel.Version < 1
-                ? new(RejectionReasons.InvalidValue, $"Lineage.BaseModel.Version: {baseModel.Version} is not a version number (1 or more)")
+                ? new(RejectionReasons.InvalidValue, $"lineage.baseModel.version: {baseModel.Version} is not a version number (1 or more)")
                 : null);
     }
 
     private static Rejection? Hyperparameters(Dictionary<string, JsonElement>? hyperparameters)
     {
-        const string Field = "Lineage.Hyperparameters";
+        const string Field = "lineage.hyperparameters";
         if (hyperparameters is null) return null;
         if (hyperparameters.Count > MaxHyperparameters)
             return new(RejectionReasons.LimitExceeded, $"{Field}: {hyperparameters.Count} entries, at most {MaxHyperparameters}");

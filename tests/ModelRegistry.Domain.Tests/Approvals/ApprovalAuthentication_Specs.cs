@@ -38,20 +38,24 @@ public class ApprovalAuthentication_Specs
 
     public static TheoryData<string, Func<ApprovalDecided, ApprovalDecided>, string> InvalidFields => new()
     {
-        { "nil promotion", m => m with { PromotionId = Guid.Empty }, "PromotionId: required (not the nil UUID)" },
-        { "no integration", m => m with { Integration = "" }, "Integration: required" },
-        { "no ticket", m => m with { TicketId = "" }, "TicketId: required" },
-        { "blank ticket", m => m with { TicketId = "  " }, "TicketId: required" },
-        { "long ticket", m => m with { TicketId = new string('t', 201) }, "TicketId: 201 characters, at most 200" },
-        { "no approver", m => m with { Approver = "" }, "Approver: required" },
-        { "approver with NUL", m => m with { Approver = "ali\0ce" }, "Approver: contains a NUL character at index 3" },
-        { "no role", m => m with { Role = "" }, "Role: required" },
-        { "no decision", m => m with { Decision = "" }, "Decision: required (approved or rejected)" },
-        { "other decision", m => m with { Decision = "approve" }, "Decision: 'approve' is not one of approved, rejected" },
-        { "capitalised decision", m => m with { Decision = "Approved" }, "Decision: 'Approved' is not one of approved, rejected" },
-        { "long comment", m => m with { Comment = new string('c', 4001) }, "Comment: 4001 characters, at most 4000" },
-        { "lone surrogate", m => m with { Comment = "x\ud800" }, "Comment: contains an unpaired UTF-16 surrogate at index 1" },
-        { "no time", m => m with { DecidedAt = default }, "DecidedAt: required" },
+        { "nil promotion", m => m with { PromotionId = Guid.Empty }, "promotionId: required (not the nil UUID)" },
+        { "no integration", m => m with { Integration = "" }, "integration: required" },
+        { "no ticket", m => m with { TicketId = "" }, "ticketId: required" },
+        { "blank ticket", m => m with { TicketId = "  " }, "ticketId: required" },
+        { "long ticket", m => m with { TicketId = new string('t', 201) }, "ticketId: 201 characters, at most 200" },
+        { "no approver", m => m with { Approver = "" }, "approver: required" },
+        { "approver with NUL", m => m with { Approver = "ali\0ce" }, "approver: contains a NUL character at index 3" },
+        { "no role", m => m with { Role = "" }, "role: required" },
+        { "no decision", m => m with { Decision = "" }, "decision: required (approved or rejected)" },
+        { "other decision", m => m with { Decision = "approve" }, "decision: 'approve' is not one of approved, rejected" },
+        { "capitalised decision", m => m with { Decision = "Approved" }, "decision: 'Approved' is not one of approved, rejected" },
+        { "long comment", m => m with { Comment = new string('c', 4001) }, "comment: 4001 characters, at most 4000" },
+        { "lone surrogate", m => m with { Comment = "x\ud800" }, "comment: contains an unpaired UTF-16 surrogate at index 1" },
+        { "no time", m => m with { DecidedAt = default }, "decidedAt: required" },
+        {
+            "time without an offset", m => m with { DecidedAt = FieldRules.TimestampWithoutOffset },
+            "decidedAt: the timestamp has no UTC offset; send it as 2026-11-26T12:00:00Z or with +hh:mm (without one it would be read in the registry host's time zone)"
+        },
     };
 
     [Theory]
@@ -81,7 +85,7 @@ public class ApprovalAuthentication_Specs
     public void An_unconfigured_integration_is_unknown()
     {
         var rejection = Refused(Decisions.Signed(m => m with { Integration = "github" }), ApprovalRefusals.UnknownIntegration);
-        Assert.Equal("Integration: 'github' is not a configured ticketing integration (Ticketing:Integrations)", rejection.Message);
+        Assert.Equal("integration: 'github' is not a configured ticketing integration (Ticketing:Integrations)", rejection.Message);
     }
 
     [Fact]
@@ -101,12 +105,12 @@ public class ApprovalAuthentication_Specs
 
     [Fact]
     public void An_unsigned_decision_has_a_bad_signature() =>
-        Assert.Equal("Signature: missing; every decision must be signed (docs/ticketing.md)",
+        Assert.Equal("signature: missing; every decision must be signed (docs/ticketing.md)",
             Refused(Decisions.Unsigned, ApprovalRefusals.BadSignature).Message);
 
     [Fact]
     public void A_malformed_signature_is_bad() =>
-        Assert.Equal("Signature: must be 64 lower-case hex digits (HMAC-SHA256), got 6 characters",
+        Assert.Equal("signature: must be 64 lower-case hex digits (HMAC-SHA256), got 6 characters",
             Refused(Decisions.Unsigned with { Signature = "abc123" }, ApprovalRefusals.BadSignature).Message);
 
     [Fact]
@@ -137,14 +141,14 @@ public class ApprovalAuthentication_Specs
     public void A_signed_decision_by_someone_not_in_the_directory_is_refused()
     {
         var rejection = Refused(Decisions.Signed(m => m with { Approver = "mallory" }), ApprovalRefusals.ApproverUnknown);
-        Assert.Equal("Approver: 'mallory' is not in the approver directory (Approvers)", rejection.Message);
+        Assert.Equal("approver: 'mallory' is not in the approver directory (Approvers)", rejection.Message);
     }
 
     [Fact]
     public void A_person_signing_as_a_role_they_do_not_hold_is_refused()
     {
         var rejection = Refused(Decisions.Signed(m => m with { Approver = "bob", Role = "model-risk-officer" }), ApprovalRefusals.ApproverLacksRole);
-        Assert.Equal("Role: 'bob' does not hold role 'model-risk-officer'; holds: security-review", rejection.Message);
+        Assert.Equal("role: 'bob' does not hold role 'model-risk-officer'; holds: security-review", rejection.Message);
     }
 
     [Fact]
@@ -165,7 +169,7 @@ public class ApprovalAuthentication_Specs
     public void Hostile_text_is_quoted_safely_in_messages()
     {
         var rejection = Refused(Decisions.Signed(m => m with { Approver = "eve'\n\u001b[31m" }), ApprovalRefusals.ApproverUnknown);
-        Assert.Equal("Approver: 'eve\\'\\u000A\\u001B[31m' is not in the approver directory (Approvers)", rejection.Message);
+        Assert.Equal("approver: 'eve\\'\\u000A\\u001B[31m' is not in the approver directory (Approvers)", rejection.Message);
     }
 
     [Fact]

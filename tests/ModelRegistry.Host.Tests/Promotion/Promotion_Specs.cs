@@ -77,6 +77,9 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         await registry.Observer.PublishAsync(again);
         var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == again.RollbackId);
         Assert.Equal("no_previous_version", refused.ReasonCode);
+        // ... and says so: version 2 has been in production, so version 1 is not the only one that has.
+        Assert.StartsWith("exclusive/1 is in production and no earlier version is left to roll back to: version 2, the other version that "
+            + "has been in production, was retired by a rollback (incident INC-42)", refused.Message, StringComparison.Ordinal);
         Assert.Equal("production", await StageAsync(registry, "exclusive", 1));
     }
 

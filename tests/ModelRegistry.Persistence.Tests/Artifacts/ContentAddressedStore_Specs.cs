@@ -17,7 +17,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         var bytes = Bytes(100_000, seed: 1);
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Null(result.Refusal);
         Assert.Equal(file.Sha256, result.Sha256);
@@ -38,7 +38,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "empty"), []);
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Null(result.Refusal);
         Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", result.Sha256);
@@ -52,8 +52,8 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         var first = StoreSandbox.Write(Path.Join(sandbox.In, "a.bin"), bytes);
         var second = StoreSandbox.Write(Path.Join(sandbox.In, "b.bin"), bytes);
 
-        var one = await sandbox.Store.IngestAsync(first, "Artifact.Files[0]", default);
-        var two = await sandbox.Store.IngestAsync(second, "Artifact.Files[1]", default);
+        var one = await sandbox.Store.IngestAsync(first, "artifact.files[0]", default);
+        var two = await sandbox.Store.IngestAsync(second, "artifact.files[1]", default);
 
         Assert.Null(one.Refusal);
         Assert.Null(two.Refusal);
@@ -70,7 +70,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var bytes = Bytes(50_000, seed: 3);
         var stored = StoreSandbox.Write(Path.Join(sandbox.In, "good.bin"), bytes);
-        Assert.Null((await sandbox.Store.IngestAsync(stored, "Artifact.Files[0]", default)).Refusal);
+        Assert.Null((await sandbox.Store.IngestAsync(stored, "artifact.files[0]", default)).Refusal);
 
         // Same declaration, different bytes of the same size: the declaration alone must not pass.
         var tampered = (byte[])bytes.Clone();
@@ -78,7 +78,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         var liar = stored with { SourceUri = StoreSandbox.Uri(Path.Join(sandbox.In, "bad.bin")) };
         await File.WriteAllBytesAsync(Path.Join(sandbox.In, "bad.bin"), tampered);
 
-        var result = await sandbox.Store.IngestAsync(liar, "Artifact.Files[1]", default);
+        var result = await sandbox.Store.IngestAsync(liar, "artifact.files[1]", default);
 
         Assert.Equal(RejectionReasons.DigestMismatch, result.Refusal?.ReasonCode);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(tampered)), result.Sha256);
@@ -93,10 +93,10 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes) with { Sha256 = declared };
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[3]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[3]", default);
 
         Assert.Equal(RejectionReasons.DigestMismatch, result.Refusal?.ReasonCode);
-        Assert.StartsWith("Artifact.Files[3].Sha256: ", result.Refusal!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("artifact.files[3].sha256: ", result.Refusal!.Message, StringComparison.Ordinal);
         Assert.Contains(declared, result.Refusal.Message, StringComparison.Ordinal);
         Assert.Contains(actual, result.Refusal.Message, StringComparison.Ordinal);
         Assert.Equal("", result.ObjectPath);
@@ -114,10 +114,10 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         var bytes = Bytes(10_000, seed: 6);
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes) with { Size = declared };
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.SizeMismatch, result.Refusal?.ReasonCode);
-        Assert.StartsWith("Artifact.Files[0].Size: ", result.Refusal!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("artifact.files[0].size: ", result.Refusal!.Message, StringComparison.Ordinal);
         Assert.Contains($"declared {declared} bytes", result.Refusal.Message, StringComparison.Ordinal);
         // Too long: reading stops one byte past the declaration. Too short: the whole source is read.
         var read = declared < bytes.Length ? declared + 1 : bytes.Length;
@@ -132,10 +132,10 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var file = StoreSandbox.Declare(Path.Join(sandbox.In, "nowhere.bin"), [1, 2, 3]);
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.SourceUnreadable, result.Refusal?.ReasonCode);
-        Assert.StartsWith("Artifact.Files[0].SourceUri: ", result.Refusal!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("artifact.files[0].sourceUri: ", result.Refusal!.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", result.Refusal.Message, StringComparison.Ordinal);
     }
 
@@ -145,7 +145,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         sandbox.Options.MaxFileBytes = 1000;
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), Bytes(1001, seed: 7));
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.LimitExceeded, result.Refusal?.ReasonCode);
         Assert.Equal(0, result.Size);
@@ -156,7 +156,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var bytes = Bytes(300_000, seed: 8);
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
-        var stored = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var stored = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
         Assert.Equal(new(true, true, file.Sha256, bytes.Length), await sandbox.Store.VerifyAsync(file.Sha256, file.Size, default));
 
         File.SetUnixFileMode(stored.ObjectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -181,7 +181,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     public async Task Verify_reports_a_truncated_object_and_a_missing_one()
     {
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), Bytes(1000, seed: 9));
-        var stored = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var stored = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
         File.SetUnixFileMode(stored.ObjectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await using (var s = new FileStream(stored.ObjectPath, FileMode.Open, FileAccess.Write)) s.SetLength(999);
 
@@ -197,11 +197,11 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var bytes = Bytes(5000, seed: 10);
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
-        var stored = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var stored = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
         File.SetUnixFileMode(stored.ObjectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await File.WriteAllBytesAsync(stored.ObjectPath, [1, 2, 3]);
 
-        var again = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var again = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Null(again.Refusal);
         Assert.False(again.Deduplicated);
@@ -220,7 +220,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
     {
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), [1]) with { Sha256 = "../../x" };
 
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.InvalidValue, result.Refusal?.ReasonCode);
         Assert.Empty(sandbox.Objects);
@@ -233,7 +233,7 @@ public sealed class ContentAddressedStore_Specs : IDisposable
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sandbox.Store.IngestAsync(file, "Artifact.Files[0]", cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sandbox.Store.IngestAsync(file, "artifact.files[0]", cts.Token));
 
         Assert.Empty(sandbox.Objects);
         Assert.Empty(sandbox.Temps);

@@ -21,8 +21,8 @@ public sealed class NamedTempFallback_Specs : IDisposable
         var bytes = ContentAddressedStore_Specs.Bytes(100_000, seed: 21);
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), bytes);
 
-        var result = await store.IngestAsync(file, "Artifact.Files[0]", default);
-        var again = await store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(file, "artifact.files[0]", default);
+        var again = await store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Null(result.Refusal);
         Assert.False(result.Deduplicated);
@@ -41,7 +41,7 @@ public sealed class NamedTempFallback_Specs : IDisposable
             Sha256 = new string('0', 64),
         };
 
-        var result = await store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.DigestMismatch, result.Refusal?.ReasonCode);
         Assert.True(Directory.Exists(Path.Join(sandbox.Root, "tmp")), "the copy went through tmp/");
@@ -53,11 +53,11 @@ public sealed class NamedTempFallback_Specs : IDisposable
     public async Task A_damaged_object_is_replaced_by_a_verified_copy()
     {
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), ContentAddressedStore_Specs.Bytes(5000, seed: 23));
-        var stored = await store.IngestAsync(file, "Artifact.Files[0]", default);
+        var stored = await store.IngestAsync(file, "artifact.files[0]", default);
         File.SetUnixFileMode(stored.ObjectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await File.WriteAllBytesAsync(stored.ObjectPath, [1, 2, 3]);
 
-        var again = await store.IngestAsync(file, "Artifact.Files[0]", default);
+        var again = await store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Null(again.Refusal);
         Assert.False(again.Deduplicated);

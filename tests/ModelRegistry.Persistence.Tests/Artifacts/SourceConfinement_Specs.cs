@@ -150,7 +150,7 @@ public sealed class SourceConfinement_Specs : IDisposable
     {
         var (alias, store) = StoreWithAliasedRoot();
 
-        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "artifact.files[0]", default);
 
         Assert.Null(result.Refusal);
     }
@@ -159,12 +159,12 @@ public sealed class SourceConfinement_Specs : IDisposable
     public async Task An_allowed_root_symlink_pointed_elsewhere_after_first_use_does_not_allow_the_new_place()
     {
         var (alias, store) = StoreWithAliasedRoot();
-        Assert.Null((await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "Artifact.Files[0]", default)).Refusal);
+        Assert.Null((await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "model.bin"), AliasedBytes), "artifact.files[0]", default)).Refusal);
 
         File.Delete(alias);
         Directory.CreateSymbolicLink(alias, sandbox.Outside);
         StoreSandbox.Write(Path.Join(sandbox.Outside, "secret.bin"), AliasedBytes);
-        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "secret.bin"), AliasedBytes), "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(StoreSandbox.Declare(Path.Join(alias, "secret.bin"), AliasedBytes), "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.HostilePath, result.Refusal?.ReasonCode);
     }
@@ -197,18 +197,18 @@ public sealed class SourceConfinement_Specs : IDisposable
         var store = new ContentAddressedStore(new ArtifactStoreOptions { Root = sandbox.Root });
         var file = StoreSandbox.Write(Path.Join(sandbox.In, "model.bin"), [1]);
 
-        var result = await store.IngestAsync(file, "Artifact.Files[0]", default);
+        var result = await store.IngestAsync(file, "artifact.files[0]", default);
 
         Assert.Equal(RejectionReasons.UnsupportedSource, result.Refusal?.ReasonCode);
-        Assert.Equal("Artifact.Files[0].SourceUri: no allowed source roots configured (Artifacts:AllowedSourceRoots)", result.Refusal!.Message);
+        Assert.Equal("artifact.files[0].sourceUri: no allowed source roots configured (Artifacts:AllowedSourceRoots)", result.Refusal!.Message);
     }
 
-    private Task<IngestResult> Ingest(ArtifactFile file) => sandbox.Store.IngestAsync(file, "Artifact.Files[0]", default);
+    private Task<IngestResult> Ingest(ArtifactFile file) => sandbox.Store.IngestAsync(file, "artifact.files[0]", default);
 
     private void AssertRefused(IngestResult result, string reason)
     {
         Assert.Equal(reason, result.Refusal?.ReasonCode);
-        Assert.StartsWith("Artifact.Files[0].SourceUri: ", result.Refusal!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("artifact.files[0].sourceUri: ", result.Refusal!.Message, StringComparison.Ordinal);
         Assert.Equal("", result.ObjectPath);
         Assert.Empty(sandbox.Objects);
         Assert.Empty(sandbox.Temps);

@@ -24,10 +24,10 @@ public sealed class Streaming_Specs : IDisposable
 
         // Warm up (JIT, pooled buffer) on a small file so only the big ingest is measured.
         var small = StoreSandbox.Write(Path.Join(sandbox.In, "small.bin"), [1, 2, 3]);
-        Assert.Null((await sandbox.Store.IngestAsync(small, "Artifact.Files[0]", default)).Refusal);
+        Assert.Null((await sandbox.Store.IngestAsync(small, "artifact.files[0]", default)).Refusal);
 
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var result = await sandbox.Store.IngestAsync(file, "Artifact.Files[1]", default);
+        var result = await sandbox.Store.IngestAsync(file, "artifact.files[1]", default);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         Assert.Null(result.Refusal);
@@ -37,7 +37,7 @@ public sealed class Streaming_Specs : IDisposable
 
         // The deduplicating path reads and hashes the source again, still without buffering it.
         before = GC.GetTotalAllocatedBytes(precise: true);
-        var again = await sandbox.Store.IngestAsync(file, "Artifact.Files[1]", default);
+        var again = await sandbox.Store.IngestAsync(file, "artifact.files[1]", default);
         allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.True(again.Deduplicated);
         Assert.True(allocated < FileSize / 4, $"allocated {allocated:N0} bytes while verifying {FileSize:N0}");
