@@ -4,7 +4,8 @@
 # host cleanly; the services keep running until `compose/services.sh down`. Like a supervisor
 # (systemd Restart=on-failure, Docker's restart policy), it starts the host again when it exits
 # with code 4: stalled (docs/architecture.md, "Faults"). ./run.sh --demo also runs the sample lifecycle
-# (./mreg demo, README "Five-minute tour") once the host's workers consume, its lines among the host's.
+# (./mreg demo, README "Five-minute tour") once the host's workers consume, its lines among the host's, then keeps the
+# demo's ticketing actor deciding approval requests (./mreg demo ticketing) until run.sh stops.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 compose/services.sh up
@@ -16,10 +17,13 @@ while IFS= read -r kv; do [[ -v ${kv%%=*} ]] || export "$kv"; done <<< "$setting
 mkdir -p "$Artifacts__Root" "$Artifacts__AllowedSourceRoots__0"
 dotnet build src/ModelRegistry.Host/ModelRegistry.Host.csproj -c Release -nologo -clp:ErrorsOnly
 dotnet build src/ModelRegistry.Cli/ModelRegistry.Cli.csproj -c Release -nologo -clp:ErrorsOnly
-args=()
+# --demo: after the demo, its ticketing actor stays as the approvers' stand-in (./mreg demo ticketing), so a later
+# ./mreg promote ... --wait completes; it stops with run.sh (a background job of a script ignores Ctrl-C).
+args=() demo=
 for arg in "$@"; do
-  if [[ $arg == --demo ]]; then ./mreg demo --wait-for-host 5m & else args+=("$arg"); fi
+  if [[ $arg == --demo ]]; then { ./mreg demo --wait-for-host 5m; exec ./mreg demo ticketing; } & demo=$!; else args+=("$arg"); fi
 done
+trap '[[ -z $demo ]] || kill -TERM "$demo" 2>/dev/null || true' EXIT
 while true; do
   rc=0; dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "${args[@]}" || rc=$?
   [[ $rc == 4 ]] || exit "$rc"

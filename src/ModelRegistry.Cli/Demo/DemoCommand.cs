@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using ModelRegistry.Evaluation;
 using ModelRegistry.Platform;
@@ -32,7 +33,7 @@ public static class DemoCommand
             + "Artifacts__AllowedSourceRoots__0 as the host has them (./run.sh sets them). "
             + $"Exit codes: 0 done, {ExitFailed} a step failed or timed out, {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.")
         {
-            timeout, waitForHost,
+            timeout, waitForHost, Ticketing(json),
         };
         demo.SetAction((parse, ct) => RunAsync(new ConfigurationBuilder().AddEnvironmentVariables().Build(),
             PromotionCommands.ParseDuration(parse.GetValue(timeout)) ?? DefaultTimeout, PromotionCommands.ParseDuration(parse.GetValue(waitForHost)),
@@ -84,6 +85,67 @@ public static class DemoCommand
         {
             await errors.WriteLineAsync($"mreg demo: {Preflight.DescribeBrokerFailure(rabbit, e)}");
             return CliDatabase.ExitUnavailable;
+        }
+    }
+
+    private static Command Ticketing(Option<bool> json)
+    {
+        var ticketing = new Command("ticketing",
+            "keep the demo's ticketing actor running until Ctrl-C: it reads the durable queue ticketing.dev and signs a decision for every "
+            + "approval request with the dev integration's secret, by configured approvers (Approvers__*) holding the required roles. "
+            + "A development stand-in for the people who approve, never for production: it approves whatever reached approval (the "
+            + "stage's gates passed) unless the evidence holds a high or critical security finding, which it rejects; requests of "
+            + "`mreg demo`'s own release manager it leaves to that run. ./run.sh --demo starts it once the demo is done, so "
+            + "`./mreg promote ... --wait` completes. Needs the same settings as mreg demo. "
+            + $"Exit codes: 0 stopped (SIGINT/SIGTERM), {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.");
+        ticketing.SetAction((parse, ct) => RunTicketingAsync(new ConfigurationBuilder().AddEnvironmentVariables().Build(), parse.GetValue(json),
+            Console.Out, Console.Error, ct));
+        return ticketing;
+    }
+
+    /// <summary><c>mreg demo ticketing</c>: the standing ticketing actor, until <paramref name="ct"/> is cancelled (Ctrl-C).</summary>
+    public static async Task<int> RunTicketingAsync(IConfiguration configuration, bool json, TextWriter output, TextWriter errors, CancellationToken ct)
+    {
+        var (settings, problems) = DemoSettings.Load(configuration);
+        if (settings is null)
+        {
+            foreach (var problem in problems) await errors.WriteLineAsync($"mreg demo ticketing: {problem}");
+            return ExitSettings;
+        }
+        var rabbit = settings.RabbitMq;
+        var log = new DemoLog(output, json);
+        // SIGINT and SIGTERM cancel, so the process stops cleanly and exits 0 rather than being ended with 130 or 143.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        ct = stop.Token;
+        try
+        {
+            await using var broker = await DemoBroker.ConnectAsync(rabbit, ct);
+            await using (await TicketingActor.StartStandingAsync(broker, log, settings, ct))
+            {
+                log.Line(TicketingActor.Name, $"deciding the approval requests in {TicketingActor.Queue} as integration {DemoSettings.Integration}, " +
+                    "a development stand-in for the approvers; Ctrl-C stops");
+                // Ctrl-C or SIGTERM is the way it stops. Yielding: the signal handler that cancels must not run the shutdown itself.
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            }
+            log.Line(TicketingActor.Name, "stopped");
+            return 0;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return 0; // stopped while connecting
+        }
+        catch (Exception e) when (CliBroker.IsBrokerFailure(e))
+        {
+            await errors.WriteLineAsync($"mreg demo ticketing: {Preflight.DescribeBrokerFailure(rabbit, e)}");
+            return CliDatabase.ExitUnavailable;
+        }
+
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
         }
     }
 

@@ -13,12 +13,15 @@ namespace ModelRegistry.Cli.Demo;
 /// queue <c>ticketing.dev</c>, opens a ticket, and sends each approver's decision as an <see cref="ApprovalDecided"/>
 /// signed with the integration's secret. It decides only the requests the demo's release manager announced
 /// (<see cref="Expect"/>); any other request in the queue (a person's own promotion, an earlier run's) is left there,
-/// unacknowledged, and goes back to the queue when the demo disconnects.
+/// unacknowledged, and goes back to the queue when the demo disconnects. Standing (<c>mreg demo ticketing</c>,
+/// <see cref="StartStandingAsync"/>) it decides every other request instead, by <see cref="StandInDecision"/>, until stopped.
 /// </summary>
 internal sealed class TicketingActor : IAsyncDisposable
 {
     public const string Name = "ticketing";
     public const string Queue = $"ticketing.{DemoSettings.Integration}";
+
+    private static readonly TimeSpan RequeuePause = TimeSpan.FromSeconds(1);
 
     private readonly DemoBroker broker;
     private readonly DemoLog log;
@@ -27,13 +30,15 @@ internal sealed class TicketingActor : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, TicketDecision> expected = new();
     private readonly ConcurrentDictionary<Guid, bool> seen = new();
     private readonly CancellationTokenSource failed = new();
+    private readonly bool standing;
 
-    private TicketingActor(DemoBroker broker, DemoLog log, DemoSettings settings, IChannel channel)
+    private TicketingActor(DemoBroker broker, DemoLog log, DemoSettings settings, IChannel channel, bool standing)
     {
         this.broker = broker;
         this.log = log;
         this.settings = settings;
         this.channel = channel;
+        this.standing = standing;
     }
 
     /// <summary>Why the actor stopped deciding, once it has; <see cref="Failed"/> is cancelled then.</summary>
@@ -41,11 +46,18 @@ internal sealed class TicketingActor : IAsyncDisposable
 
     public CancellationToken Failed => failed.Token;
 
-    public static async Task<TicketingActor> StartAsync(DemoBroker broker, DemoLog log, DemoSettings settings, CancellationToken ct)
+    public static Task<TicketingActor> StartAsync(DemoBroker broker, DemoLog log, DemoSettings settings, CancellationToken ct) =>
+        StartAsync(broker, log, settings, standing: false, ct);
+
+    /// <summary>The actor as a development stand-in for people: it decides every request but the demo's own, until disposed.</summary>
+    public static Task<TicketingActor> StartStandingAsync(DemoBroker broker, DemoLog log, DemoSettings settings, CancellationToken ct) =>
+        StartAsync(broker, log, settings, standing: true, ct);
+
+    private static async Task<TicketingActor> StartAsync(DemoBroker broker, DemoLog log, DemoSettings settings, bool standing, CancellationToken ct)
     {
         await EnsureQueueAsync(broker, ct);
         var channel = await broker.CreateChannelAsync(ct);
-        var actor = new TicketingActor(broker, log, settings, channel);
+        var actor = new TicketingActor(broker, log, settings, channel, standing);
         // No prefetch limit: requests it leaves alone stay unacknowledged and must not block the ones it decides.
         await channel.BasicQosAsync(0, 0, false, ct);
         var consumer = new AsyncEventingBasicConsumer(channel);
@@ -82,6 +94,20 @@ internal sealed class TicketingActor : IAsyncDisposable
     /// <summary>The release manager is about to request <paramref name="promotionId"/>; its approvers will decide so.</summary>
     public void Expect(Guid promotionId, TicketDecision decision) => expected[promotionId] = decision;
 
+    /// <summary>
+    /// What the standing actor decides: nothing on the demo release manager's requests (a running <c>mreg demo</c> expects its
+    /// own decisions); a rejection when the evidence holds a high or critical security finding; else an approval, since the
+    /// registry asks for approval only once the stage's gates passed.
+    /// </summary>
+    public static TicketDecision? StandInDecision(ApprovalRequested request)
+    {
+        if (string.Equals(request.RequestedBy, ReleaseManagerActor.Requester, StringComparison.OrdinalIgnoreCase)) return null;
+        var evidence = request.Evidence;
+        if (evidence.SecurityFindings.FirstOrDefault(f => f.Severity is "high" or "critical") is { } finding)
+            return TicketDecision.Reject($"{finding.Severity} security finding {finding.Id} ({finding.Title}); fix it first. (mreg demo ticketing, a development stand-in)");
+        return TicketDecision.Approve($"{evidence.GatesPassed.Count} gates passed. (mreg demo ticketing, a development stand-in for the approvers)");
+    }
+
     private static string Ticket(Guid promotionId) => $"DEV-{promotionId.ToString("N")[..8]}";
 
     private async Task OnRequestAsync(object sender, BasicDeliverEventArgs delivery)
@@ -92,7 +118,16 @@ internal sealed class TicketingActor : IAsyncDisposable
             return;
         }
         var first = seen.TryAdd(request.PromotionId, true);
-        if (!expected.TryGetValue(request.PromotionId, out var decision))
+        var decision = standing ? StandInDecision(request) : expected.GetValueOrDefault(request.PromotionId);
+        if (standing && decision is null)
+        {
+            if (first)
+                log.Line(Name, $"{Ticket(request.PromotionId)}: {request.ModelName} v{request.Version} -> {request.TargetStage} was requested " +
+                    $"by the demo's {request.RequestedBy}: left in {Queue} for the mreg demo run that expects it");
+            _ = RequeueLaterAsync(delivery.DeliveryTag);
+            return;
+        }
+        if (decision is null)
         {
             if (first)
                 log.Line(Name, $"{Ticket(request.PromotionId)}: {request.ModelName} v{request.Version} -> {request.TargetStage}, requested by " +
@@ -150,14 +185,35 @@ internal sealed class TicketingActor : IAsyncDisposable
         }
     }
 
+    /// <summary>Back to the queue after a pause, where a running demo's own ticketing actor can take it (no tight redelivery loop).</summary>
+    private async Task RequeueLaterAsync(ulong deliveryTag)
+    {
+        try
+        {
+            await Task.Delay(RequeuePause, failed.Token);
+            await channel.BasicRejectAsync(deliveryTag, requeue: true);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || CliBroker.IsBrokerFailure(e))
+        {
+            // Stopping: the request goes back to the queue when the channel closes.
+        }
+    }
+
     private void Fail(DemoFailure failure)
     {
+        if (standing)
+        {
+            // A person's request the stand-in cannot sign is left to expire; the next one may well be signable.
+            log.Line(Name, failure.Message);
+            return;
+        }
         Failure ??= failure;
         failed.Cancel();
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (standing) await failed.CancelAsync(); // ends the pending requeues
         try
         {
             if (channel.IsOpen) await channel.CloseAsync();
