@@ -13,16 +13,9 @@ public static class ApprovalsCommand
 {
     public static async Task<int> ResendAsync(CliSettings settings, string id, string requestedBy, bool json, TextWriter output, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var promotionId))
-            return await PromotionCommands.FailAsync($"'{id}' is not a promotion id (a UUID, as `mreg promote` printed it)", 2);
-        PromotionDetail? detail = null;
-        var read = await CliDatabase.ReadAsync(settings, async connection =>
-        {
-            detail = await PromotionsCommand.FindAsync(connection, promotionId, ct);
-            return 0;
-        }, ct);
-        if (read != 0) return read;
-        if (detail is null) return await PromotionCommands.FailAsync($"no promotion {promotionId} (see `mreg promotions list`)", 1);
+        var (found, detail) = await PromotionCommands.FindOrFailAsync(settings, id, ct);
+        if (detail is null) return found;
+        var promotionId = detail.PromotionId;
         if (detail.State != "AwaitingApproval")
             return await PromotionCommands.FailAsync(
                 $"promotion {promotionId} is {detail.State}, not waiting for approval; nothing to resend", 1);

@@ -9,15 +9,9 @@ internal static class CancelCommand
     public static async Task<int> RunAsync(CliSettings settings, string id, string? reason, string cancelledBy, bool json, TextWriter output,
         CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var promotionId)) return await PromotionCommands.FailAsync($"'{id}' is not a promotion id (a UUID, as `mreg promote` printed it)", 2);
-        PromotionDetail? detail = null;
-        var read = await CliDatabase.ReadAsync(settings, async connection =>
-        {
-            detail = await PromotionsCommand.FindAsync(connection, promotionId, ct);
-            return 0;
-        }, ct);
-        if (read != 0) return read;
-        if (detail is null) return await PromotionCommands.FailAsync($"no promotion {promotionId} (see `mreg promotions list`)", 1);
+        var (found, detail) = await PromotionCommands.FindOrFailAsync(settings, id, ct);
+        if (detail is null) return found;
+        var promotionId = detail.PromotionId;
         if (!detail.Open)
             return await PromotionCommands.FailAsync($"promotion {promotionId} is over ({detail.State}{(detail.OutcomeCode is null ? "" : $": {detail.OutcomeCode}")}); nothing to cancel", 1);
         try

@@ -70,6 +70,25 @@ public static class PromotionCommands
         : t.TotalHours < 1 ? $"{t.TotalMinutes:0.#}m"
         : $"{t.TotalHours:0.#}h";
 
+    /// <summary>
+    /// The promotion an operator command names, read before anything is sent: exit 2 for an id that is no UUID, 1 for
+    /// an unknown promotion, the database's exit code when it cannot be read; 0 with the promotion otherwise.
+    /// </summary>
+    internal static async Task<(int Exit, PromotionDetail? Detail)> FindOrFailAsync(CliSettings settings, string id, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var promotionId))
+            return (await FailAsync($"'{id}' is not a promotion id (a UUID, as `mreg promote` printed it)", 2), null);
+        PromotionDetail? detail = null;
+        var read = await CliDatabase.ReadAsync(settings, async connection =>
+        {
+            detail = await PromotionsCommand.FindAsync(connection, promotionId, ct);
+            return 0;
+        }, ct);
+        if (read != 0) return (read, null);
+        if (detail is null) return (await FailAsync($"no promotion {promotionId} (see `mreg promotions list`)", 1), null);
+        return (0, detail);
+    }
+
     internal static async Task<int> FailAsync(string message, int exit)
     {
         await Console.Error.WriteLineAsync($"mreg: {message}");
