@@ -1,3 +1,4 @@
+using ModelRegistry.Deployments;
 using ModelRegistry.Evaluation;
 using ModelRegistry.Platform;
 using ModelRegistry.Promotion;
@@ -16,6 +17,7 @@ public static class ModuleCatalog
         new RegistrationModule(),
         new EvaluationModule(),
         new PromotionModule(),
+        new DeploymentsModule(),
         new ProbeModule(),
     ];
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ModelRegistry.Deployments;
 using ModelRegistry.Evaluation;
 using ModelRegistry.Host;
 using ModelRegistry.Platform;
@@ -19,6 +20,7 @@ public class Architecture_Specs
         ("ModelRegistry.Registration", typeof(RegistrationModule).Assembly),
         ("ModelRegistry.Evaluation", typeof(EvaluationModule).Assembly),
         ("ModelRegistry.Promotion", typeof(PromotionModule).Assembly),
+        ("ModelRegistry.Deployments", typeof(DeploymentsModule).Assembly),
     ];
 
     private static readonly string[] ModuleNamespaces = Modules.Select(m => m.Namespace).ToArray();

@@ -88,7 +88,7 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     {
         var (exit, line) = await StartWith([], "--workers", "probe,nope");
         Assert.Equal(2, exit);
-        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, probe, or all)", line);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, deployments, probe, or all)", line);
     }
 
     [Fact]

@@ -1,0 +1,31 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using ModelRegistry.Platform;
+
+namespace ModelRegistry.Deployments;
+
+/// <summary>
+/// The deployment tracking worker: what served where and when (interval history from serving platforms' events and
+/// heartbeats), shadow-model discovery, the environment policy, deploy acknowledgement, the admission check and the
+/// scheduled discovery audit (docs/deployments.md).
+/// </summary>
+public sealed class DeploymentsModule : IRegistryModule
+{
+    public string Name => "deployments";
+    public string Description => "records what serves where (interval history), discovers shadow models, checks admission and the environment policy";
+    public IReadOnlyList<string> Queues { get; } = [DeploymentEventsConsumerDefinition.Queue];
+    public IReadOnlyList<string> Settings { get; } =
+        ["Deployments__PolicyFile", "Deployments__AcknowledgementTimeout", "Deployments__AuditSchedule", "Deployments__SilentEndpointAfter",
+            "Deployments__HeartbeatBatchSize", "Deployments__HeartbeatBatchTimeLimit", "Deployments__LastReportedGranularity (docs/deployments.md)"];
+    public bool HasJobs => true;
+
+    public void AddServices(IServiceCollection services, SettingsBinder settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section));
+        services.AddSingleton<DeploymentStore>();
+    }
+
+    public void AddConsumers(IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<DeploymentEventsConsumer, DeploymentEventsConsumerDefinition>();
+}
