@@ -4,6 +4,7 @@ using System.Text.Json;
 using MassTransit;
 using MassTransit.Serialization;
 using ModelRegistry.Contracts;
+using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Contracts.Promotion;
 
 namespace ModelRegistry.Components.Tests;
@@ -26,7 +27,10 @@ public class WireFormat_Specs
         nameof(RequestPromotion), nameof(CancelPromotion), nameof(ResendApprovalRequest), nameof(ApprovalRequested), nameof(ApprovalDecided), nameof(ApprovalRefused),
         nameof(ModelVersionPromoted), nameof(PromotionRejected), nameof(PromotionCancelled), nameof(DeployModelVersion),
         nameof(RequestRollback), nameof(ModelVersionRolledBack), nameof(RollbackRejected), nameof(PromotionEvaluationArrived),
-        nameof(PromotionDeadlineReached));
+        nameof(PromotionDeadlineReached), nameof(ModelDeployed), nameof(ModelUndeployed), nameof(DeploymentFailed),
+        nameof(EndpointInventoryReported), nameof(CheckDeploymentAdmission), nameof(DeploymentAdmitted), nameof(DeploymentDenied),
+        nameof(AdoptShadowModel), nameof(DismissShadowModel), nameof(ShadowModelTriaged), nameof(DeploymentRecorded),
+        nameof(DeploymentEventRejected), nameof(UnregisteredModelDetected), nameof(PolicyViolationDetected), nameof(DiscoveryAuditCompleted));
 
     // Documented elsewhere: AuditRecorded in docs/audit.md.
     private static readonly string[] NotInMessagesDoc = [nameof(AuditRecorded)];
