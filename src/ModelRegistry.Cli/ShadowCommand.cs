@@ -55,7 +55,7 @@ public static class ShadowCommand
         {
             digest, model, owner, registerBy, by, timeout,
         };
-        adopt.SetAction((parse, ct) => ShadowTriageCommand.RunAsync(CliSettings.Load(), new AdoptShadowModel
+        adopt.SetAction((parse, ct) => AdoptAsync(CliSettings.Load(), new AdoptShadowModel
         {
             RequestId = Guid.NewGuid(),
             ManifestDigest = parse.GetRequiredValue(digest),
@@ -77,7 +77,7 @@ public static class ShadowCommand
         {
             digest, reason, by, timeout,
         };
-        dismiss.SetAction((parse, ct) => ShadowTriageCommand.RunAsync(CliSettings.Load(), new DismissShadowModel
+        dismiss.SetAction((parse, ct) => DismissAsync(CliSettings.Load(), new DismissShadowModel
         {
             RequestId = Guid.NewGuid(),
             ManifestDigest = parse.GetRequiredValue(digest),
@@ -86,6 +86,14 @@ public static class ShadowCommand
         }, TimeoutOf(parse, timeout), parse.GetValue(json), Console.Out, ct));
         return dismiss;
     }
+
+    /// <summary>Publishes <paramref name="request"/> and waits up to <paramref name="timeout"/> for its ShadowModelTriaged.</summary>
+    public static Task<int> AdoptAsync(CliSettings settings, AdoptShadowModel request, TimeSpan timeout, bool json, TextWriter output, CancellationToken ct) =>
+        ShadowTriageCommand.RunAsync(settings, request, timeout, json, output, ct);
+
+    /// <summary>Publishes <paramref name="request"/> and waits up to <paramref name="timeout"/> for its ShadowModelTriaged.</summary>
+    public static Task<int> DismissAsync(CliSettings settings, DismissShadowModel request, TimeSpan timeout, bool json, TextWriter output, CancellationToken ct) =>
+        ShadowTriageCommand.RunAsync(settings, request, timeout, json, output, ct);
 
     public static Task<int> ListAsync(CliSettings settings, bool all, bool json, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async connection =>

@@ -3,24 +3,27 @@ using Npgsql;
 
 namespace ModelRegistry.Deployments;
 
+// A class with setters, not a positional record: Dapper matches a constructor by exact column types, and text[] comes as Array.
 /// <summary>A shadow model as <c>mreg shadow list</c> shows it: where it was seen, how much it serves, its triage.</summary>
-public sealed record ShadowModelSummary(
-    string ManifestDigest,
-    string[] Endpoints,
-    string[] Environments,
-    long ServingNow,
-    DateTime FirstSeenAt,
-    DateTime LastSeenAt,
-    double MaxTrafficPercent,
-    string? ReportedNames,
-    string? RegisteredAs,
-    string? TriageStatus,
-    string? TriageModel,
-    string? Owner,
-    DateTime? RegisterBy,
-    string? Reason,
-    string? TriagedBy,
-    DateTime? TriagedAt);
+public sealed class ShadowModelSummary
+{
+    public string ManifestDigest { get; set; } = "";
+    public string[] Endpoints { get; set; } = [];
+    public string[] Environments { get; set; } = [];
+    public long ServingNow { get; set; }
+    public DateTime FirstSeenAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+    public double MaxTrafficPercent { get; set; }
+    public string? ReportedNames { get; set; }
+    public string? RegisteredAs { get; set; }
+    public string? TriageStatus { get; set; }
+    public string? TriageModel { get; set; }
+    public string? Owner { get; set; }
+    public DateTime? RegisterBy { get; set; }
+    public string? Reason { get; set; }
+    public string? TriagedBy { get; set; }
+    public DateTime? TriagedAt { get; set; }
+}
 
 /// <summary>A triage request's outcome as the audit log keeps it (what <c>mreg shadow adopt | dismiss</c> reads when it missed the event).</summary>
 public sealed record ShadowTriageRecord(string Action, string? Outcome, string? ReasonCode, string? Message);
