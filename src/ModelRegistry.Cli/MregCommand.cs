@@ -57,6 +57,7 @@ public static class MregCommand
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));
+        root.Subcommands.Add(ShadowCommand.Build(json));
         return root;
     }
 

@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "audit" => await AuditBenchmark.RunAsync(args[1..]),
     "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
+    "heartbeats" => await HeartbeatBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
+               ModelRegistry.Benchmarks heartbeats [--endpoints N] [--heartbeats H] [--rounds R] [--set KEY=VALUE ...]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -37,6 +39,13 @@ static int Usage()
           promotions per scenario (default 500) one in flight over M models (default 10), after W untimed ones (default
           300); then N more with C models promoted at once (default 8; 0: skip) for promotions/s. Any PromotionRejected
           or ApprovalRefused fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the targets.
+        heartbeats: EndpointInventoryReported ingestion against a real host process running the deployments worker (batch
+          consumer on deployment-inventory): N endpoints (default 2000) each serving two unregistered artifacts are reconciled
+          once (untimed), then each sends H unchanged heartbeats (default 25), published through a MassTransit bus; timed
+          until a changed heartbeat published last is recorded and the queue has nothing ready. In the same run, raw
+          MassTransit publish->consume of as many empty messages; prints both and their ratio (target >= 0.5), medians over
+          R rounds (default 3). --set passes a setting to the host (e.g. --set Deployments__LastReportedGranularity=00:00:00:
+          no cache, every batch read and written).
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);

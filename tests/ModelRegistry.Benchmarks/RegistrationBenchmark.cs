@@ -188,7 +188,7 @@ internal static class RegistrationBenchmark
     }
 
     /// <summary>The broker's and MassTransit's own ceiling on this machine: empty messages, publish to consume.</summary>
-    private static async Task<double> RawMassTransitAsync(IsolatedEnvironment env, int count)
+    internal static async Task<double> RawMassTransitAsync(IsolatedEnvironment env, int count)
     {
         var received = 0;
         var done = new TaskCompletionSource();

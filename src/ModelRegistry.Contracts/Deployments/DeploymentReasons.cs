@@ -32,4 +32,10 @@ public static class DeploymentReasons
 
     /// <summary>Violation: a DeployModelVersion was not followed by a ModelDeployed in time.</summary>
     public const string DeployNotAcknowledged = "deploy_not_acknowledged";
+
+    /// <summary>Shadow triage: no endpoint was ever seen serving this digest.</summary>
+    public const string UnknownDigest = "unknown_digest";
+
+    /// <summary>Shadow triage: a registered version has this digest; it is no shadow model to dismiss.</summary>
+    public const string NotShadow = "not_shadow";
 }
