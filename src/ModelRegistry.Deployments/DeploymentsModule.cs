@@ -13,7 +13,8 @@ public sealed class DeploymentsModule : IRegistryModule
 {
     public string Name => "deployments";
     public string Description => "records what serves where (interval history), discovers shadow models, checks admission and the environment policy";
-    public IReadOnlyList<string> Queues { get; } = [DeploymentEventsConsumerDefinition.Queue];
+    public IReadOnlyList<string> Queues { get; } = [DeploymentEventsConsumerDefinition.Queue,
+        DeployInstructionsConsumerDefinition.Queue, DiscoveryAuditConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Deployments__PolicyFile", "Deployments__AcknowledgementTimeout", "Deployments__AuditSchedule", "Deployments__SilentEndpointAfter",
             "Deployments__HeartbeatBatchSize", "Deployments__HeartbeatBatchTimeLimit", "Deployments__LastReportedGranularity (docs/deployments.md)"];
@@ -24,8 +25,14 @@ public sealed class DeploymentsModule : IRegistryModule
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section));
         services.AddSingleton<DeploymentStore>();
+        services.AddSingleton<DiscoveryAudit>();
+        services.AddHostedService<DiscoveryAuditSchedule>();
     }
 
-    public void AddConsumers(IBusRegistrationConfigurator bus) =>
+    public void AddConsumers(IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<DeploymentEventsConsumer, DeploymentEventsConsumerDefinition>();
+        bus.AddConsumer<DeployInstructionsConsumer, DeployInstructionsConsumerDefinition>();
+        bus.AddConsumer<DiscoveryAuditConsumer, DiscoveryAuditConsumerDefinition>();
+    }
 }
