@@ -3,6 +3,7 @@ using MassTransit;
 using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Contracts.Deployments;
 
 namespace ModelRegistry.Testing;
 
@@ -45,6 +46,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelVersionRolledBack>(c => Record(c.Message));
                 e.Handler<RollbackRejected>(c => Record(c.Message));
                 e.Handler<DeployModelVersion>(c => Record(c.Message));
+                e.Handler<PolicyViolationDetected>(c => Record(c.Message));
+                e.Handler<DiscoveryAuditCompleted>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus);
