@@ -53,7 +53,7 @@ public static class MregCommand
             + "A command line that does not parse is one line on stderr and exit 2 (bad arguments).")
         {
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), RejectionsCommand.Build(json), AuditCommand.Build(json),
-            OutboxCommand.Build(json),
+            OutboxCommand.Build(json), ViolationsCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));

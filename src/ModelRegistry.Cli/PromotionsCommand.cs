@@ -1,3 +1,5 @@
+using System.Text.Json;
+using ModelRegistry.Deployments;
 using ModelRegistry.Promotion;
 using ModelRegistry.Promotion.Rules;
 
@@ -50,8 +52,10 @@ public static class PromotionsCommand
         {
             if (await FindAsync(connection, promotionId, ct) is not { } detail)
                 return await CliDatabase.NotFoundAsync($"no promotion {promotionId} (see `mreg promotions list`)");
-            if (json) CliJson.Write(output, detail);
-            else PrintDetail(detail, output);
+            // The deployments worker's side: the deploy instruction this promotion issued and its acknowledgement.
+            var deploy = await AcknowledgementQueries.FindAsync(connection, promotionId, DateTimeOffset.UtcNow, ct);
+            if (json) WriteJson(output, detail, deploy);
+            else PrintDetail(detail, deploy, output);
             return 0;
         }, ct);
     }
@@ -76,7 +80,26 @@ public static class PromotionsCommand
         }
     }
 
-    private static void PrintDetail(PromotionDetail p, TextWriter o)
+    private static void WriteJson(TextWriter output, PromotionDetail detail, DeployAcknowledgementView? deploy)
+    {
+        var node = JsonSerializer.SerializeToNode(detail, CliJson.Options)!.AsObject();
+        node["deployAcknowledgement"] = JsonSerializer.SerializeToNode(deploy, CliJson.Options);
+        output.WriteLine(node.ToJsonString(CliJson.Options));
+    }
+
+    /// <summary>The deploy acknowledgement line of <c>promotions show</c>; null when the promotion issued no deploy instruction.</summary>
+    internal static string? Acknowledgement(PromotionDetail p, DeployAcknowledgementView? d) => d switch
+    {
+        null when p.State == "Promoted" && p.TargetStage == "production" => "not recorded yet (the deployments worker has not taken the instruction)",
+        null => null,
+        { State: "acknowledged" } => $"{Time(d.AcknowledgedAt)} by deployment {d.AcknowledgedBy} on endpoint {d.AcknowledgedEndpoint}"
+            + (d.ViolationRaisedAt is { } late ? $" (late: deploy_not_acknowledged was raised {Time(late)})" : ""),
+        { State: "pending" } => $"not yet (due {Time(d.DueAt)})",
+        { State: "overdue" } => $"not yet (due {Time(d.DueAt)}; overdue, the next discovery audit raises deploy_not_acknowledged)",
+        _ => $"NOT ACKNOWLEDGED (violation raised {Time(d.ViolationRaisedAt)}, due {Time(d.DueAt)})",
+    };
+
+    private static void PrintDetail(PromotionDetail p, DeployAcknowledgementView? deploy, TextWriter o)
     {
         o.WriteLine($"promotion            {p.PromotionId}");
         o.WriteLine($"state                {p.State}{(p.Open ? " (open)" : "")}");
@@ -91,6 +114,7 @@ public static class PromotionsCommand
         o.WriteLine($"approval deadline    {Time(p.ApprovalDeadline)}");
         o.WriteLine($"outcome              {(p.OutcomeCode is null ? "- (open)" : $"{p.OutcomeCode}: {p.OutcomeMessage}")}");
         o.WriteLine($"finished             {Time(p.FinishedAt)}");
+        if (Acknowledgement(p, deploy) is { } acknowledged) o.WriteLine($"deploy acknowledged  {acknowledged}");
         o.WriteLine(p.DistinctApprovers is { } people
             ? $"required roles       {string.Join(", ", p.RequiredRoles)} ({people} different approver{(people == 1 ? "" : "s")})"
             : $"required roles       - ({(p.State == "AwaitingEvaluations" ? "known once approval is requested" : "no approval was requested")})");

@@ -90,6 +90,9 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
                 if (input.Kind == DeploymentEventKind.Deployed && version is null && digest is not null)
                     await NoteShadowAsync(work, input, digest, input.ModelName, input.Traffic ?? 0, "deployment", open, now, token);
                 Announce(work, input, version, digest, messageId, now);
+                if (input.Kind == DeploymentEventKind.Deployed)
+                    await DeployAcknowledgements.AcknowledgeByAsync(work, new DeployedFact(input.DeploymentId, input.EndpointId, input.Environment,
+                        digest, input.At, input.InstructionId), token);
             }
             var result = new DeploymentResult(DeploymentOutcome.Recorded, open, version);
             await work.CommitAsync(now, token);

@@ -14,7 +14,10 @@ public sealed class DeploymentsModule : IRegistryModule
     public string Name => "deployments";
     public string Description => "records what serves where (interval history), discovers shadow models, checks admission and the environment policy";
     public IReadOnlyList<string> Queues { get; } =
-        [DeploymentEventsConsumerDefinition.Queue, EndpointInventoryReportedConsumerDefinition.Queue, ShadowTriageConsumerDefinition.Queue];
+    [
+        DeploymentEventsConsumerDefinition.Queue, EndpointInventoryReportedConsumerDefinition.Queue, ShadowTriageConsumerDefinition.Queue,
+        DeployInstructionsConsumerDefinition.Queue, DiscoveryAuditConsumerDefinition.Queue,
+    ];
     public IReadOnlyList<string> Settings { get; } =
         ["Deployments__PolicyFile", "Deployments__AcknowledgementTimeout", "Deployments__AuditSchedule", "Deployments__SilentEndpointAfter",
             "Deployments__HeartbeatBatchSize", "Deployments__HeartbeatBatchTimeLimit", "Deployments__LastReportedGranularity (docs/deployments.md)"];
@@ -27,6 +30,8 @@ public sealed class DeploymentsModule : IRegistryModule
         services.AddSingleton<DeploymentStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<InventoryCache>();
+        services.AddSingleton<DiscoveryAudit>();
+        services.AddHostedService<DiscoveryAuditSchedule>();
     }
 
     public void AddConsumers(IBusRegistrationConfigurator bus)
@@ -34,5 +39,7 @@ public sealed class DeploymentsModule : IRegistryModule
         bus.AddConsumer<DeploymentEventsConsumer, DeploymentEventsConsumerDefinition>();
         bus.AddConsumer<EndpointInventoryReportedConsumer, EndpointInventoryReportedConsumerDefinition>();
         bus.AddConsumer<ShadowTriageConsumer, ShadowTriageConsumerDefinition>();
+        bus.AddConsumer<DeployInstructionsConsumer, DeployInstructionsConsumerDefinition>();
+        bus.AddConsumer<DiscoveryAuditConsumer, DiscoveryAuditConsumerDefinition>();
     }
 }

@@ -3,6 +3,7 @@ using MassTransit;
 using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Contracts.Deployments;
 
 namespace ModelRegistry.Testing;
 
@@ -47,6 +48,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<DeployModelVersion>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Deployments.UnregisteredModelDetected>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Deployments.ShadowModelTriaged>(c => Record(c.Message));
+                e.Handler<PolicyViolationDetected>(c => Record(c.Message));
+                e.Handler<DiscoveryAuditCompleted>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus);

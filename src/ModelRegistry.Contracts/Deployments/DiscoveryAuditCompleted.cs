@@ -33,6 +33,18 @@ public record DiscoveryAuditCompleted
     /// <summary>Deploy instructions past their acknowledgement time, by instruction id.</summary>
     public List<Guid> UnacknowledgedDeploys { get; init; } = [];
 
+    /// <summary>How many endpoints are silent (<see cref="SilentEndpoints"/> lists the first 100, longest silent first).</summary>
+    public int SilentEndpointCount { get; init; }
+
+    /// <summary>How many unregistered (endpoint, digest) pairs serve (<see cref="UnregisteredServing"/> lists the first 100).</summary>
+    public int UnregisteredServingCount { get; init; }
+
+    /// <summary>How many (endpoint, retired version) pairs serve (<see cref="RetiredServing"/> lists the first 100).</summary>
+    public int RetiredServingCount { get; init; }
+
+    /// <summary>How many deploy instructions are past due and unacknowledged (<see cref="UnacknowledgedDeploys"/> lists the first 100, oldest first).</summary>
+    public int UnacknowledgedDeployCount { get; init; }
+
     /// <summary>Violations raised by this run.</summary>
     public int NewViolations { get; init; }
 }
