@@ -6,7 +6,11 @@ namespace ModelRegistry.Cli;
 /// <summary>Where an impacted version serves now.</summary>
 public sealed record ImpactServing(string Endpoint, string Environment, string DeploymentId, double TrafficPercent, DateTime Since, string Source);
 
-/// <summary>A version built from what the query names, with its stage and where it serves now.</summary>
+/// <summary>
+/// A version built from what the query names, with its stage and where it serves now. Depth 0: trained on the data set or
+/// at the commit itself; n: that many base models removed. <see cref="BuiltFrom"/>: the base model it was fine-tuned from
+/// directly (NAME:VERSION), whatever the depth.
+/// </summary>
 public sealed record ImpactVersion(string Model, int Version, Guid VersionId, string ManifestDigest, string Stage, int Depth, string? BuiltFrom,
     IReadOnlyList<ImpactServing> ServingNow);
 
@@ -40,7 +44,7 @@ public static class ImpactCommand
             if (answer.Roots == 0) return await CliDatabase.NotFoundAsync(NothingNamed(target));
             var serving = answer.Serving.ToLookup(s => s.VersionId);
             var versions = answer.Versions.Select(v => new ImpactVersion(v.ModelName, v.Version, v.VersionId, v.ManifestDigest, v.Stage, v.Depth,
-                v.BaseModelName is null || v.Depth == 0 ? null : $"{v.BaseModelName}:{v.BaseVersion}",
+                v.BaseModelName is null ? null : $"{v.BaseModelName}:{v.BaseVersion}",
                 serving[v.VersionId].Select(s => new ImpactServing(s.EndpointId, s.Environment, s.DeploymentId, s.TrafficPercent, s.Since, s.Source))
                     .ToList())).ToList();
             var report = new ImpactReport(KindName(target.Kind), target.Text, versions);
