@@ -21,6 +21,9 @@ public static class FetchCommand
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(target);
+        if ((target.Digest is not null) == (target.Name is not null || target.Version is not null)
+            || (target.Digest is null && (target.Name is null || target.Version is null)))
+            return await BadArgumentsAsync("give NAME VERSION or --digest sha256:..., not both and not neither");
         if (target.Digest is { } d && !IsManifestDigest(d))
             return await BadArgumentsAsync($"--digest {FieldRules.Shown(d)}: expected sha256: and 64 lowercase hex digits");
         var directory = Path.GetFullPath(to);
