@@ -56,6 +56,7 @@ public static class MregCommand
             OutboxCommand.Build(json), ViolationsCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
+        foreach (var command in ReproduceCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));
         root.Subcommands.Add(ShadowCommand.Build(json));
         return root;
@@ -112,7 +113,7 @@ public static class MregCommand
         };
         verify.SetAction((parse, ct) => ArtifactCommand.VerifyAsync(CliSettings.Load(), parse.GetRequiredValue(name), parse.GetValue(version),
             parse.GetValue(json), Console.Out, ct));
-        return new Command("artifact", "the artifact store") { verify };
+        return new Command("artifact", "the artifact store") { verify, ReproduceCommandLine.Fetch(json) };
     }
 
     private static Command Errors(Option<bool> json)

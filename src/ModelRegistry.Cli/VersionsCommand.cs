@@ -43,7 +43,7 @@ public static class VersionsCommand
         }, ct);
 
     /// <summary>An evaluation as people see it: numbers to 15 significant digits (<see cref="ShownNumber"/>), findings worst first.</summary>
-    private static VersionEvaluation Shown(AttachedEvaluation e) => new(e.EvaluationId, e.Suite,
+    internal static VersionEvaluation Shown(AttachedEvaluation e) => new(e.EvaluationId, e.Suite,
         e.DatasetName is null ? null : new LineageDataset(e.DatasetName, e.DatasetVersion ?? "", e.DatasetDigest ?? ""),
         e.EvaluatedAt, e.RecordedAt, e.Metrics.ToDictionary(m => m.Key, m => ShownNumber.Of(m.Value)), e.MaxFindingSeverity,
         e.BiasAssessments.Select(b => b with { Value = ShownNumber.Of(b.Value) }).ToList(),

@@ -16,6 +16,9 @@ public sealed record LineageRow(string TrainingRunId, string? TrainingRunUrl, st
 public sealed record VersionContents(IReadOnlyDictionary<string, string> Tags, IReadOnlyList<VersionFile> Files, LineageRow? Lineage,
     IReadOnlyList<LineageDataset> Datasets);
 
+/// <summary>The version a manifest digest names (the first registered, when several models registered the same bytes).</summary>
+public sealed record DigestVersion(string ModelName, int Version, Guid VersionId, string ManifestDigest);
+
 /// <summary>A stored file as registered: what <c>mreg artifact verify</c> re-hashes.</summary>
 public sealed record StoredFileRow(string Path, string Sha256, long Size);
 
@@ -53,6 +56,18 @@ public static class VersionQueries
         FROM registry.artifact_files f JOIN registry.model_versions v USING (version_id) JOIN registry.models m USING (model_id)
         WHERE m.name = @Name AND v.version = @Version ORDER BY f.path;
         """;
+
+    private const string ByDigestSql = """
+        SELECT m.name AS ModelName, v.version AS Version, v.version_id AS VersionId, v.manifest_digest AS ManifestDigest
+        FROM registry.model_versions v JOIN registry.models m USING (model_id)
+        WHERE v.manifest_digest = @Digest
+        ORDER BY v.registered_at, v.version_id
+        LIMIT 1
+        """;
+
+    /// <summary>The version registered with this manifest digest (the first, when several were), or null (<c>mreg artifact fetch --digest</c>).</summary>
+    public static Task<DigestVersion?> FindByDigestAsync(NpgsqlConnection connection, string digest, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<DigestVersion>(new CommandDefinition(ByDigestSql, new { Digest = digest }, cancellationToken: ct));
 
     public static Task<VersionRow?> FindAsync(NpgsqlConnection connection, string name, int version, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<VersionRow>(new CommandDefinition(FindSql, new { Name = name, Version = version }, cancellationToken: ct));

@@ -84,7 +84,7 @@ public sealed class ContentAddressedStore : IArtifactStore
 
     public async Task<VerifyResult> VerifyAsync(string sha256, long size, CancellationToken ct)
     {
-        var path = ObjectPath(sha256);
+        var path = ReadPath(sha256);
         SafeFileHandle handle;
         try
         {
@@ -117,6 +117,21 @@ public sealed class ContentAddressedStore : IArtifactStore
             }
         }
     }
+
+    public async Task<CopyResult> CopyVerifiedAsync(string sha256, long size, string destinationRoot, string path, bool replace, CancellationToken ct)
+    {
+        var (destination, refusal) = ArtifactPaths.Destination(destinationRoot, path, "path");
+        if (refusal is not null) return CopyResult.Refused(refusal);
+        if (VerifiedCopy.PrepareFolder(ArtifactPaths.NormalizeRoot(destinationRoot)!, destination!, "path") is { } notFolder)
+            return CopyResult.Refused(notFolder);
+        return await VerifiedCopy.CopyAsync(ReadPath(sha256), sha256, size, destination!, replace, options.Fsync, ct);
+    }
+
+    /// <summary>
+    /// Where an object's bytes are read from. Today its content address; this is the one place that will also look in the
+    /// archive root once retention moves objects there (the retention issue), so verify and fetch read archived objects too.
+    /// </summary>
+    private string ReadPath(string sha256) => ObjectPath(sha256);
 
     /// <summary>Hashes the source while copying it to a new file, unless the object is already stored; then names it.</summary>
     private async Task<IngestResult> CopyAsync(SafeFileHandle source, ArtifactFile file, string field, string sourceField, CancellationToken ct)

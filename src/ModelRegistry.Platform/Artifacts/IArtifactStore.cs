@@ -16,6 +16,15 @@ public interface IArtifactStore
     /// <summary>Re-hashes a stored object.</summary>
     Task<VerifyResult> VerifyAsync(string sha256, long size, CancellationToken ct);
 
+    /// <summary>
+    /// Writes the stored object's bytes to <paramref name="path"/> (a manifest path) under <paramref name="destinationRoot"/>
+    /// (an existing folder, absolute path), checking its size and SHA-256 while writing: the bytes get their name only when
+    /// they match, so bad or partial bytes are never left at the destination (<see cref="CopyResult"/>). A path that would
+    /// leave the root, lexically or through a symlinked folder, is a <see cref="CopyResult.Refusal"/>. An existing file is
+    /// replaced only with <paramref name="replace"/>.
+    /// </summary>
+    Task<CopyResult> CopyVerifiedAsync(string sha256, long size, string destinationRoot, string path, bool replace, CancellationToken ct);
+
     /// <summary>Where the object with this SHA-256 (64 lowercase hex digits) is kept.</summary>
     string ObjectPath(string sha256);
 }

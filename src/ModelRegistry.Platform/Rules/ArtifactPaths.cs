@@ -85,6 +85,25 @@ public static class ArtifactPaths
     }
 
     /// <summary>
+    /// Where a fetch writes the file at <paramref name="manifestPath"/>: <paramref name="root"/> (an absolute path without
+    /// '.' or '..' segments, see <see cref="NormalizeRoot"/>) joined with the path, when the path passes
+    /// <see cref="ValidateRelativePath"/> and the result is strictly inside the root. Purely lexical: the store also checks
+    /// that the real folder it writes into, symlinks followed, is inside the root's real path.
+    /// </summary>
+    /// <remarks>The registry refused hostile paths at registration; this check is the writer's own, so a row changed
+    /// behind the registry's back (or a registration from before a rule existed) still cannot write outside the root.</remarks>
+    public static (string? Destination, Rejection? Refusal) Destination(string root, string manifestPath, string field)
+    {
+        if (NormalizeRoot(root) is not { } normalized)
+            return (null, new(RejectionReasons.InvalidValue, $"{field}: the destination {FieldRules.Shown(root)} is not an absolute path without '.' or '..' segments"));
+        if (ValidateRelativePath(manifestPath, field) is { } refusal) return (null, refusal);
+        var destination = normalized == "/" ? "/" + manifestPath : normalized + "/" + manifestPath;
+        return IsInside(destination, normalized)
+            ? (destination, null)
+            : (null, Hostile(field, $"{FieldRules.Shown(manifestPath)} would be written outside {normalized}"));
+    }
+
+    /// <summary>
     /// Checks what can be checked of a source URI without the allowed roots: it must be
     /// <c>file:///absolute/path</c> or <c>file://localhost/absolute/path</c>, without query, fragment, traversal or
     /// encoding tricks. See <see cref="ResolveSource"/> for the rules.

@@ -43,6 +43,27 @@ public sealed class Streaming_Specs : IDisposable
         Assert.True(allocated < FileSize / 4, $"allocated {allocated:N0} bytes while verifying {FileSize:N0}");
     }
 
+    [Fact]
+    public async Task A_64_MiB_object_is_copied_out_streamed_not_buffered()
+    {
+        var path = Path.Join(sandbox.In, "big.bin");
+        var sha256 = WritePattern(path, FileSize);
+        var file = new Contracts.ArtifactFile { Path = "big.bin", Role = "weights", Sha256 = sha256, Size = FileSize, SourceUri = StoreSandbox.Uri(path) };
+        Assert.Null((await sandbox.Store.IngestAsync(file, "artifact.files[0]", default)).Refusal);
+        var output = Directory.CreateDirectory(Path.Join(sandbox.Directory, "fetched")).FullName;
+        var small = StoreSandbox.Write(Path.Join(sandbox.In, "small.bin"), [1, 2, 3]);
+        Assert.Null((await sandbox.Store.IngestAsync(small, "artifact.files[1]", default)).Refusal);
+        Assert.True((await sandbox.Store.CopyVerifiedAsync(small.Sha256, small.Size, output, "warm-up.bin", false, default)).Ok);
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var copy = await sandbox.Store.CopyVerifiedAsync(sha256, FileSize, output, "weights/big.bin", false, default);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.True(copy.Ok);
+        Assert.Equal(FileSize, new FileInfo(Path.Join(output, "weights/big.bin")).Length);
+        Assert.True(allocated < FileSize / 4, $"allocated {allocated:N0} bytes while copying {FileSize:N0}");
+    }
+
     /// <summary>Writes a deterministic pattern in 1 MiB chunks and returns its SHA-256.</summary>
     private static string WritePattern(string path, int size)
     {
