@@ -13,7 +13,7 @@ public sealed class DeploymentsModule : IRegistryModule
 {
     public string Name => "deployments";
     public string Description => "records what serves where (interval history), discovers shadow models, checks admission and the environment policy";
-    public IReadOnlyList<string> Queues { get; } = [DeploymentEventsConsumerDefinition.Queue];
+    public IReadOnlyList<string> Queues { get; } = [DeploymentEventsConsumerDefinition.Queue, CheckDeploymentAdmissionConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Deployments__PolicyFile", "Deployments__AcknowledgementTimeout", "Deployments__AuditSchedule", "Deployments__SilentEndpointAfter",
             "Deployments__HeartbeatBatchSize", "Deployments__HeartbeatBatchTimeLimit", "Deployments__LastReportedGranularity (docs/deployments.md)"];
@@ -22,10 +22,17 @@ public sealed class DeploymentsModule : IRegistryModule
     public void AddServices(IServiceCollection services, SettingsBinder settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton(settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section));
+        var options = settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section);
+        services.AddSingleton(options);
+        var (policy, policyErrors) = EnvironmentPolicyFile.Load(options.PolicyFile);
+        settings.Add(policyErrors);
+        if (policy is not null) services.AddSingleton(policy);
         services.AddSingleton<DeploymentStore>();
     }
 
-    public void AddConsumers(IBusRegistrationConfigurator bus) =>
+    public void AddConsumers(IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<DeploymentEventsConsumer, DeploymentEventsConsumerDefinition>();
+        bus.AddConsumer<CheckDeploymentAdmissionConsumer, CheckDeploymentAdmissionConsumerDefinition>();
+    }
 }
