@@ -25,10 +25,10 @@ public static class StageQueries
         LEFT JOIN registry.version_stages s ON s.version_id = v.version_id
         """;
 
-    public const string AdmissionByName = AdmissionColumns + "WHERE m.name = @name AND v.version = @version";
+    public const string AdmissionByName = AdmissionColumns + "\nWHERE m.name = @name AND v.version = @version";
 
     // A digest registered twice belongs to its first version, as in the deployment history (DeploymentSql.VersionsByDigest).
-    public const string AdmissionByDigest = AdmissionColumns + "WHERE v.manifest_digest = @digest ORDER BY v.registered_at LIMIT 1";
+    public const string AdmissionByDigest = AdmissionColumns + "\nWHERE v.manifest_digest = @digest ORDER BY v.registered_at LIMIT 1";
 
     /// <summary>The stage of each version (registered when it has no row).</summary>
     public static async Task<Dictionary<Guid, string>> StageOfAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
