@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "audit" => await AuditBenchmark.RunAsync(args[1..]),
     "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
+    "admission" => await AdmissionBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
+               ModelRegistry.Benchmarks admission [--count N] [--warmup W] [--rounds R]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -37,6 +39,10 @@ static int Usage()
           promotions per scenario (default 500) one in flight over M models (default 10), after W untimed ones (default
           300); then N more with C models promoted at once (default 8; 0: skip) for promotions/s. Any PromotionRejected
           or ApprovalRefused fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the targets.
+        admission: admission check round trip (CheckDeploymentAdmission to DeploymentAdmitted/DeploymentDenied) through
+          MassTransit's request client against an idle host process, one in flight: N timed requests (default 2,000)
+          after W untimed (default 500), cycling admitted by name, admitted by digest, denied unregistered; a wrong
+          answer fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the target (p99 <= 20 ms).
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);
