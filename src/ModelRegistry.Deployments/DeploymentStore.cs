@@ -72,7 +72,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             }
 
             var open = await RebuildAsync(work, input.EndpointId, input.Environment, token);
-            await ServingViolations.RaiseAsync(work, policy ?? EnvironmentPolicy.Default, input.EndpointId, input.Environment, open, now, token);
+            await ServingViolations.RaiseAsync(work, policy ?? EnvironmentPolicyFile.BuiltIn, input.EndpointId, input.Environment, open, now, token);
             if (input.Kind == DeploymentEventKind.Inventory)
             {
                 foreach (var share in input.Served ?? [])

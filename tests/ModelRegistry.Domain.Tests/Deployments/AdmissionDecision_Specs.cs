@@ -1,3 +1,4 @@
+using ModelRegistry.Deployments;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments.Rules;
@@ -23,7 +24,7 @@ public class AdmissionDecision_Specs
     [Fact]
     public void A_production_version_on_a_production_endpoint_is_admitted_with_what_to_load()
     {
-        var admitted = Assert.IsType<DeploymentAdmitted>(AdmissionDecision.Decide(Request(), Version("production"), EnvironmentPolicy.Default, Now));
+        var admitted = Assert.IsType<DeploymentAdmitted>(AdmissionDecision.Decide(Request(), Version("production"), EnvironmentPolicyFile.BuiltIn, Now));
         Assert.Equal(("fraud-scoring.prod-eu", "production", "fraud-scorer", 3, VersionId, Digest, "production", Now),
             (admitted.EndpointId, admitted.Environment, admitted.ModelName, admitted.Version, admitted.ModelVersionId, admitted.ManifestDigest,
                 admitted.Stage, admitted.CheckedAt));
@@ -32,11 +33,11 @@ public class AdmissionDecision_Specs
     [Fact]
     public void An_unknown_digest_is_denied_as_unregistered_in_production_and_admitted_in_dev()
     {
-        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(Request(), null, EnvironmentPolicy.Default, Now));
+        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(Request(), null, EnvironmentPolicyFile.BuiltIn, Now));
         Assert.Equal(DeploymentReasons.Unregistered, Assert.Single(denied.Reasons).Code);
         Assert.Equal((Digest, (string?)null), (denied.ManifestDigest, denied.ModelName));
 
-        var admitted = Assert.IsType<DeploymentAdmitted>(AdmissionDecision.Decide(Request("dev"), null, EnvironmentPolicy.Default, Now));
+        var admitted = Assert.IsType<DeploymentAdmitted>(AdmissionDecision.Decide(Request("dev"), null, EnvironmentPolicyFile.BuiltIn, Now));
         Assert.Equal((Digest, (string?)null, (string?)null), (admitted.ManifestDigest, admitted.ModelName, admitted.Stage));
     }
 
@@ -44,7 +45,7 @@ public class AdmissionDecision_Specs
     public void A_name_and_version_with_another_digest_is_denied_as_a_mismatch()
     {
         var request = Request() with { ModelName = "fraud-scorer", Version = 3, ManifestDigest = "sha256:" + new string('c', 64) };
-        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(request, Version("production"), EnvironmentPolicy.Default, Now));
+        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(request, Version("production"), EnvironmentPolicyFile.BuiltIn, Now));
         Assert.Equal([DeploymentReasons.DigestMismatch], denied.Reasons.Select(r => r.Code));
         Assert.Equal(request.ManifestDigest, denied.ManifestDigest);
     }
@@ -52,7 +53,7 @@ public class AdmissionDecision_Specs
     [Fact]
     public void A_version_rolled_back_is_denied_with_every_reason()
     {
-        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(Request(), Version("retired", rolledBack: true), EnvironmentPolicy.Default, Now));
+        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(Request(), Version("retired", rolledBack: true), EnvironmentPolicyFile.BuiltIn, Now));
         Assert.Equal([DeploymentReasons.Retired, DeploymentReasons.RolledBack], denied.Reasons.Select(r => r.Code));
         Assert.Equal(("fraud-scorer", 3), (denied.ModelName, denied.Version));
     }
@@ -63,7 +64,7 @@ public class AdmissionDecision_Specs
     public void An_invalid_request_is_denied_with_the_validation_reason(string environment, double traffic, string code, string message)
     {
         var request = Request(environment, traffic) with { EndpointId = environment.Length == 0 ? "" : "e1" };
-        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(request, null, EnvironmentPolicy.Default, Now));
+        var denied = Assert.IsType<DeploymentDenied>(AdmissionDecision.Decide(request, null, EnvironmentPolicyFile.BuiltIn, Now));
         var reason = Assert.Single(denied.Reasons);
         Assert.Equal(code, reason.Code);
         Assert.StartsWith(message, reason.Message);

@@ -1,3 +1,4 @@
+using ModelRegistry.Deployments;
 using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments.Rules;
 
@@ -6,7 +7,7 @@ namespace ModelRegistry.Domain.Tests.Deployments;
 public class DeploymentPolicyRules_Specs
 {
     private const string Digest = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    private static readonly EnvironmentPolicy Policy = EnvironmentPolicy.Default;
+    private static readonly EnvironmentPolicy Policy = EnvironmentPolicyFile.BuiltIn;
 
     private static ServingFacts Version(string environment, string stage, double traffic = 100, bool rolledBack = false) =>
         new(environment, traffic, "fraud-scorer", 3, Digest, stage, rolledBack);

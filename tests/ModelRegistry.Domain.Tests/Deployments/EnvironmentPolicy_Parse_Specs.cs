@@ -1,3 +1,4 @@
+using ModelRegistry.Deployments;
 using ModelRegistry.Deployments.Rules;
 
 namespace ModelRegistry.Domain.Tests.Deployments;
@@ -58,12 +59,22 @@ public class EnvironmentPolicy_Parse_Specs
     public void The_built_in_policy_is_the_shipped_file()
     {
         var shipped = File.ReadAllText(Path.Combine(Repo, "config", "deployment-policy.json"));
-        Assert.Equal(shipped, EnvironmentPolicy.BuiltInJson());
-        var policy = EnvironmentPolicy.Default;
+        Assert.Equal(shipped, EnvironmentPolicyFile.BuiltInJson());
+        var policy = EnvironmentPolicyFile.BuiltIn;
         Assert.Equal(new Dictionary<string, double?> { ["production"] = null, ["canary"] = 10 }, policy.For("production").Stages);
         Assert.Equal(["canary", "production", "shadow", "staging"], policy.For("staging").Stages.Keys.Order());
         Assert.Equal("dev", policy.For("qa").Name);
         Assert.False(policy.For("qa").RequireRegistered);
+    }
+
+    [Fact]
+    public void The_policy_shown_in_the_docs_is_the_shipped_file()
+    {
+        var doc = File.ReadAllText(Path.Combine(Repo, "docs", "deployments.md"));
+        var section = doc[doc.IndexOf("## Environment policy and violations", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+        var shown = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        Assert.Equal(EnvironmentPolicyFile.BuiltInJson(), shown);
     }
 
     [Fact]
