@@ -33,7 +33,7 @@ public sealed record ResolvedInterval(HistoryInterval Interval, ResolvedVersion?
 /// (<see cref="DeploymentHistory"/>), under the endpoint row's lock, in one transaction with the inbox mark, the
 /// outbox events and the audit records.
 /// </summary>
-public sealed class DeploymentStore(NpgsqlDataSource dataSource)
+public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPolicy? policy = null)
 {
     public const string Consumer = "deployments";
     public const string AuditActor = "svc:deployments";
@@ -72,6 +72,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
             }
 
             var open = await RebuildAsync(work, input.EndpointId, input.Environment, token);
+            await ServingViolations.RaiseAsync(work, policy ?? EnvironmentPolicyFile.BuiltIn, input.EndpointId, input.Environment, open, now, token);
             if (input.Kind == DeploymentEventKind.Inventory)
             {
                 foreach (var share in input.Served ?? [])

@@ -16,7 +16,7 @@ public sealed class DeploymentsModule : IRegistryModule
     public IReadOnlyList<string> Queues { get; } =
     [
         DeploymentEventsConsumerDefinition.Queue, EndpointInventoryReportedConsumerDefinition.Queue, ShadowTriageConsumerDefinition.Queue,
-        DeployInstructionsConsumerDefinition.Queue, DiscoveryAuditConsumerDefinition.Queue,
+        DeployInstructionsConsumerDefinition.Queue, DiscoveryAuditConsumerDefinition.Queue, CheckDeploymentAdmissionConsumerDefinition.Queue,
     ];
     public IReadOnlyList<string> Settings { get; } =
         ["Deployments__PolicyFile", "Deployments__AcknowledgementTimeout", "Deployments__AuditSchedule", "Deployments__SilentEndpointAfter",
@@ -26,7 +26,11 @@ public sealed class DeploymentsModule : IRegistryModule
     public void AddServices(IServiceCollection services, SettingsBinder settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        services.AddSingleton(settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section));
+        var options = settings.Bind<DeploymentsOptions>(DeploymentsOptions.Section);
+        services.AddSingleton(options);
+        var (policy, policyErrors) = EnvironmentPolicyFile.Load(options.PolicyFile);
+        settings.Add(policyErrors);
+        if (policy is not null) services.AddSingleton(policy);
         services.AddSingleton<DeploymentStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<InventoryCache>();
@@ -41,5 +45,6 @@ public sealed class DeploymentsModule : IRegistryModule
         bus.AddConsumer<ShadowTriageConsumer, ShadowTriageConsumerDefinition>();
         bus.AddConsumer<DeployInstructionsConsumer, DeployInstructionsConsumerDefinition>();
         bus.AddConsumer<DiscoveryAuditConsumer, DiscoveryAuditConsumerDefinition>();
+        bus.AddConsumer<CheckDeploymentAdmissionConsumer, CheckDeploymentAdmissionConsumerDefinition>();
     }
 }

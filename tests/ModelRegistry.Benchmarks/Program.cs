@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "audit" => await AuditBenchmark.RunAsync(args[1..]),
     "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
     "heartbeats" => await HeartbeatBenchmark.RunAsync(args[1..]),
+    "admission" => await AdmissionBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -18,6 +19,7 @@ static int Usage()
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks heartbeats [--endpoints N] [--heartbeats H] [--rounds R] [--set KEY=VALUE ...]
+               ModelRegistry.Benchmarks admission [--count N] [--warmup W] [--rounds R]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -46,6 +48,10 @@ static int Usage()
           MassTransit publish->consume of as many empty messages; prints both and their ratio (target >= 0.5), medians over
           R rounds (default 3). --set passes a setting to the host (e.g. --set Deployments__LastReportedGranularity=00:00:00:
           no cache, every batch read and written).
+        admission: admission check round trip (CheckDeploymentAdmission to DeploymentAdmitted/DeploymentDenied) through
+          MassTransit's request client against an idle host process, one in flight: N timed requests (default 2,000)
+          after W untimed (default 500), cycling admitted by name, admitted by digest, denied unregistered; a wrong
+          answer fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the target (p99 <= 20 ms).
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);

@@ -39,20 +39,23 @@ public record DeploymentAdmitted
     /// <summary>The environment asked about.</summary>
     public string Environment { get; init; } = "";
 
-    /// <summary>The registered model.</summary>
-    public string ModelName { get; init; } = "";
+    /// <summary>
+    /// The registered model; null only when the artifact is not registered and the environment's policy does not
+    /// require registration (e.g. dev).
+    /// </summary>
+    public string? ModelName { get; init; }
 
-    /// <summary>The registered version.</summary>
-    public int Version { get; init; }
+    /// <summary>The registered version (null when not registered, as <see cref="ModelName"/>).</summary>
+    public int? Version { get; init; }
 
-    /// <summary>The registry's id of the version.</summary>
-    public Guid ModelVersionId { get; init; }
+    /// <summary>The registry's id of the version (null when not registered).</summary>
+    public Guid? ModelVersionId { get; init; }
 
-    /// <summary>The version's manifest digest: the artifact to load and verify.</summary>
+    /// <summary>The version's manifest digest (or the digest asked about, when not registered): the artifact to load and verify.</summary>
     public string ManifestDigest { get; init; } = "";
 
-    /// <summary>The version's stage now.</summary>
-    public string Stage { get; init; } = "";
+    /// <summary>The version's stage now (registered, staging, shadow, canary or production); null when not registered.</summary>
+    public string? Stage { get; init; }
 
     /// <summary>When the registry decided.</summary>
     public DateTimeOffset CheckedAt { get; init; }
