@@ -16,7 +16,7 @@ public sealed record RejectionRow(long RejectionId, DateTime RejectedAt, string 
 public static class RejectionQueries
 {
     /// <summary>The kinds a rejection is kept under (the table's check constraint).</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["registration", "evaluation", "promotion", "approval", "rollback"];
+    public static readonly IReadOnlyList<string> Kinds = ["registration", "evaluation", "promotion", "approval", "rollback", "deployment"];
 
     private const string ListSql = """
         SELECT rejection_id AS RejectionId, rejected_at AS RejectedAt, kind AS Kind, message_id AS MessageId, subject AS Subject,
