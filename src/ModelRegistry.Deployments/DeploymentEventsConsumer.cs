@@ -10,7 +10,8 @@ namespace ModelRegistry.Deployments;
 /// Records what serving platforms report (<see cref="ModelDeployed"/>, <see cref="ModelUndeployed"/>,
 /// <see cref="DeploymentFailed"/>) in the interval history, or refuses and keeps what it cannot record.
 /// </summary>
-public sealed class DeploymentEventsConsumer(DeploymentStore store, TimeProvider clock, ILogger<DeploymentEventsConsumer> logger)
+public sealed class DeploymentEventsConsumer(DeploymentStore store, InventoryCache heartbeats, TimeProvider clock,
+    ILogger<DeploymentEventsConsumer> logger)
     : IConsumer<ModelDeployed>, IConsumer<ModelUndeployed>, IConsumer<DeploymentFailed>
 {
     public Task Consume(ConsumeContext<ModelDeployed> context) =>
@@ -36,6 +37,8 @@ public sealed class DeploymentEventsConsumer(DeploymentStore store, TimeProvider
             return;
         }
         var result = await store.RecordAsync(input(), context.MessageId, now, context.CancellationToken);
+        // The endpoint's next heartbeat is compared with the history this event changed, not skipped as unchanged.
+        if (endpointId is not null) heartbeats.Forget(endpointId);
         if (result.Outcome == DeploymentOutcome.Rejected)
             logger.LogWarning("Refused {Type} of {Endpoint}: digest mismatch", typeof(T).Name, endpointId);
     }

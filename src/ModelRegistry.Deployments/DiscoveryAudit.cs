@@ -15,7 +15,8 @@ namespace ModelRegistry.Deployments;
 /// retired versions still serving, deploy instructions past due (each new one raised as deploy_not_acknowledged); the
 /// run's row, its audit record and <see cref="DiscoveryAuditCompleted"/> in one unit of work with the violations.
 /// </summary>
-public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptions options, TimeProvider clock, ILogger<DiscoveryAudit> logger)
+public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptions options, EnvironmentPolicy policy, TimeProvider clock,
+    ILogger<DiscoveryAudit> logger)
 {
     public const string Consumer = "discovery-audit";
 
@@ -38,6 +39,8 @@ public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptio
                 return null;
             }
 
+            var linked = await work.Connection.ExecuteAsync(new CommandDefinition(DiscoveryAuditSql.LinkRegistered, null, work.Transaction,
+                cancellationToken: token));
             var endpoints = (await QueryAsync<EndpointRow>(work, DiscoveryAuditSql.Endpoints, null, token)).Select(e => e.ToFact()).ToList();
             var silent = DiscoveryAuditRules.SilentEndpoints(endpoints, started, options.SilentEndpointAfter);
             var unregistered = DiscoveryAuditRules.Bounded((await QueryAsync<(string EndpointId, string Subject)>(work,
@@ -45,7 +48,7 @@ public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptio
             var retired = DiscoveryAuditRules.Bounded((await QueryAsync<(string EndpointId, string ModelName, int Version)>(work,
                 DiscoveryAuditSql.RetiredServing, null, token)).Select(r => $"{r.EndpointId} {r.ModelName} v{r.Version}"));
             var pastDue = (await QueryAsync<PastDueRow>(work, DiscoveryAuditSql.PastDue, new { now = started.UtcDateTime }, token)).ToList();
-            var raised = await RaiseUnacknowledgedAsync(work, pastDue, started, token);
+            var raised = await RaiseUnacknowledgedAsync(work, pastDue, started, token) + await RaiseServingAsync(work, started, token);
 
             var completed = clock.GetUtcNow();
             var summary = new DiscoveryAuditCompleted
@@ -74,7 +77,7 @@ public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptio
             {
                 scheduledFor, startedAt = started, completedAt = completed, endpoints = endpoints.Count,
                 silentEndpoints = silent.Count, unregisteredServing = unregistered.Count, retiredServing = retired.Count,
-                unacknowledgedDeploys = pastDue.Count, newViolations = raised,
+                unacknowledgedDeploys = pastDue.Count, newViolations = raised, linkedIntervals = linked,
                 silentAfter = options.SilentEndpointAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             }));
             await work.CommitAsync(completed, token);
@@ -103,6 +106,16 @@ public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptio
         return raised.Count;
     }
 
+    /// <summary>Checks everything serving now against the policy (what changed stage since it was deployed); returns the new violations.</summary>
+    private async Task<int> RaiseServingAsync(UnitOfWork work, DateTimeOffset now, CancellationToken token)
+    {
+        var raised = 0;
+        foreach (var endpoint in (await QueryAsync<OpenRow>(work, DiscoveryAuditSql.OpenIntervals, null, token)).GroupBy(o => (o.EndpointId, o.Environment)))
+            raised += await ServingViolations.RaiseAsync(work, policy, endpoint.Key.EndpointId, endpoint.Key.Environment,
+                endpoint.Select(o => o.ToResolved()).ToList(), now, token);
+        return raised;
+    }
+
     private static Task<IEnumerable<T>> QueryAsync<T>(UnitOfWork work, string sql, object? parameters, CancellationToken token) =>
         work.Connection.QueryAsync<T>(new CommandDefinition(sql, parameters, work.Transaction, cancellationToken: token));
 
@@ -111,6 +124,14 @@ public sealed class DiscoveryAudit(NpgsqlDataSource dataSource, DeploymentsOptio
     private sealed record EndpointRow(string EndpointId, string Environment, DateTime LastEventAt, DateTime? LastReportedAt, int Serving)
     {
         public EndpointFact ToFact() => new(EndpointId, Environment, Utc(LastEventAt), LastReportedAt is { } r ? Utc(r) : null, Serving);
+    }
+
+    private sealed record OpenRow(string EndpointId, string Environment, string DeploymentId, Guid? VersionId, string? ModelName, int? Version,
+        string? Digest, double Traffic, DateTime FromAt, string Source)
+    {
+        public ResolvedInterval ToResolved() => new(
+            new HistoryInterval(DeploymentId, ModelName, Version, Digest, Traffic, Utc(FromAt), null, Source, null),
+            VersionId is { } id && ModelName is not null && Version is not null && Digest is not null ? new ResolvedVersion(Digest, id, ModelName, Version.Value) : null);
     }
 
     private sealed record PastDueRow(Guid InstructionId, string Cause, string ModelName, int Version, string Digest, DateTime IssuedAt, DateTime DueAt,

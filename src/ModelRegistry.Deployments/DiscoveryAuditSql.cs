@@ -55,4 +55,26 @@ internal static class DiscoveryAuditSql
         INSERT INTO registry.discovery_audits (audit_id, started_at, completed_at, summary) VALUES (@id, @started, @completed, @summary::jsonb)
         ON CONFLICT (audit_id) DO NOTHING
         """;
+
+    // An interval recorded before a version with its digest was registered names no version until its endpoint's next
+    // event rebuilds it; each run links them, so "registered or not" is never older than one audit.
+    public const string LinkRegistered = """
+        UPDATE registry.deployment_intervals i SET version_id = v.version_id, model_name = v.model_name, version = v.version
+        FROM (SELECT DISTINCT ON (mv.manifest_digest) mv.manifest_digest, mv.version_id, m.name AS model_name, mv.version
+              FROM registry.model_versions mv JOIN registry.models m USING (model_id)
+              WHERE mv.manifest_digest IN (SELECT manifest_digest FROM registry.deployment_intervals
+                                           WHERE version_id IS NULL AND manifest_digest IS NOT NULL)
+              ORDER BY mv.manifest_digest, mv.registered_at) v
+        WHERE i.version_id IS NULL AND i.manifest_digest = v.manifest_digest
+        """;
+
+    // What serves now, for the policy check: a version retired, or moved to a stage its environment does not allow,
+    // after it was deployed breaks the policy too.
+    public const string OpenIntervals = """
+        SELECT endpoint_id AS EndpointId, environment AS Environment, deployment_id AS DeploymentId, version_id AS VersionId,
+               model_name AS ModelName, version AS Version, manifest_digest AS Digest, traffic_percent AS Traffic,
+               lower(served) AS FromAt, source AS Source
+        FROM registry.deployment_intervals WHERE upper_inf(served)
+        ORDER BY endpoint_id, deployment_id
+        """;
 }
