@@ -70,6 +70,50 @@ public class DiscoveryAudit_Specs(AuditingRegistry registry) : IClassFixture<Aud
     }
 
     [Fact]
+    public async Task A_version_retired_while_it_serves_is_raised_by_the_audit_once()
+    {
+        // v1 is production when the endpoint deploys it (no violation then); v2's promotion retires it, and no endpoint
+        // event follows: only the audit can see that a retired version serves.
+        var v1 = await RegisterAsync(registry, "audit-raise-retired", "run-1");
+        await RegisterAsync(registry, "audit-raise-retired", "run-2");
+        await PromoteToProductionAsync(registry, Request("audit-raise-retired", 1, "production"));
+        var serving = Deployed("audit-raise-retired.prod", v1.ManifestDigest, DateTimeOffset.UtcNow);
+        await registry.Observer.PublishAsync(serving);
+        await WaitRecordedAsync(registry, serving.DeploymentId);
+        await using var db = await registry.DataSource.OpenConnectionAsync();
+        const string Raised = "SELECT count(*) FROM registry.policy_violations WHERE kind = 'retired_serving' AND endpoint_id = 'audit-raise-retired.prod'";
+        Assert.Equal(0, await db.ExecuteScalarAsync<long>(Raised));
+
+        await PromoteToProductionAsync(registry, Request("audit-raise-retired", 2, "production"));
+        await Eventually.UntilAsync(() => StageAsync(registry, "audit-raise-retired", 1), s => s == "retired", Wait, "v1 retired");
+        var first = await AuditAfterAsync(registry, DateTimeOffset.UtcNow);
+        await AuditAfterAsync(registry, first.CompletedAt);
+
+        Assert.Equal(1, await db.ExecuteScalarAsync<long>(Raised));
+        var message = await db.ExecuteScalarAsync<string>(Raised.Replace("count(*)", "message", StringComparison.Ordinal));
+        Assert.Contains("retired", message);
+    }
+
+    [Fact]
+    public async Task An_interval_recorded_before_its_digest_was_registered_is_linked_to_the_version_by_the_next_run()
+    {
+        var v = await RegisterAsync(registry, "audit-late-registered", "run-1");
+        await using var db = await registry.DataSource.OpenConnectionAsync();
+        // As the store leaves an interval whose digest no version had when its endpoint's history was last rebuilt.
+        await db.ExecuteAsync("""
+            INSERT INTO registry.endpoints (endpoint_id, environment, first_seen_at, last_event_at) VALUES ('audit-late.dev', 'dev', now(), now());
+            INSERT INTO registry.deployment_intervals (endpoint_id, environment, deployment_id, manifest_digest, traffic_percent, served, source)
+            VALUES ('audit-late.dev', 'dev', 'late-1', @digest, 100, tstzrange(now() - interval '1 hour', NULL, '[)'), 'reported');
+            """, new { digest = v.ManifestDigest });
+
+        await AuditAfterAsync(registry, DateTimeOffset.UtcNow);
+
+        var linked = await db.QuerySingleAsync<(Guid? VersionId, string? ModelName, int? Version)>(
+            "SELECT version_id, model_name, version FROM registry.deployment_intervals WHERE endpoint_id = 'audit-late.dev'");
+        Assert.Equal(((Guid?)v.ModelVersionId, "audit-late-registered", (int?)1), linked);
+    }
+
+    [Fact]
     public async Task With_two_hosts_running_the_worker_each_firing_runs_once()
     {
         await using var second = HostProcess.StartHost(registry.HostEnvironment);
