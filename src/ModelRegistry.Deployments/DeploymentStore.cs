@@ -74,8 +74,11 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
             var open = await RebuildAsync(work, input.EndpointId, input.Environment, token);
             if (input.Kind == DeploymentEventKind.Inventory)
             {
-                foreach (var share in input.Served ?? [])
-                    await NoteShadowAsync(work, input, share.Digest, share.ReportedName, share.Traffic, "inventory", open, now, token);
+                // Whether a digest is registered, not whether it is open now: a late heartbeat of a registered version
+                // that no longer serves is no shadow model.
+                var registered = await RegisteredDigestsAsync(work, input.Served ?? [], token);
+                foreach (var share in (input.Served ?? []).Where(s => !registered.Contains(s.Digest)))
+                    await NoteShadowAsync(work, input, share.Digest, share.ReportedName, share.Traffic, "inventory", now, token);
                 work.Audit(new AuditAppend(AuditActor, "deployment.inventory_changed", "endpoint", input.EndpointId, null, new
                 {
                     environment = input.Environment,
@@ -88,7 +91,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
             else
             {
                 if (input.Kind == DeploymentEventKind.Deployed && version is null && digest is not null)
-                    await NoteShadowAsync(work, input, digest, input.ModelName, input.Traffic ?? 0, "deployment", open, now, token);
+                    await NoteShadowAsync(work, input, digest, input.ModelName, input.Traffic ?? 0, "deployment", now, token);
                 Announce(work, input, version, digest, messageId, now);
             }
             var result = new DeploymentResult(DeploymentOutcome.Recorded, open, version);
@@ -151,6 +154,10 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
         return found;
     }
 
+    private static async Task<HashSet<string>> RegisteredDigestsAsync(UnitOfWork work, IReadOnlyList<ServedShare> served, CancellationToken token) =>
+        served.Count == 0 ? [] : (await work.Connection.QueryAsync<ResolvedVersion>(new CommandDefinition(DeploymentSql.VersionsByDigest,
+            new { digests = served.Select(s => s.Digest).ToArray() }, work.Transaction, cancellationToken: token))).Select(v => v.Digest).ToHashSet();
+
     private static async Task<ResolvedVersion?> ResolveAsync(UnitOfWork work, DeploymentInput input, CancellationToken token)
     {
         if (input.ModelName is not null && input.Version is not null)
@@ -163,9 +170,8 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
 
     /// <summary>A digest no registered version has: the first sighting on this endpoint is announced and audited.</summary>
     private static async Task NoteShadowAsync(UnitOfWork work, DeploymentInput input, string digest, string? reportedName, double traffic,
-        string source, IReadOnlyList<ResolvedInterval> open, DateTimeOffset now, CancellationToken token)
+        string source, DateTimeOffset now, CancellationToken token)
     {
-        if (open.Any(o => o.Interval.Digest == digest && o.Version is not null)) return;
         await using var command = new NpgsqlCommand(DeploymentSql.UpsertSighting, work.Connection, work.Transaction);
         AddParameters(command.Parameters, input.EndpointId, digest, input.Environment, reportedName is null ? null : Bounded.Clip(reportedName, 200),
             traffic, input.At.ToUniversalTime(), now.ToUniversalTime());
