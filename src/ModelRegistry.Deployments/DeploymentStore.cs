@@ -236,8 +236,9 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
     private static async Task RejectInTransactionAsync(UnitOfWork work, string messageType, string? endpointId, string? deploymentId, Rejection rejection,
         object payload, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
-        var endpoint = endpointId is null ? null : Bounded.Clip(endpointId, 200);
-        var deployment = deploymentId is null ? null : Bounded.Clip(deploymentId, 200);
+        // A field sent empty (or left out of a plain JSON body) names nothing: "(no endpoint)", not "ModelDeployed ".
+        var endpoint = string.IsNullOrWhiteSpace(endpointId) ? null : Bounded.Clip(endpointId, 200);
+        var deployment = string.IsNullOrWhiteSpace(deploymentId) ? null : Bounded.Clip(deploymentId, 200);
         await ExecuteAsync(work, DeploymentSql.InsertRejection, token, messageId, $"{messageType} {endpoint ?? "(no endpoint)"}",
             rejection.ReasonCode, Bounded.Storable(rejection.Message), AuditText.RefusedPayload(payload));
         work.Publish(new DeploymentEventRejected
