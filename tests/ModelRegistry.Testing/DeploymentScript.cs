@@ -13,7 +13,7 @@ public static class DeploymentScript
 
     public static DateTimeOffset At(int minute) => T0.AddMinutes(minute);
 
-    /// <summary>A digest no version has: 'sha256:' and the letter 64 times.</summary>
+    /// <summary>A digest no version has: 'sha256:' and the hex digit 64 times (c: X, d: Y in <see cref="Events"/>).</summary>
     public static string UnknownDigest(char letter) => "sha256:" + new string(letter, 64);
 
     /// <summary>
@@ -28,11 +28,11 @@ public static class DeploymentScript
             Deployed(endpoint, "d1", 0, 100, digest: v1Digest),
             Deployed(endpoint, "d1", 5, 40, digest: v1Digest),
             Deployed(endpoint, "d2", 5, 60, model: model, version: 2),
-            Deployed(endpoint, "d3", 8, 10, digest: UnknownDigest('x')),
+            Deployed(endpoint, "d3", 8, 10, digest: UnknownDigest('c')),
             Undeployed(endpoint, "d1", 10),
             new DeploymentFailed
             {
-                DeploymentId = "d3", EndpointId = endpoint, Environment = "production", ManifestDigest = UnknownDigest('x'), FailedAt = At(15),
+                DeploymentId = "d3", EndpointId = endpoint, Environment = "production", ManifestDigest = UnknownDigest('c'), FailedAt = At(15),
                 Reason = "OOMKilled",
             },
             Deployed(endpoint, "d1", 20, 100, digest: v1Digest),
@@ -40,7 +40,7 @@ public static class DeploymentScript
         };
         if (inventory)
         {
-            events.Insert(5, Inventory(endpoint, 12, (v2Digest, 60), (UnknownDigest('x'), 10), (UnknownDigest('y'), 5)));
+            events.Insert(5, Inventory(endpoint, 12, (v2Digest, 60), (UnknownDigest('c'), 10), (UnknownDigest('d'), 5)));
             events.Add(Inventory(endpoint, 25, (v1Digest, 100)));
         }
         return events;

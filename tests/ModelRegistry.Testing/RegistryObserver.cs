@@ -45,6 +45,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelVersionRolledBack>(c => Record(c.Message));
                 e.Handler<RollbackRejected>(c => Record(c.Message));
                 e.Handler<DeployModelVersion>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Deployments.DeploymentRecorded>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Deployments.DeploymentEventRejected>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus);

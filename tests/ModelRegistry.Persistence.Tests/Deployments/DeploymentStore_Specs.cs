@@ -90,7 +90,7 @@ public class DeploymentStore_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             ("d1", 40, 5, 10, "undeployed"),
             ("d2", 60, 5, 20, "undeployed"),
             ("d3", 10, 8, 15, "failed"),
-            ("observed:" + UnknownDigest('y'), 5, 12, 25, "inventory"),
+            ("observed:" + UnknownDigest('d'), 5, 12, 25, "inventory"),
             ("d1", 100, 20, null, null),
         ], inOrder.Select(r => (r.DeploymentId, r.TrafficPercent, Minute(r.From), r.To is { } to ? Minute(to) : (int?)null, r.ClosedBy)));
         Assert.Equal([v[0].ModelVersionId, v[0].ModelVersionId, v[1].ModelVersionId, null, null, v[0].ModelVersionId], inOrder.Select(r => r.VersionId));
@@ -113,7 +113,7 @@ public class DeploymentStore_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             SELECT endpoint_id, manifest_digest, first_seen_at, last_seen_at, traffic_percent FROM registry.shadow_sightings
             WHERE endpoint_id LIKE 'orders-ep-%' ORDER BY endpoint_id, manifest_digest
             """)).ToLookup(s => s.Endpoint, s => (s.Digest, Minute(s.First), Minute(s.Last), s.Traffic));
-        Assert.All(endpoints, e => Assert.Equal([(UnknownDigest('x'), 8, 12, 10.0), (UnknownDigest('y'), 12, 12, 5.0)], sightings[e]));
+        Assert.All(endpoints, e => Assert.Equal([(UnknownDigest('c'), 8, 12, 10.0), (UnknownDigest('d'), 12, 12, 5.0)], sightings[e]));
     }
 
     [Fact]
