@@ -57,6 +57,8 @@ public static class MregCommand
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));
+        foreach (var command in new[] { TraceCommand.Build(json), DeploymentsCommand.Build(json), WhereCommand.Build(json), ProductionCommand.Build(json) })
+            root.Subcommands.Add(command);
         return root;
     }
 
