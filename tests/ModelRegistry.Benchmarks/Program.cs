@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "audit" => await AuditBenchmark.RunAsync(args[1..]),
     "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
+    "trace" => await TraceBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
                ModelRegistry.Benchmarks ingest [--mib N] [--rounds R]
                ModelRegistry.Benchmarks audit [--records N] [--writers W] [--appends A] [--rounds R]
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
+               ModelRegistry.Benchmarks trace [--intervals N] [--endpoints E] [--versions V] [--probes P]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -37,6 +39,11 @@ static int Usage()
           promotions per scenario (default 500) one in flight over M models (default 10), after W untimed ones (default
           300); then N more with C models promoted at once (default 8; 0: skip) for promotions/s. Any PromotionRejected
           or ApprovalRefused fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the targets.
+        trace: `mreg trace` at scale. Fills a fresh database by binary COPY with N deployment history intervals (default
+          10,000,000) over E endpoints (default 10,000) and V registered versions (default 100,000, 100 per model), the
+          history table's indexes and foreign keys dropped for the load and rebuilt after it; prints the fill time, each
+          index's build time, then p50/p99 of P random (endpoint, instant) probes (default 10,000) of the trace query
+          (DeploymentQueries.TraceSql), after a warm-up, and the plan of one probe. Target: p99 <= 5 ms.
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);
