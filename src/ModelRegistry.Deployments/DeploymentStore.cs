@@ -59,8 +59,10 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
                 return new DeploymentResult(DeploymentOutcome.Rejected, [], version);
             }
 
-            await ExecuteAsync(work, DeploymentSql.UpsertEndpoint, token, input.EndpointId, input.Environment, input.Platform, input.At.ToUniversalTime(),
+            await using var upsert = new NpgsqlCommand(DeploymentSql.UpsertEndpoint, work.Connection, work.Transaction);
+            AddParameters(upsert.Parameters, input.EndpointId, input.Environment, input.Platform, input.At.ToUniversalTime(),
                 input.Kind == DeploymentEventKind.Inventory ? input.At.ToUniversalTime() : null);
+            var environment = (string)(await upsert.ExecuteScalarAsync(token))!;
             var digest = input.Digest ?? version?.Digest;
             var inserted = await ExecuteAsync(work, DeploymentSql.InsertEvent, token, input.Key, input.EndpointId, input.DeploymentId, input.KindName,
                 input.At.ToUniversalTime(), input.Environment, input.ModelName, input.Version, digest, input.Traffic, input.InstructionId,
@@ -71,7 +73,8 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource)
                 return new DeploymentResult(DeploymentOutcome.Duplicate, [], version);
             }
 
-            var open = await RebuildAsync(work, input.EndpointId, input.Environment, token);
+            // The endpoint's environment as of its latest event, not of the event that arrived last.
+            var open = await RebuildAsync(work, input.EndpointId, environment, token);
             if (input.Kind == DeploymentEventKind.Inventory)
             {
                 // Whether a digest is registered, not whether it is open now: a late heartbeat of a registered version
