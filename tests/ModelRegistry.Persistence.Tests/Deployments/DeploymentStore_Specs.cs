@@ -162,5 +162,23 @@ public class DeploymentStore_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             "SELECT count(*) FROM registry.outbox WHERE message_type = 'DeploymentRecorded' AND body::jsonb->>'endpointId' = 'shadow-ep' AND NOT (body::jsonb->>'registered')::boolean"));
     }
 
+    [Fact]
+    public async Task An_endpoint_that_moved_environment_has_its_latest_events_environment_whatever_arrived_last()
+    {
+        var store = new DeploymentStore(env.DataSource);
+        ModelDeployed[] events =
+        [
+            Deployed("moved-a", "m1", 0, 100, digest: UnknownDigest('a')) with { Environment = "staging" },
+            Deployed("moved-a", "m2", 10, 100, digest: UnknownDigest('b')),
+        ];
+        foreach (var e in events) await store.RecordAsync(DeploymentInput.From(e), Guid.NewGuid(), DateTimeOffset.UtcNow, default);
+        foreach (var e in events.Reverse())
+            await store.RecordAsync(DeploymentInput.From(e with { EndpointId = "moved-b" }), Guid.NewGuid(), DateTimeOffset.UtcNow, default);
+
+        var inOrder = await IntervalsAsync("moved-a");
+        Assert.Equal(["production", "production"], inOrder.Select(r => r.Environment));
+        Assert.Equal(inOrder, await IntervalsAsync("moved-b"));
+    }
+
     private static int Minute(DateTime t) => (int)(DateTime.SpecifyKind(t, DateTimeKind.Utc) - T0.UtcDateTime).TotalMinutes;
 }
