@@ -1,12 +1,16 @@
+using ModelRegistry.Deployments;
 using ModelRegistry.Registration;
 
 namespace ModelRegistry.Cli;
 
 public sealed record ModelVersionSummary(int Version, DateTime RegisteredAt, string ManifestDigest, string? TrainingRunId, string Stage,
     DateTime? StageSince);
-/// <summary>One model in <c>mreg models list</c>: its summary and the versions now holding each stage beyond registered (retired left out).</summary>
+/// <summary>
+/// One model in <c>mreg models list</c>: its summary, the versions now holding each stage beyond registered (retired left
+/// out), and how many endpoints serve one of its versions now, by environment (the deployment history).
+/// </summary>
 public sealed record ModelListing(string Name, string OwnerTeam, string RiskTier, int? LatestVersion, long VersionCount, DateTime UpdatedAt,
-    IReadOnlyDictionary<string, IReadOnlyList<int>> Stages);
+    IReadOnlyDictionary<string, IReadOnlyList<int>> Stages, IReadOnlyDictionary<string, long> Serving);
 public sealed record ModelDetail(string Name, string OwnerTeam, string? Description, string RiskTier, DateTime CreatedAt, DateTime UpdatedAt,
     IReadOnlyDictionary<string, string> Tags, IReadOnlyList<ModelVersionSummary> Versions);
 
@@ -38,8 +42,9 @@ public static class ModelsCommand
         {
             var summaries = await ModelQueries.ListAsync(connection, team, wanted, ct);
             var held = await StageQueries.HeldByModelAsync(connection, summaries.Select(m => m.ModelId).ToList(), ct);
+            var serving = await DeploymentQueries.ServingByModelAsync(connection, summaries.Select(m => m.ModelId).ToList(), ct);
             var models = summaries.Select(m => new ModelListing(m.Name, m.OwnerTeam, m.RiskTier, m.LatestVersion, m.VersionCount, m.UpdatedAt,
-                StagesOf(held[m.ModelId]))).ToList();
+                StagesOf(held[m.ModelId]), ServingOf(serving[m.ModelId]))).ToList();
             if (json) CliJson.Write(output, models);
             else PrintList(models, output);
             return 0;
@@ -73,6 +78,15 @@ public static class ModelsCommand
         return ordered;
     }
 
+    // Production first, then the other environments by name.
+    private static Dictionary<string, long> ServingOf(IEnumerable<ModelServing> rows) =>
+        rows.OrderBy(r => r.Environment == DeploymentQueries.Production ? 0 : 1).ThenBy(r => r.Environment, StringComparer.Ordinal)
+            .ToDictionary(r => r.Environment, r => r.Endpoints);
+
+    /// <summary>"production 2, staging 1": endpoints serving the model now, by environment; "-" when none.</summary>
+    internal static string DescribeServing(IReadOnlyDictionary<string, long> serving) =>
+        serving.Count == 0 ? "-" : string.Join(", ", serving.Select(s => $"{s.Key} {s.Value}"));
+
     /// <summary>"production 4, staging 6, 9": the newest three versions of a stage, and how many more there are.</summary>
     internal static string DescribeStages(IReadOnlyDictionary<string, IReadOnlyList<int>> stages) =>
         stages.Count == 0 ? "-" : string.Join(", ", stages.Select(s => s.Value.Count <= 3
@@ -88,9 +102,9 @@ public static class ModelsCommand
             o.WriteLine("no models match");
             return;
         }
-        o.WriteLine($"{"name",-32} {"team",-16} {"risk",-8} {"latest",6} {"versions",8}  {"updated",-20}  stages");
+        o.WriteLine($"{"name",-32} {"team",-16} {"risk",-8} {"latest",6} {"versions",8}  {"updated",-20}  {"serving (endpoints)",-24}  stages");
         foreach (var m in models)
-            o.WriteLine($"{m.Name,-32} {m.OwnerTeam,-16} {m.RiskTier,-8} {(m.LatestVersion is { } v ? v.ToString() : "-"),6} {m.VersionCount,8}  {Time(m.UpdatedAt),-20}  {DescribeStages(m.Stages)}");
+            o.WriteLine($"{m.Name,-32} {m.OwnerTeam,-16} {m.RiskTier,-8} {(m.LatestVersion is { } v ? v.ToString() : "-"),6} {m.VersionCount,8}  {Time(m.UpdatedAt),-20}  {DescribeServing(m.Serving),-24}  {DescribeStages(m.Stages)}");
     }
 
     private static void PrintDetail(ModelDetail m, TextWriter o)

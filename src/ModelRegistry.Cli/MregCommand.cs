@@ -59,6 +59,8 @@ public static class MregCommand
         foreach (var command in ReproduceCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(Demo.DemoCommand.Build(json));
         root.Subcommands.Add(ShadowCommand.Build(json));
+        foreach (var command in new[] { TraceCommand.Build(json), DeploymentsCommand.Build(json), WhereCommand.Build(json), ProductionCommand.Build(json) })
+            root.Subcommands.Add(command);
         return root;
     }
 

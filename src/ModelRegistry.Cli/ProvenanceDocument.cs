@@ -33,7 +33,7 @@ public sealed record ProvenanceDocument(string Endpoint, string Environment, Dat
     public const string FileName = "provenance.json";
 
     /// <summary>One served artifact's entry, from the interval, the version's registration records and what other workers keep of it.</summary>
-    public static ServedArtifact Artifact(ServedInterval interval, string folder, VersionRow row, VersionContents contents,
+    public static ServedArtifact Artifact(ServedAtInstant interval, string folder, VersionRow row, VersionContents contents,
         IReadOnlyList<VersionEvaluation> evaluations, VersionProvenance provenance, FetchedManifest fetched, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(interval);

@@ -63,7 +63,7 @@ public static partial class ReproduceCommand
 
     /// <summary>Fetches one served version into its folder and gathers its record.</summary>
     private static async Task<(ServedArtifact? Artifact, string? Problem)> ReproduceAsync(NpgsqlConnection connection, IArtifactStore store,
-        ServedInterval interval, string directory, bool force, DateTimeOffset at, Dictionary<Guid, FetchedManifest> written, TextWriter? progress,
+        ServedAtInstant interval, string directory, bool force, DateTimeOffset at, Dictionary<Guid, FetchedManifest> written, TextWriter? progress,
         CancellationToken ct)
     {
         var (name, version) = (interval.ModelName!, interval.Version!.Value);
@@ -87,7 +87,7 @@ public static partial class ReproduceCommand
         return (ProvenanceDocument.Artifact(interval, folder, row, contents, evaluations, provenance, fetched!, at), null);
     }
 
-    private static async Task<int> UnregisteredAsync(string endpoint, DateTimeOffset at, ServedInterval shadow, int count)
+    private static async Task<int> UnregisteredAsync(string endpoint, DateTimeOffset at, ServedAtInstant shadow, int count)
     {
         var what = shadow.ManifestDigest ?? $"{shadow.ReportedName} version {shadow.ReportedVersion}";
         var reported = shadow.ManifestDigest is not null && shadow.ReportedName is not null ? $", reported as {shadow.ReportedName}" : "";

@@ -20,7 +20,7 @@ public sealed class CheckDeploymentAdmissionConsumer(NpgsqlDataSource dataSource
         var request = context.Message;
         var version = DeploymentRules.Validate(request) is null
             ? await DatabaseResilience.Pipeline.ExecuteAsync(
-                async token => await StageQueries.AdmissionVersionAsync(dataSource, request, token), context.CancellationToken)
+                async token => await ServingStageQueries.AdmissionVersionAsync(dataSource, request, token), context.CancellationToken)
             : null;
         var answer = AdmissionDecision.Decide(request, version, policy, clock.GetUtcNow());
         if (answer is DeploymentDenied denied)

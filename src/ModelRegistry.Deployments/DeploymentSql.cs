@@ -3,16 +3,20 @@ namespace ModelRegistry.Deployments;
 /// <summary>The deployments worker's writes (migration 0011_deployments.sql).</summary>
 internal static class DeploymentSql
 {
-    // The endpoint's row is the lock every writer of its history takes first (held to the commit).
+    // The endpoint's row is the lock every writer of its history takes first (held to the commit). Its environment is
+    // that of its latest event by event time (ties: the greater name), whatever order they arrive in; the history's
+    // intervals take it.
     public const string UpsertEndpoint = """
         INSERT INTO registry.endpoints AS e (endpoint_id, environment, platform, first_seen_at, last_event_at, last_reported_at)
         VALUES ($1, $2, $3, $4, $4, $5)
         ON CONFLICT (endpoint_id) DO UPDATE SET
-            environment = CASE WHEN EXCLUDED.last_event_at >= e.last_event_at THEN EXCLUDED.environment ELSE e.environment END,
+            environment = CASE WHEN (EXCLUDED.last_event_at, EXCLUDED.environment) >= (e.last_event_at, e.environment)
+                               THEN EXCLUDED.environment ELSE e.environment END,
             platform = coalesce(EXCLUDED.platform, e.platform),
             first_seen_at = least(e.first_seen_at, EXCLUDED.first_seen_at),
             last_event_at = greatest(e.last_event_at, EXCLUDED.last_event_at),
             last_reported_at = greatest(e.last_reported_at, EXCLUDED.last_reported_at)
+        RETURNING environment
         """;
 
     public const string InsertEvent = """

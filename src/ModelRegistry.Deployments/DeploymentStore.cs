@@ -59,8 +59,10 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
                 return new DeploymentResult(DeploymentOutcome.Rejected, [], version);
             }
 
-            await ExecuteAsync(work, DeploymentSql.UpsertEndpoint, token, input.EndpointId, input.Environment, input.Platform, input.At.ToUniversalTime(),
+            await using var upsert = new NpgsqlCommand(DeploymentSql.UpsertEndpoint, work.Connection, work.Transaction);
+            AddParameters(upsert.Parameters, input.EndpointId, input.Environment, input.Platform, input.At.ToUniversalTime(),
                 input.Kind == DeploymentEventKind.Inventory ? input.At.ToUniversalTime() : null);
+            var environment = (string)(await upsert.ExecuteScalarAsync(token))!;
             var digest = input.Digest ?? version?.Digest;
             var inserted = await ExecuteAsync(work, DeploymentSql.InsertEvent, token, input.Key, input.EndpointId, input.DeploymentId, input.KindName,
                 input.At.ToUniversalTime(), input.Environment, input.ModelName, input.Version, digest, input.Traffic, input.InstructionId,
@@ -71,12 +73,16 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
                 return new DeploymentResult(DeploymentOutcome.Duplicate, [], version);
             }
 
-            var open = await RebuildAsync(work, input.EndpointId, input.Environment, token);
-            await ServingViolations.RaiseAsync(work, policy ?? EnvironmentPolicyFile.BuiltIn, input.EndpointId, input.Environment, open, now, token);
+            // The endpoint's environment as of its latest event, not of the event that arrived last.
+            var open = await RebuildAsync(work, input.EndpointId, environment, token);
+            await ServingViolations.RaiseAsync(work, policy ?? EnvironmentPolicyFile.BuiltIn, input.EndpointId, environment, open, now, token);
             if (input.Kind == DeploymentEventKind.Inventory)
             {
-                foreach (var share in input.Served ?? [])
-                    await NoteShadowAsync(work, input, share.Digest, share.ReportedName, share.Traffic, "inventory", open, now, token);
+                // Whether a digest is registered, not whether it is open now: a late heartbeat of a registered version
+                // that no longer serves is no shadow model.
+                var registered = await RegisteredDigestsAsync(work, input.Served ?? [], token);
+                foreach (var share in (input.Served ?? []).Where(s => !registered.Contains(s.Digest)))
+                    await NoteShadowAsync(work, input, share.Digest, share.ReportedName, share.Traffic, "inventory", now, token);
                 work.Audit(new AuditAppend(AuditActor, "deployment.inventory_changed", "endpoint", input.EndpointId, null, new
                 {
                     environment = input.Environment,
@@ -89,7 +95,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             else
             {
                 if (input.Kind == DeploymentEventKind.Deployed && version is null && digest is not null)
-                    await NoteShadowAsync(work, input, digest, input.ModelName, input.Traffic ?? 0, "deployment", open, now, token);
+                    await NoteShadowAsync(work, input, digest, input.ModelName, input.Traffic ?? 0, "deployment", now, token);
                 Announce(work, input, version, digest, messageId, now);
                 if (input.Kind == DeploymentEventKind.Deployed)
                     await DeployAcknowledgements.AcknowledgeByAsync(work, new DeployedFact(input.DeploymentId, input.EndpointId, input.Environment,
@@ -155,6 +161,10 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
         return found;
     }
 
+    private static async Task<HashSet<string>> RegisteredDigestsAsync(UnitOfWork work, IReadOnlyList<ServedShare> served, CancellationToken token) =>
+        served.Count == 0 ? [] : (await work.Connection.QueryAsync<ResolvedVersion>(new CommandDefinition(DeploymentSql.VersionsByDigest,
+            new { digests = served.Select(s => s.Digest).ToArray() }, work.Transaction, cancellationToken: token))).Select(v => v.Digest).ToHashSet();
+
     private static async Task<ResolvedVersion?> ResolveAsync(UnitOfWork work, DeploymentInput input, CancellationToken token)
     {
         if (input.ModelName is not null && input.Version is not null)
@@ -167,9 +177,8 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
 
     /// <summary>A digest no registered version has: the first sighting on this endpoint is announced and audited.</summary>
     private static async Task NoteShadowAsync(UnitOfWork work, DeploymentInput input, string digest, string? reportedName, double traffic,
-        string source, IReadOnlyList<ResolvedInterval> open, DateTimeOffset now, CancellationToken token)
+        string source, DateTimeOffset now, CancellationToken token)
     {
-        if (open.Any(o => o.Interval.Digest == digest && o.Version is not null)) return;
         await using var command = new NpgsqlCommand(DeploymentSql.UpsertSighting, work.Connection, work.Transaction);
         AddParameters(command.Parameters, input.EndpointId, digest, input.Environment, reportedName is null ? null : Bounded.Clip(reportedName, 200),
             traffic, input.At.ToUniversalTime(), now.ToUniversalTime());
@@ -234,8 +243,9 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
     private static async Task RejectInTransactionAsync(UnitOfWork work, string messageType, string? endpointId, string? deploymentId, Rejection rejection,
         object payload, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
-        var endpoint = endpointId is null ? null : Bounded.Clip(endpointId, 200);
-        var deployment = deploymentId is null ? null : Bounded.Clip(deploymentId, 200);
+        // A field sent empty (or left out of a plain JSON body) names nothing: "(no endpoint)", not "ModelDeployed ".
+        var endpoint = string.IsNullOrWhiteSpace(endpointId) ? null : Bounded.Clip(endpointId, 200);
+        var deployment = string.IsNullOrWhiteSpace(deploymentId) ? null : Bounded.Clip(deploymentId, 200);
         await ExecuteAsync(work, DeploymentSql.InsertRejection, token, messageId, $"{messageType} {endpoint ?? "(no endpoint)"}",
             rejection.ReasonCode, Bounded.Storable(rejection.Message), AuditText.RefusedPayload(payload));
         work.Publish(new DeploymentEventRejected

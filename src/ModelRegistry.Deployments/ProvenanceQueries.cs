@@ -8,7 +8,7 @@ namespace ModelRegistry.Deployments;
 /// the interval's own, or (for an interval recorded before its digest was registered) the version registered with that
 /// digest, or by that name and version, since.
 /// </summary>
-public sealed record ServedInterval(string DeploymentId, string Environment, DateTime From, DateTime? To, double TrafficPercent, string Source,
+public sealed record ServedAtInstant(string DeploymentId, string Environment, DateTime From, DateTime? To, double TrafficPercent, string Source,
     string? ClosedBy, string? ManifestDigest, string? ReportedName, int? ReportedVersion, Guid? VersionId, string? ModelName, int? Version,
     string? VersionDigest);
 
@@ -104,13 +104,13 @@ public static class ProvenanceQueries
         """;
 
     /// <summary>The endpoint's environment (null when the registry never heard of it) and what served on it at <paramref name="at"/>, largest share first.</summary>
-    public static async Task<(string? Environment, IReadOnlyList<ServedInterval> Served)> ServedAtAsync(NpgsqlConnection connection, string endpoint,
+    public static async Task<(string? Environment, IReadOnlyList<ServedAtInstant> Served)> ServedAtAsync(NpgsqlConnection connection, string endpoint,
         DateTimeOffset at, CancellationToken ct)
     {
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(ServedAtSql,
             new { Endpoint = endpoint, At = at.ToUniversalTime() }, cancellationToken: ct));
         var environment = await results.ReadSingleOrDefaultAsync<string?>();
-        return (environment, (await results.ReadAsync<ServedInterval>()).ToList());
+        return (environment, (await results.ReadAsync<ServedAtInstant>()).ToList());
     }
 
     /// <summary>The version's base model chain with the bases' data sets, its promotions and approvals, and its stage changes.</summary>

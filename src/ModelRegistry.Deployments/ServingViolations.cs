@@ -19,7 +19,7 @@ public static class ServingViolations
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(open);
         if (open.Count == 0) return 0;
-        var stages = await StageQueries.StageOfAsync(work.Connection, work.Transaction,
+        var stages = await ServingStageQueries.StageOfAsync(work.Connection, work.Transaction,
             open.Select(o => o.Version?.VersionId).OfType<Guid>().Distinct().ToList(), token);
         var raised = 0;
         // One artifact served by several deployments of the endpoint takes their shares together.

@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "promotions" => await PromotionBenchmark.RunAsync(args[1..]),
     "heartbeats" => await HeartbeatBenchmark.RunAsync(args[1..]),
     "admission" => await AdmissionBenchmark.RunAsync(args[1..]),
+    "trace" => await TraceBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -20,6 +21,7 @@ static int Usage()
                ModelRegistry.Benchmarks promotions [--count N] [--warmup W] [--models M] [--concurrency C] [--rounds R] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks heartbeats [--endpoints N] [--heartbeats H] [--rounds R] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks admission [--count N] [--warmup W] [--rounds R]
+               ModelRegistry.Benchmarks trace [--intervals N] [--endpoints E] [--versions V] [--probes P]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -52,6 +54,11 @@ static int Usage()
           MassTransit's request client against an idle host process, one in flight: N timed requests (default 2,000)
           after W untimed (default 500), cycling admitted by name, admitted by digest, denied unregistered; a wrong
           answer fails the run. Prints p50/p99/max, medians over R rounds (default 3), and the target (p99 <= 20 ms).
+        trace: `mreg trace` at scale. Fills a fresh database by binary COPY with N deployment history intervals (default
+          10,000,000) over E endpoints (default 10,000) and V registered versions (default 100,000, 100 per model), the
+          history table's indexes and foreign keys dropped for the load and rebuilt after it; prints the fill time, each
+          index's build time, then p50/p99 of P random (endpoint, instant) probes (default 10,000) of the trace query
+          (DeploymentQueries.TraceSql), after a warm-up, and the plan of one probe. Target: p99 <= 5 ms.
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);

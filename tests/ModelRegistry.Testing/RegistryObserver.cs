@@ -50,6 +50,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelRegistry.Contracts.Deployments.ShadowModelTriaged>(c => Record(c.Message));
                 e.Handler<PolicyViolationDetected>(c => Record(c.Message));
                 e.Handler<DiscoveryAuditCompleted>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Deployments.DeploymentRecorded>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Deployments.DeploymentEventRejected>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus);

@@ -9,7 +9,7 @@ namespace ModelRegistry.Deployments;
 /// The stage of versions as the environment policy reads it: registry.version_stages (the promotion worker's table,
 /// read directly; no row: registered) and registry.stage_changes (retired by a rollback).
 /// </summary>
-public static class StageQueries
+public static class ServingStageQueries
 {
     public const string StagesOf = """
         SELECT v.version_id AS VersionId, coalesce(s.stage, 'registered') AS Stage
