@@ -53,14 +53,16 @@ public static class MregCommand
             + "A command line that does not parse is one line on stderr and exit 2 (bad arguments).")
         {
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), RejectionsCommand.Build(json), AuditCommand.Build(json),
-            OutboxCommand.Build(json), ViolationsCommand.Build(json),
+            OutboxCommand.Build(json),
         };
         foreach (var command in PromotionCommandLine.Build(json)) root.Subcommands.Add(command);
-        foreach (var command in ReproduceCommandLine.Build(json)) root.Subcommands.Add(command);
-        root.Subcommands.Add(Demo.DemoCommand.Build(json));
-        root.Subcommands.Add(ShadowCommand.Build(json));
+        // What serves where (docs/deployments.md), then the demo.
         foreach (var command in new[] { TraceCommand.Build(json), DeploymentsCommand.Build(json), WhereCommand.Build(json), ProductionCommand.Build(json) })
             root.Subcommands.Add(command);
+        foreach (var command in ReproduceCommandLine.Build(json)) root.Subcommands.Add(command);
+        root.Subcommands.Add(ShadowCommand.Build(json));
+        root.Subcommands.Add(ViolationsCommand.Build(json));
+        root.Subcommands.Add(Demo.DemoCommand.Build(json));
         return root;
     }
 

@@ -313,8 +313,8 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         Assert.Equal(0, exit);
         var commands = help.ToString().Split('\n').SkipWhile(l => !l.StartsWith("Commands:", StringComparison.Ordinal))
             .Select(l => l.Trim().Split(' ')[0]).Where(w => w.Length > 0).ToList();
-        Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "rejections", "audit", "outbox", "promote", "promotions", "approvals", "cancel", "rollback", "demo",
-            "trace", "deployments", "where", "production"],
+        Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "rejections", "audit", "outbox", "promote", "promotions", "approvals", "cancel", "rollback",
+            "trace", "deployments", "where", "production", "reproduce", "impact", "shadow", "violations", "demo"],
             commands);
 
         Assert.NotEmpty(MregCommand.Build().Parse(["models", "list", "--tag", "stage"]).Errors);

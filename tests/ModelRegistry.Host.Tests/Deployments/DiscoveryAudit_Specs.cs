@@ -125,9 +125,9 @@ public class DiscoveryAudit_Specs(AuditingRegistry registry) : IClassFixture<Aud
         await using var db = await registry.DataSource.OpenConnectionAsync();
         var scheduled = (await db.QueryAsync<DateTime>("""
             SELECT (details->>'scheduledFor')::timestamptz FROM registry.audit_log
-            WHERE action = 'deployment.discovery_audit' AND (details->>'startedAt')::timestamptz BETWEEN @from AND @last
+            WHERE action = 'deployment.discovery_audit' AND (details->>'startedAt')::timestamptz BETWEEN @from AND @upTo
             ORDER BY 1
-            """, new { from = from.UtcDateTime, last = last.UtcDateTime })).ToList();
+            """, new { from = from.UtcDateTime, upTo = last.UtcDateTime.AddMilliseconds(1) })).ToList();
         Assert.True(scheduled.Count >= 4, $"{scheduled.Count} runs");
         // One run per firing (every 2 s on the even second), whichever host fired it and whichever ran it.
         Assert.Equal(scheduled.Count, scheduled.Distinct().Count());
