@@ -12,36 +12,21 @@ namespace ModelRegistry.Deployments.Rules;
 internal sealed class DeploymentPolicyReader
 {
     private readonly string source;
-    private readonly List<int> lineStarts = [0];
+    private readonly PositionedJson document;
     private readonly List<DeploymentPolicyError> errors = [];
 
-    private DeploymentPolicyReader(string source, byte[] bytes)
+    private DeploymentPolicyReader(string source, PositionedJson document)
     {
         this.source = source;
-        for (var i = 0; i < bytes.Length; i++)
-            if (bytes[i] == (byte)'\n') lineStarts.Add(i + 1);
+        this.document = document;
     }
 
     public static DeploymentPolicyParseResult Read(string json, string source)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var reader = new DeploymentPolicyReader(source, bytes);
-        if (string.IsNullOrWhiteSpace(json)) return reader.Fail(new(source, 1, 1, "", "the document is empty"));
-        PolicyJsonNode root;
-        try
-        {
-            var json8 = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            json8.Read();
-            root = PolicyJsonNode.Read(ref json8);
-            json8.Read(); // throws on anything after the root value
-        }
-        catch (JsonException e)
-        {
-            var message = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal) is var at and >= 0 ? e.Message[..at] : e.Message;
-            return reader.Fail(new(source, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, "", $"not valid JSON: {message}"));
-        }
-        var policy = reader.Policy(root);
+        var document = PositionedJson.Parse(json);
+        var reader = new DeploymentPolicyReader(source, document);
+        if (document.SyntaxError is { } bad) return reader.Fail(new(source, bad.Line, bad.Column, "", bad.Message));
+        var policy = reader.Policy(document.Root!);
         return reader.errors.Count == 0 && policy is not null ? new(policy, []) : new(null, reader.errors);
     }
 
@@ -51,7 +36,7 @@ internal sealed class DeploymentPolicyReader
         return new(null, errors);
     }
 
-    private EnvironmentPolicy? Policy(PolicyJsonNode root)
+    private EnvironmentPolicy? Policy(PositionedJsonNode root)
     {
         if (Fields(root, "", "environments", "otherEnvironments") is not { } fields) return null;
         var rules = new Dictionary<string, EnvironmentRule>(StringComparer.Ordinal);
@@ -78,7 +63,7 @@ internal sealed class DeploymentPolicyReader
         return other is null ? null : new EnvironmentPolicy(rules, other);
     }
 
-    private EnvironmentRule? Environment(string name, PolicyJsonNode node, string path)
+    private EnvironmentRule? Environment(string name, PositionedJsonNode node, string path)
     {
         var before = errors.Count;
         if (Fields(node, path, "stages", "requireRegistered") is not { } fields) return null;
@@ -103,7 +88,7 @@ internal sealed class DeploymentPolicyReader
     }
 
     /// <summary><c>{}</c> (any share) or <c>{"maxTrafficPercent": N}</c> with 0 &lt; N &lt;= 100.</summary>
-    private bool Allowance(PolicyJsonNode node, string path, out double? max)
+    private bool Allowance(PositionedJsonNode node, string path, out double? max)
     {
         max = null;
         if (Fields(node, path, "maxTrafficPercent") is not { } fields) return false;
@@ -120,14 +105,14 @@ internal sealed class DeploymentPolicyReader
     }
 
     /// <summary>The properties of an object, after reporting unknown (when <paramref name="allowed"/> is given) and repeated ones.</summary>
-    private Dictionary<string, (int Offset, PolicyJsonNode Node)>? Fields(PolicyJsonNode node, string path, params string[] allowed)
+    private Dictionary<string, (int Offset, PositionedJsonNode Node)>? Fields(PositionedJsonNode node, string path, params string[] allowed)
     {
         if (node.Kind != JsonTokenType.StartObject)
         {
             Error(node.Offset, path, $"must be an object, not {node.KindName}");
             return null;
         }
-        var fields = new Dictionary<string, (int, PolicyJsonNode)>(StringComparer.Ordinal);
+        var fields = new Dictionary<string, (int, PositionedJsonNode)>(StringComparer.Ordinal);
         foreach (var (name, offset, value) in node.Properties)
         {
             var at = path.Length == 0 ? name : $"{path}.{name}";
@@ -139,7 +124,7 @@ internal sealed class DeploymentPolicyReader
         return fields;
     }
 
-    private PolicyJsonNode? Required(Dictionary<string, (int Offset, PolicyJsonNode Node)> fields, PolicyJsonNode parent, string path, string name)
+    private PositionedJsonNode? Required(Dictionary<string, (int Offset, PositionedJsonNode Node)> fields, PositionedJsonNode parent, string path, string name)
     {
         if (fields.TryGetValue(name, out var p)) return p.Node;
         Error(parent.Offset, path.Length == 0 ? name : $"{path}.{name}", "is required");
@@ -148,8 +133,7 @@ internal sealed class DeploymentPolicyReader
 
     private void Error(int offset, string path, string message)
     {
-        var line = lineStarts.BinarySearch(offset);
-        if (line < 0) line = ~line - 1;
-        errors.Add(new DeploymentPolicyError(source, line + 1, offset - lineStarts[line] + 1, path, message));
+        var (line, column) = document.PositionOf(offset);
+        errors.Add(new DeploymentPolicyError(source, line, column, path, message));
     }
 }

@@ -7,52 +7,28 @@ using ModelRegistry.Platform;
 
 namespace ModelRegistry.Promotion.Rules;
 
-/// <summary>Reads a policy document into <see cref="PolicyNode"/>s with positions, then validates it, collecting every error.</summary>
+/// <summary>Reads a policy document into <see cref="PositionedJsonNode"/>s with positions, then validates it, collecting every error.</summary>
 internal sealed class PromotionPolicyReader
 {
     private static readonly string[] Targets = ["staging", "shadow", "canary", "production"];
 
     private readonly string _source;
-    private readonly List<int> _lineStarts = [0];
+    private readonly PositionedJson _document;
     private readonly List<PolicyError> _errors = [];
 
-    private PromotionPolicyReader(string source, byte[] bytes)
+    private PromotionPolicyReader(string source, PositionedJson document)
     {
         _source = source;
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (bytes[i] == (byte)'\n') _lineStarts.Add(i + 1);
-        }
+        _document = document;
     }
 
     public static PolicyParseResult Read(string json, string source)
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var reader = new PromotionPolicyReader(source, bytes);
-        if (string.IsNullOrWhiteSpace(json)) return reader.Fail(new PolicyError(source, 1, 1, "", "the document is empty"));
-        PolicyNode root;
-        try
-        {
-            var json8 = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            if (!json8.Read()) return reader.Fail(new PolicyError(source, 1, 1, "", "the document is empty"));
-            root = ReadValue(ref json8);
-            json8.Read(); // throws on anything after the root value
-        }
-        catch (JsonException e)
-        {
-            var line = (int)(e.LineNumber ?? 0) + 1;
-            var column = (int)(e.BytePositionInLine ?? 0) + 1;
-            return reader.Fail(new PolicyError(source, line, column, "", $"not valid JSON: {SyntaxMessage(e.Message)}"));
-        }
-        var policy = reader.Policy(root);
+        var document = PositionedJson.Parse(json);
+        var reader = new PromotionPolicyReader(source, document);
+        if (document.SyntaxError is { } bad) return reader.Fail(new PolicyError(source, bad.Line, bad.Column, "", bad.Message));
+        var policy = reader.Policy(document.Root!);
         return reader._errors.Count == 0 ? new(policy, []) : new(null, reader._errors);
-    }
-
-    // The reader's message ends with its own " LineNumber: n | BytePositionInLine: m." which the error already says better.
-    private static string SyntaxMessage(string message)
-    {
-        var at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return at < 0 ? message : message[..at];
     }
 
     private PolicyParseResult Fail(PolicyError error)
@@ -61,46 +37,10 @@ internal sealed class PromotionPolicyReader
         return new(null, _errors);
     }
 
-    private static PolicyNode ReadValue(ref Utf8JsonReader reader)
-    {
-        var offset = (int)reader.TokenStartIndex;
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.StartObject:
-                var obj = new PolicyNode(JsonTokenType.StartObject, offset);
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var name = reader.GetString()!;
-                    var at = (int)reader.TokenStartIndex;
-                    reader.Read();
-                    obj.Properties.Add(new(name, at, ReadValue(ref reader)));
-                }
-                return obj;
-            case JsonTokenType.StartArray:
-                var array = new PolicyNode(JsonTokenType.StartArray, offset);
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    array.Items.Add(ReadValue(ref reader));
-                }
-                return array;
-            case JsonTokenType.String:
-                return new PolicyNode(JsonTokenType.String, offset) { Text = reader.GetString() };
-            case JsonTokenType.Number:
-                return new PolicyNode(JsonTokenType.Number, offset)
-                {
-                    Number = reader.TryGetDouble(out var d) ? d : null,
-                    IsInteger = reader.TryGetInt32(out _),
-                };
-            default:
-                return new PolicyNode(reader.TokenType, offset);
-        }
-    }
-
     private void Error(int offset, string path, string message)
     {
-        var line = _lineStarts.BinarySearch(offset);
-        if (line < 0) line = ~line - 1;
-        _errors.Add(new PolicyError(_source, line + 1, offset - _lineStarts[line] + 1, path, message));
+        var (line, column) = _document.PositionOf(offset);
+        _errors.Add(new PolicyError(_source, line, column, path, message));
     }
 
     private static string Quoted(string? text) => text is null ? "null" : $"'{text}'";
@@ -108,14 +48,14 @@ internal sealed class PromotionPolicyReader
     // ---- shapes ----
 
     /// <summary>The properties of an object, after reporting unknown and repeated ones; null when <paramref name="node"/> is not an object.</summary>
-    private Dictionary<string, PolicyProperty>? Fields(PolicyNode node, string path, params string[] allowed)
+    private Dictionary<string, PositionedJsonProperty>? Fields(PositionedJsonNode node, string path, params string[] allowed)
     {
         if (node.Kind != JsonTokenType.StartObject)
         {
             Error(node.Offset, path, $"must be an object, not {node.KindName}");
             return null;
         }
-        var fields = new Dictionary<string, PolicyProperty>(StringComparer.Ordinal);
+        var fields = new Dictionary<string, PositionedJsonProperty>(StringComparer.Ordinal);
         foreach (var p in node.Properties)
         {
             var at = Join(path, p.Name);
@@ -129,24 +69,24 @@ internal sealed class PromotionPolicyReader
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
-    private PolicyNode? Required(Dictionary<string, PolicyProperty> fields, PolicyNode parent, string path, string name)
+    private PositionedJsonNode? Required(Dictionary<string, PositionedJsonProperty> fields, PositionedJsonNode parent, string path, string name)
     {
         if (fields.TryGetValue(name, out var p)) return p.Value;
         Error(parent.Offset, Join(path, name), "is required");
         return null;
     }
 
-    private static PolicyNode? Optional(Dictionary<string, PolicyProperty> fields, string name) =>
+    private static PositionedJsonNode? Optional(Dictionary<string, PositionedJsonProperty> fields, string name) =>
         fields.TryGetValue(name, out var p) ? p.Value : null;
 
-    private List<PolicyNode>? Array(PolicyNode node, string path)
+    private List<PositionedJsonNode>? Array(PositionedJsonNode node, string path)
     {
         if (node.Kind == JsonTokenType.StartArray) return node.Items;
         Error(node.Offset, path, $"must be an array, not {node.KindName}");
         return null;
     }
 
-    private string? Name(PolicyNode node, string path, string what)
+    private string? Name(PositionedJsonNode node, string path, string what)
     {
         if (node.Kind != JsonTokenType.String)
         {
@@ -159,7 +99,7 @@ internal sealed class PromotionPolicyReader
         return null;
     }
 
-    private string? OneOf(PolicyNode node, string path, IReadOnlyList<string> allowed)
+    private string? OneOf(PositionedJsonNode node, string path, IReadOnlyList<string> allowed)
     {
         if (node.Kind == JsonTokenType.String && allowed.Contains(node.Text, StringComparer.Ordinal)) return node.Text;
         Error(node.Offset, path, node.Kind == JsonTokenType.String
@@ -168,7 +108,7 @@ internal sealed class PromotionPolicyReader
         return null;
     }
 
-    private double? Number(PolicyNode node, string path, double min)
+    private double? Number(PositionedJsonNode node, string path, double min)
     {
         if (node.Kind != JsonTokenType.Number || node.Number is not { } value || !double.IsFinite(value))
         {
@@ -180,14 +120,14 @@ internal sealed class PromotionPolicyReader
         return null;
     }
 
-    private int? Count(PolicyNode node, string path)
+    private int? Count(PositionedJsonNode node, string path)
     {
         if (node.Kind == JsonTokenType.Number && node.IsInteger && node.Number >= 1) return (int)node.Number;
         Error(node.Offset, path, $"must be a whole number of at least 1, not {(node.Kind == JsonTokenType.Number ? node.Number?.ToString(CultureInfo.InvariantCulture) : node.KindName)}");
         return null;
     }
 
-    private TimeSpan? Duration(PolicyNode node, string path)
+    private TimeSpan? Duration(PositionedJsonNode node, string path)
     {
         if (node.Kind != JsonTokenType.String)
         {
@@ -210,7 +150,7 @@ internal sealed class PromotionPolicyReader
     }
 
     /// <summary>A list of distinct names; repeats are errors.</summary>
-    private List<string> Names(PolicyNode node, string path, string what)
+    private List<string> Names(PositionedJsonNode node, string path, string what)
     {
         var names = new List<string>();
         foreach (var (item, i) in (Array(node, path) ?? []).Select((n, i) => (n, i)))
@@ -225,7 +165,7 @@ internal sealed class PromotionPolicyReader
 
     // ---- the policy ----
 
-    private PromotionPolicy? Policy(PolicyNode root)
+    private PromotionPolicy? Policy(PositionedJsonNode root)
     {
         if (Fields(root, "", "tiers") is not { } fields) return null;
         if (Required(fields, root, "", "tiers") is not { } tiersNode) return null;
@@ -239,7 +179,7 @@ internal sealed class PromotionPolicyReader
         return tiers.Count == RiskTierNames.All.Count ? new PromotionPolicy(tiers) : null;
     }
 
-    private TierPolicy? Tier(RiskTier tier, PolicyNode node, string path)
+    private TierPolicy? Tier(RiskTier tier, PositionedJsonNode node, string path)
     {
         if (Fields(node, path, Targets) is not { } fields) return null;
         var stages = new Dictionary<Stage, StagePolicy>();
@@ -264,7 +204,7 @@ internal sealed class PromotionPolicyReader
         return fields.Count == stages.Count ? new TierPolicy(tier, stages) : null;
     }
 
-    private StagePolicy? StageRule(Stage target, PolicyNode node, string path)
+    private StagePolicy? StageRule(Stage target, PositionedJsonNode node, string path)
     {
         var before = _errors.Count;
         if (Fields(node, path, "from", "gates", "approvals", "evaluationTimeout") is not { } fields) return null;
@@ -275,7 +215,7 @@ internal sealed class PromotionPolicyReader
         return _errors.Count == before ? new StagePolicy(target, from, gates!, approvals, evaluationTimeout) : null;
     }
 
-    private List<Stage> From(Stage target, PolicyNode node, string path)
+    private List<Stage> From(Stage target, PositionedJsonNode node, string path)
     {
         var stages = new List<Stage>();
         var items = Array(node, path);
@@ -294,7 +234,7 @@ internal sealed class PromotionPolicyReader
         return stages;
     }
 
-    private StageGates? Gates(PolicyNode node, string path)
+    private StageGates? Gates(PositionedJsonNode node, string path)
     {
         if (Fields(node, path, "requiredSuites", "metrics", "bias", "maxFindingSeverity") is not { } fields) return null;
         var suites = Optional(fields, "requiredSuites") is { } s ? Names(s, Join(path, "requiredSuites"), "suite name") : [];
@@ -327,7 +267,7 @@ internal sealed class PromotionPolicyReader
         return new StageGates(suites, metrics, bias, severity);
     }
 
-    private MetricGate? Metric(PolicyNode node, string path, List<string> suites)
+    private MetricGate? Metric(PositionedJsonNode node, string path, List<string> suites)
     {
         if (Fields(node, path, "suite", "name", "direction", "threshold") is not { } fields) return null;
         var suiteNode = Required(fields, node, path, "suite");
@@ -342,7 +282,7 @@ internal sealed class PromotionPolicyReader
             : new MetricGate(suite, name, direction == "at_least" ? MetricDirection.AtLeast : MetricDirection.AtMost, threshold.Value);
     }
 
-    private BiasLimit? Bias(PolicyNode node, string path)
+    private BiasLimit? Bias(PositionedJsonNode node, string path)
     {
         if (Fields(node, path, "metric", "maxAbs") is not { } fields) return null;
         var metric = Required(fields, node, path, "metric") is { } m ? Name(m, Join(path, "metric"), "metric name") : null;
@@ -350,7 +290,7 @@ internal sealed class PromotionPolicyReader
         return metric is null || maxAbs is null ? null : new BiasLimit(metric, maxAbs.Value);
     }
 
-    private ApprovalPolicy? Approvals(PolicyNode node, string path)
+    private ApprovalPolicy? Approvals(PositionedJsonNode node, string path)
     {
         if (Fields(node, path, "roles", "distinctApprovers", "timeout") is not { } fields) return null;
         var rolesNode = Required(fields, node, path, "roles");
