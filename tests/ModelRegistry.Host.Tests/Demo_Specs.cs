@@ -105,9 +105,12 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
         var text = await MregAsync("models", "list");
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToDictionary(line => line[..32].TrimEnd(), line =>
         {
-            // After the name: team, risk, latest, versions, updated (a UTC time ending in Z), then the stages, which hold spaces.
+            // After the name: team, risk, latest, versions, updated (a UTC time ending in Z), the endpoints serving it (a
+            // column of 24; the demo deploys nothing: "-"), then the stages, which hold spaces.
             var columns = line[32..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return (columns[1], columns[2], line[(line.IndexOf("Z  ", StringComparison.Ordinal) + 3)..]);
+            var afterUpdated = line[(line.IndexOf("Z  ", StringComparison.Ordinal) + 3)..];
+            Assert.Equal("-", afterUpdated[..24].TrimEnd());
+            return (columns[1], columns[2], afterUpdated[26..]);
         });
     }
 
