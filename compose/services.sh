@@ -29,7 +29,8 @@ Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [conne
 
 Overrides (env var=default):
   MREG_RABBIT_NODE=mreg@localhost MREG_RABBIT_PORT=5673 MREG_RABBIT_MGMT_PORT=15673 MREG_EPMD_PORT=4370
-  MREG_RABBIT_VHOST=mreg MREG_RABBIT_USER=mreg MREG_RABBIT_PASSWORD=mreg
+  MREG_RABBIT_VHOST=mreg MREG_RABBIT_USER=mreg-workers MREG_RABBIT_PASSWORD=mreg-workers (the workers' user;
+  the client users of compose/broker-users.json have their name as password)
   MREG_RABBIT_ADMIN_USER=mreg-admin MREG_RABBIT_ADMIN_PASSWORD=mreg-admin
   MREG_PG_PORT=5433 MREG_PG_DATABASE=model_registry MREG_PG_SUPERPASSWORD=postgres
   MREG_PG_OWNER_PASSWORD=mreg_owner MREG_PG_APP_PASSWORD=mreg_app
@@ -53,8 +54,8 @@ RMQ_PORT=${MREG_RABBIT_PORT:-5673}
 RMQ_MGMT_PORT=${MREG_RABBIT_MGMT_PORT:-15673}
 EPMD_PORT=${MREG_EPMD_PORT:-4370}
 RMQ_VHOST=${MREG_RABBIT_VHOST:-mreg}
-RMQ_USER=${MREG_RABBIT_USER:-mreg}
-RMQ_PASSWORD=${MREG_RABBIT_PASSWORD:-mreg}
+RMQ_USER=${MREG_RABBIT_USER:-mreg-workers}
+RMQ_PASSWORD=${MREG_RABBIT_PASSWORD:-mreg-workers}
 RMQ_ADMIN=${MREG_RABBIT_ADMIN_USER:-mreg-admin}
 RMQ_ADMIN_PASSWORD=${MREG_RABBIT_ADMIN_PASSWORD:-mreg-admin}
 RMQ_MANAGEMENT=${MREG_RABBIT_MANAGEMENT:-1}
@@ -63,6 +64,16 @@ RMQ_MANAGEMENT=${MREG_RABBIT_MANAGEMENT:-1}
 # publisher's channel is closed with an error) and never reaches a worker.
 RMQ_MAX_MESSAGE_BYTES=${MREG_RABBIT_MAX_MESSAGE_BYTES:-2097152}
 RMQ_DIR=$DATA/rabbitmq RMQ_HOME=$DATA/rabbitmq/home
+# compose/broker-users.json -> RabbitMQ definitions: each user with its kind's tags and permissions ({user}: its name).
+BROKER_USERS_JQ='. as $f
+  | [$f.users | to_entries[] | {name: (if .value == "workers" then $workers else .key end), kind: $f.kinds[.value],
+       password: (if .value == "workers" then $workers_pw else .key end)}] as $users
+  | { vhosts: [{name: $vhost}],
+      users: ([$users[] | {name, password, tags: (.kind.tags // [])}] + [{name: $admin, password: $admin_pw, tags: ["administrator", "impersonator"]}]),
+      permissions: ([$users[] | .name as $u | {user: $u, vhost: $vhost, configure: (.kind.configure | gsub("\\{user\\}"; $u)),
+                      write: (.kind.write | gsub("\\{user\\}"; $u)), read: (.kind.read | gsub("\\{user\\}"; $u))}]
+                    + [{user: $admin, vhost: $vhost, configure: ".*", write: ".*", read: ".*"}]) }'
+
 RMQ_BIN=/usr/lib/rabbitmq/bin   # not /usr/sbin: those wrappers switch to the 'rabbitmq' user and its dirs
 
 PG_PORT=${MREG_PG_PORT:-5433}
@@ -123,16 +134,13 @@ rabbit_config() {
   mkdir -p "$RMQ_HOME" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
   : > "$RABBITMQ_CONF_ENV_FILE"   # empty, so /etc/rabbitmq/rabbitmq-env.conf is not read
   if [[ $RMQ_MANAGEMENT == 1 ]]; then echo '[rabbitmq_management].'; else echo '[].'; fi > "$RABBITMQ_ENABLED_PLUGINS_FILE"
-  local perms='"configure": ".*", "write": ".*", "read": ".*"'
   # Definitions are imported at every boot (and by 'up' on a running node). A node that loads
-  # definitions at boot never creates the default 'guest' user nor the '/' vhost.
-  ( umask 077; cat > "$RMQ_DIR/definitions.json" ) <<EOF
-{ "vhosts": [ { "name": $(json "$RMQ_VHOST") } ],
-  "users": [ { "name": $(json "$RMQ_USER"), "password": $(json "$RMQ_PASSWORD"), "tags": [] },
-             { "name": $(json "$RMQ_ADMIN"), "password": $(json "$RMQ_ADMIN_PASSWORD"), "tags": ["administrator"] } ],
-  "permissions": [ { "user": $(json "$RMQ_USER"), "vhost": $(json "$RMQ_VHOST"), $perms },
-                   { "user": $(json "$RMQ_ADMIN"), "vhost": $(json "$RMQ_VHOST"), $perms } ] }
-EOF
+  # definitions at boot never creates the default 'guest' user nor the '/' vhost. The users and their
+  # permissions come from compose/broker-users.json (docs/security.md); the workers' user takes MREG_RABBIT_USER.
+  command -v jq >/dev/null || die "jq is not installed: run 'sudo apt-get install -y jq' and retry"
+  ( umask 077; jq --arg vhost "$RMQ_VHOST" --arg workers "$RMQ_USER" --arg workers_pw "$RMQ_PASSWORD" \
+      --arg admin "$RMQ_ADMIN" --arg admin_pw "$RMQ_ADMIN_PASSWORD" "$BROKER_USERS_JQ" "$REPO/compose/broker-users.json" \
+      > "$RMQ_DIR/definitions.json" ) || die "cannot read compose/broker-users.json"
   cat > "$RABBITMQ_CONFIG_FILE" <<EOF
 listeners.tcp.default = 127.0.0.1:$RMQ_PORT
 load_definitions = $RMQ_DIR/definitions.json

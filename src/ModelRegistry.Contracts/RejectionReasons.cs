@@ -44,4 +44,13 @@ public static class RejectionReasons
 
     /// <summary>An evaluation names a model version the registry does not know.</summary>
     public const string UnknownModelVersion = "unknown_model_version";
+
+    /// <summary>The message carries no AMQP <c>user_id</c>: the registry cannot tell who sent it (docs/security.md).</summary>
+    public const string Unauthenticated = "unauthenticated";
+
+    /// <summary>The sender's principal may not do this under the access policy (docs/security.md).</summary>
+    public const string NotPermitted = "not_permitted";
+
+    /// <summary>A registration names another owner team or risk tier than the model has; only ChangeModelGovernance changes them.</summary>
+    public const string GovernanceMismatch = "governance_mismatch";
 }

@@ -64,7 +64,7 @@ internal static class AdmissionBenchmark
     {
         var environment = new Dictionary<string, string>(env.EnvironmentVariables) { ["Logging__LogLevel__Default"] = "Warning" };
         await using var host = HostProcess.StartHost(environment);
-        await using var observer = await RegistryObserver.StartAsync(env.RabbitMq);
+        await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
         await WaitForQueueAsync(env, host);
         var version = await ProductionVersionAsync(env, observer);
 

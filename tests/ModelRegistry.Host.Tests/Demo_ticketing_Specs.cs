@@ -23,7 +23,7 @@ public class Demo_ticketing_Specs(DemoRegistry registry) : IClassFixture<DemoReg
         await ticketing.WaitForOutputAsync("[ticketing] deciding the approval requests in ticketing.dev", TimeSpan.FromSeconds(60));
 
         // demo-fraud-scorer v3 (medium tier, in staging) failed the production accuracy gate; a re-run of the suite passes it.
-        await using (var evaluator = await RegistryObserver.StartAsync(registry.RabbitMq))
+        await using (var evaluator = await RegistryObserver.StartAsync(registry.AdminRabbitMq, registry.RabbitMq.Username))
         {
             var rerun = Promotion.PromotionSteps.Evaluation("demo-fraud-scorer", 3, accuracy: 0.9, suite: "accuracy-v2");
             await evaluator.PublishAsync(rerun);

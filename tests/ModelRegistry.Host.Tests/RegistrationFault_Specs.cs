@@ -16,7 +16,7 @@ public class RegistrationFault_Specs(IsolatedEnvironment env) : IClassFixture<Is
         var events = Enumerable.Range(0, Models).SelectMany(m => Enumerable.Range(0, RunsPerModel)
             .Select(r => pipeline.Trained($"twin-{m}", $"run-{r}"))).ToList();
 
-        await using var observer = await RegistryObserver.StartAsync(env.RabbitMq);
+        await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
         await using var a = HostProcess.StartHost(env.EnvironmentVariables, "--workers", "registration");
         await using var b = HostProcess.StartHost(env.EnvironmentVariables, "--workers", "registration");
         await Task.WhenAll(a.WaitUntilStartedAsync(), b.WaitUntilStartedAsync());
@@ -49,7 +49,7 @@ public class RegistrationFault_Specs(IsolatedEnvironment env) : IClassFixture<Is
         const int Total = 600;
         var pipeline = new TrainingPipeline(env.SourceRoot);
         var events = Enumerable.Range(0, Total).Select(i => pipeline.Trained($"crash-{i % 6}", $"crash-run-{i}")).ToList();
-        await using var observer = await RegistryObserver.StartAsync(env.RabbitMq);
+        await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
 
         var first = HostProcess.StartHost(env.EnvironmentVariables, "--workers", "registration");
         await first.WaitUntilStartedAsync();

@@ -20,7 +20,7 @@ public sealed class FaultServices : IAsyncLifetime
     private readonly string dataDir = Path.Combine(Path.GetTempPath(), "mreg-faults");
     private readonly string id = Guid.NewGuid().ToString("N")[..8];
 
-    public RabbitMqOptions RabbitMq { get; } = new() { Port = RabbitPort, VirtualHost = "mreg", Username = "mreg", Password = "mreg" };
+    public RabbitMqOptions RabbitMq { get; } = new() { Port = RabbitPort, VirtualHost = "mreg", Username = "mreg-workers", Password = "mreg-workers" };
     public DatabaseOptions Database { get; } = new()
     {
         ConnectionString = $"Host=127.0.0.1;Port={PostgresPort};Database=model_registry;Username=mreg_app;Password=mreg_app;Timeout=5;Command Timeout=30",

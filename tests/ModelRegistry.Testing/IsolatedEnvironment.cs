@@ -36,13 +36,24 @@ public class IsolatedEnvironment : IAsyncLifetime
     /// <summary>The promotion policy of this class's hosts; override for other rules or short deadlines.</summary>
     protected virtual string PromotionPolicyJson => TestPolicies.Standard();
 
+    /// <summary>The access policy file the host is started with, when <see cref="AccessPolicyJson"/> gives one.</summary>
+    public string AccessPolicyFile => Path.Combine(Path.GetTempPath(), "mreg-test-" + id, "access-policy.json");
+
+    /// <summary>The access policy of this class's hosts; null (default): the built-in one, which grants the development users.</summary>
+    protected virtual string? AccessPolicyJson => null;
+
     public string VirtualHost => "mreg-test-" + id;
     public string DatabaseName => "mreg_test_" + id;
 
     /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => Settings();
 
-    private Dictionary<string, string> Settings() => HostSettings(RabbitMq, Database, ArtifactsRoot, SourceRoot, PolicyFile);
+    private Dictionary<string, string> Settings()
+    {
+        var settings = HostSettings(RabbitMq, Database, ArtifactsRoot, SourceRoot, PolicyFile);
+        if (AccessPolicyJson is not null) settings["Access__PolicyFile"] = AccessPolicyFile;
+        return settings;
+    }
 
     /// <summary>What a test host is started with: the services, its artifact folders, the promotion policy, the test approvers.</summary>
     public static Dictionary<string, string> HostSettings(RabbitMqOptions rabbit, DatabaseOptions database, string artifactsRoot, string sourceRoot,
@@ -74,6 +85,7 @@ public class IsolatedEnvironment : IAsyncLifetime
         Directory.CreateDirectory(ArtifactsRoot);
         Directory.CreateDirectory(SourceRoot);
         await File.WriteAllTextAsync(PolicyFile, PromotionPolicyJson);
+        if (AccessPolicyJson is { } access) await File.WriteAllTextAsync(AccessPolicyFile, access);
         await CreateVirtualHostAsync();
         await CreateDatabaseAsync();
         RabbitMq = Clone(settings.RabbitMq, r => r.VirtualHost = VirtualHost);
@@ -145,13 +157,47 @@ public class IsolatedEnvironment : IAsyncLifetime
         var created = await Management.SendAsync(Request(HttpMethod.Put, $"/api/vhosts/{VirtualHost}"));
         if (!created.IsSuccessStatusCode)
             throw new InvalidOperationException($"cannot create vhost {VirtualHost} through the management API at port {settings.ManagementPort} as {settings.AdminUsername}: {(int)created.StatusCode}");
-        foreach (var user in new[] { settings.RabbitMq.Username, settings.AdminUsername }.Distinct())
-        {
-            var granted = await Management.SendAsync(Request(HttpMethod.Put, $"/api/permissions/{VirtualHost}/{user}",
-                """{"configure":".*","write":".*","read":".*"}"""));
-            granted.EnsureSuccessStatusCode();
-        }
+        await GrantAsync(settings.AdminUsername, new(".*", ".*", ".*"));
+        foreach (var (user, kind) in BrokerUsers.Users(settings.RabbitMq.Username))
+            await GrantAsync(user, BrokerUsers.Of(kind, user));
     }
+
+    /// <summary>Gives <paramref name="user"/> <paramref name="permissions"/> on this class's vhost.</summary>
+    private async Task GrantAsync(string user, BrokerUsers.Permissions permissions)
+    {
+        var granted = await Management.SendAsync(Request(HttpMethod.Put, $"/api/permissions/{VirtualHost}/{Uri.EscapeDataString(user)}",
+            System.Text.Json.JsonSerializer.Serialize(new { configure = permissions.Configure, write = permissions.Write, read = permissions.Read })));
+        if (!granted.IsSuccessStatusCode)
+            throw new InvalidOperationException($"cannot grant {user} on vhost {VirtualHost}: {(int)granted.StatusCode} {await granted.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>
+    /// A person's own broker user (password: the name), made if missing, with an operator's permissions on this class's
+    /// vhost: what a test needs to send as someone the access policy names (docs/security.md).
+    /// </summary>
+    public async Task<RabbitMqOptions> PersonAsync(string user)
+    {
+        var made = await Management.SendAsync(Request(HttpMethod.Put, $"/api/users/{Uri.EscapeDataString(user)}",
+            System.Text.Json.JsonSerializer.Serialize(new { password = BrokerUsers.PasswordOf(user), tags = "" })));
+        if (!made.IsSuccessStatusCode)
+            throw new InvalidOperationException($"cannot make broker user {user}: {(int)made.StatusCode} {await made.Content.ReadAsStringAsync()}");
+        await GrantAsync(user, BrokerUsers.Of("operator", user));
+        return As(user);
+    }
+
+    /// <summary>This class's vhost as <paramref name="user"/>, a client user of compose/broker-users.json (password: its name).</summary>
+    public RabbitMqOptions As(string user) => Clone(RabbitMq, r =>
+    {
+        r.Username = user;
+        r.Password = BrokerUsers.PasswordOf(user);
+    });
+
+    /// <summary>This class's vhost as the development admin: every permission, tagged impersonator (a test instrument, no actor).</summary>
+    public RabbitMqOptions AdminRabbitMq => Clone(RabbitMq, r =>
+    {
+        r.Username = settings.AdminUsername;
+        r.Password = settings.AdminPassword;
+    });
 
     private async Task CreateDatabaseAsync()
     {

@@ -9,21 +9,32 @@ namespace ModelRegistry.Testing;
 
 /// <summary>
 /// Listens to the registry's events on a queue of its own in the test's vhost, as a downstream
-/// system would, and lets tests wait for them. Also publishes, as a MassTransit client would.
+/// system would, and lets tests wait for them. Also publishes, as a MassTransit client would, each message with the
+/// AMQP user_id of the actor that sends it in production (<see cref="Actors"/>): the observer connects as the
+/// development admin, tagged impersonator, so one connection speaks for every actor. The broker's own checks of each
+/// actor's user are proven by tests that connect as that user (docs/security.md).
 /// </summary>
 public sealed class RegistryObserver : IAsyncDisposable
 {
     private readonly IBusControl bus;
     private readonly ConcurrentQueue<object> events = new();
 
-    private RegistryObserver(IBusControl bus) => this.bus = bus;
+    private readonly string workersUser;
+
+    private RegistryObserver(IBusControl bus, string workersUser)
+    {
+        this.bus = bus;
+        this.workersUser = workersUser;
+    }
 
     public IReadOnlyCollection<object> Events => events;
 
     public IEnumerable<T> All<T>() => events.OfType<T>();
 
-    public static async Task<RegistryObserver> StartAsync(RabbitMqOptions rabbit)
+    /// <summary>Starts an observer connected with <paramref name="admin"/> (an impersonator: <see cref="IsolatedEnvironment.AdminRabbitMq"/>).</summary>
+    public static async Task<RegistryObserver> StartAsync(RabbitMqOptions admin, string workersUser = BrokerUsers.Workers)
     {
+        var rabbit = admin;
         RegistryObserver? observer = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -54,7 +65,7 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelRegistry.Contracts.Deployments.DeploymentEventRejected>(c => Record(c.Message));
             });
         });
-        observer = new RegistryObserver(bus);
+        observer = new RegistryObserver(bus, workersUser);
         await bus.StartAsync();
         return observer;
 
@@ -65,7 +76,22 @@ public sealed class RegistryObserver : IAsyncDisposable
         }
     }
 
-    public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
+    /// <summary>Publishes <paramref name="message"/> as the actor that sends it in production (the registry's own messages as its workers).</summary>
+    public Task PublishAsync<T>(T message) where T : class => PublishAsAsync(Actors.For(typeof(T)) ?? workersUser, message);
+
+    /// <summary>Publishes <paramref name="message"/> with <paramref name="principal"/> as its AMQP user_id.</summary>
+    public Task PublishAsAsync<T>(string principal, T message) where T : class =>
+        bus.Publish(message, context =>
+        {
+            if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId = principal;
+        });
+
+    /// <summary>Publishes <paramref name="message"/> without a user_id: what a client that sets none sends.</summary>
+    public Task PublishAnonymouslyAsync<T>(T message) where T : class =>
+        bus.Publish(message, context =>
+        {
+            if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId = null;
+        });
 
     public async Task<T> WaitForAsync<T>(Func<T, bool> match, TimeSpan? timeout = null)
     {

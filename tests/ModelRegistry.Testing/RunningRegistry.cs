@@ -15,7 +15,7 @@ public class RunningRegistry : IsolatedEnvironment
         await base.InitializeAsync();
         Host = HostProcess.StartHost(HostEnvironment);
         await Host.WaitUntilStartedAsync();
-        Observer = await RegistryObserver.StartAsync(RabbitMq);
+        Observer = await RegistryObserver.StartAsync(AdminRabbitMq, RabbitMq.Username);
     }
 
     public override async Task DisposeAsync()

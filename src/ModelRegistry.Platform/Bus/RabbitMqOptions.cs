@@ -8,8 +8,8 @@ public sealed class RabbitMqOptions : ISettings
     public string Host { get; set; } = "127.0.0.1";
     public int Port { get; set; } = 5673;
     public string VirtualHost { get; set; } = "mreg";
-    public string Username { get; set; } = "mreg";
-    public string Password { get; set; } = "mreg";
+    public string Username { get; set; } = "mreg-workers";
+    public string Password { get; set; } = "mreg-workers";
 
     /// <summary>Messages each receive endpoint may hold unacknowledged.</summary>
     public int PrefetchCount { get; set; } = 64;

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Platform.Artifacts;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Outbox;
 using Quartz;
 
@@ -8,14 +9,18 @@ namespace ModelRegistry.Platform;
 
 /// <summary>The platform's own settings, bound and validated once at start.</summary>
 public sealed record PlatformSettings(RabbitMqOptions RabbitMq, DatabaseOptions Database, ArtifactStoreOptions Artifacts,
-    OutboxOptions Outbox, HealthOptions Health, MessageOptions Messages)
+    OutboxOptions Outbox, HealthOptions Health, MessageOptions Messages, AccessPolicy Access)
 {
+    /// <summary>Binds and validates every platform section; the access policy file is read and validated in full here.</summary>
     public static PlatformSettings Bind(SettingsBinder settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var (access, accessErrors) = AccessPolicyFile.Load(settings.Bind<AccessOptions>(AccessOptions.Section).PolicyFile);
+        settings.Add(accessErrors);
         return new(settings.Bind<RabbitMqOptions>(RabbitMqOptions.Section), settings.Bind<DatabaseOptions>(DatabaseOptions.Section),
             settings.Bind<ArtifactStoreOptions>(ArtifactStoreOptions.Section), settings.Bind<OutboxOptions>(OutboxOptions.Section),
-            settings.Bind<HealthOptions>(HealthOptions.Section), settings.Bind<MessageOptions>(MessageOptions.Section));
+            settings.Bind<HealthOptions>(HealthOptions.Section), settings.Bind<MessageOptions>(MessageOptions.Section),
+            access ?? AccessPolicyFile.BuiltIn);
     }
 }
 
@@ -36,6 +41,8 @@ public static class PlatformServices
         services.AddSingleton(settings.Outbox);
         services.AddSingleton(settings.Health);
         services.AddSingleton(settings.Messages);
+        services.AddSingleton(settings.Access);
+        services.AddSingleton<IMessagePrincipal, BrokerUserId>();
         services.AddSingleton(TimeProvider.System);
 
         // One data source for the process: it owns the connection pool.

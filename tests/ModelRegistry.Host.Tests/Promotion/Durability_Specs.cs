@@ -47,7 +47,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
     {
         var host = HostProcess.StartHost(env.EnvironmentVariables);
         await host.WaitUntilStartedAsync();
-        return (host, await RegistryObserver.StartAsync(env.RabbitMq));
+        return (host, await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username));
     }
 
     private async Task RegisterAsync(RegistryObserver observer, string model, string tier)
@@ -168,7 +168,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await using var a = HostProcess.StartHost(env.EnvironmentVariables);
         await using var b = HostProcess.StartHost(env.EnvironmentVariables);
         await Task.WhenAll(a.WaitUntilStartedAsync(), b.WaitUntilStartedAsync());
-        await using var observer = await RegistryObserver.StartAsync(env.RabbitMq);
+        await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
         await using var ticketing = await TicketingClient.StartAsync(env.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
 
         var requests = new List<RequestPromotion>();

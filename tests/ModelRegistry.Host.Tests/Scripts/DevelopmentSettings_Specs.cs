@@ -67,7 +67,7 @@ public class DevelopmentSettings_Specs(IsolatedEnvironment env) : IClassFixture<
             Directory.CreateDirectory(settings["Artifacts__AllowedSourceRoots__0"]);
             await using var host = HostProcess.StartHost(settings, "--workers", "registration");
             await host.WaitUntilStartedAsync();
-            await using var observer = await RegistryObserver.StartAsync(env.RabbitMq);
+            await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
             await observer.PublishAsync(new TrainingPipeline(settings["Artifacts__AllowedSourceRoots__0"]).Trained("one-store", "run-1"));
             await observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "one-store");
 
