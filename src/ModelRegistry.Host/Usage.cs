@@ -41,7 +41,8 @@ internal static class Usage
           Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
           Artifacts__Fsync, Artifacts__MaxFileBytes, Outbox__BatchTimeoutSeconds,
           Health__CheckIntervalSeconds, Health__MaxStalledSeconds, Health__File,
-          Messages__MaxBodyBytes, Logging__Console__FormatterName (simple | json)
+          Messages__MaxBodyBytes, Access__PolicyFile (who may do what; docs/security.md),
+          Logging__Console__FormatterName (simple | json)
         Each worker's own settings, read (and required) only where it runs:
 
         """;

@@ -62,7 +62,7 @@ internal sealed class AccessPolicyReader
     {
         var before = errors.Count;
         if (Fields(node, path, GrantFields) is not { } fields) return null;
-        if (fields.Count == 0) Error(node.Offset, path, $"grants nothing; give it one of {string.Join(", ", GrantFields)}");
+        if (node.Properties.Count == 0) Error(node.Offset, path, $"grants nothing; give it one of {string.Join(", ", GrantFields)}");
         NameSet Set(string field) =>
             fields.TryGetValue(field, out var f) && Names(f.Node, $"{path}.{field}", allowAny: true) is { } names ? NameSet.Of([.. names]) : NameSet.None;
         var roles = new HashSet<string>(StringComparer.Ordinal);
