@@ -125,4 +125,36 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
         await using var host = HostProcess.StartHost(environment, "--check", "--workers", "registration,evaluation,probe");
         Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
+
+    [Fact]
+    public async Task An_access_policy_error_names_the_file_the_line_and_the_path()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"access-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "registry": ["mreg-workers"],
+              "principals": { "mreg-operator": { "roles": ["oncall"] } }
+            }
+            """);
+        try
+        {
+            var (exit, line) = await StartWith(new() { ["Access__PolicyFile"] = file });
+            Assert.Equal(2, exit);
+            Assert.Equal($"mreg-host: Access:PolicyFile: {file} line 3: principals.mreg-operator.roles[0]: unknown role 'oncall'; " +
+                         "expected one of requester, canceller, on-call, governance, triage, probe", line);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task The_workers_must_connect_as_a_registry_user_of_the_access_policy()
+    {
+        var (exit, line) = await StartWith(new() { ["RabbitMq__Username"] = "mreg-operator", ["RabbitMq__Password"] = "mreg-operator" });
+        Assert.Equal(2, exit);
+        Assert.Equal("mreg-host: RabbitMq:Username: 'mreg-operator' is not a registry user of the access policy (Access:PolicyFile, \"registry\"): " +
+                     "the workers' own messages would be refused", line);
+    }
 }

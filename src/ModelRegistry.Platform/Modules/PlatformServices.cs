@@ -15,9 +15,14 @@ public sealed record PlatformSettings(RabbitMqOptions RabbitMq, DatabaseOptions 
     public static PlatformSettings Bind(SettingsBinder settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var rabbit = settings.Bind<RabbitMqOptions>(RabbitMqOptions.Section);
         var (access, accessErrors) = AccessPolicyFile.Load(settings.Bind<AccessOptions>(AccessOptions.Section).PolicyFile);
         settings.Add(accessErrors);
-        return new(settings.Bind<RabbitMqOptions>(RabbitMqOptions.Section), settings.Bind<DatabaseOptions>(DatabaseOptions.Section),
+        // Else the workers' own messages (deploy instructions, deadlines, forwarded evaluations) would all be refused.
+        if (access is not null && !access.IsRegistry(rabbit.Username))
+            settings.Add([$"{RabbitMqOptions.Section}:Username: '{rabbit.Username}' is not a registry user of the access policy " +
+                          $"({AccessOptions.Section}:PolicyFile, \"registry\"): the workers' own messages would be refused"]);
+        return new(rabbit, settings.Bind<DatabaseOptions>(DatabaseOptions.Section),
             settings.Bind<ArtifactStoreOptions>(ArtifactStoreOptions.Section), settings.Bind<OutboxOptions>(OutboxOptions.Section),
             settings.Bind<HealthOptions>(HealthOptions.Section), settings.Bind<MessageOptions>(MessageOptions.Section),
             access ?? AccessPolicyFile.BuiltIn);
