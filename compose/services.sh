@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections]
+Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections] | definitions
 
   up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
           print where they listen and the connection settings (no secret)
@@ -26,6 +26,11 @@ Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [conne
             compose/services.sh env >> "\$GITHUB_ENV"   # GitHub Actions
   env connections
           print only the connection settings (RabbitMq__*, Database__*)
+  definitions
+          print the RabbitMQ definitions 'up' loads: the vhost, the users of compose/broker-users.json with
+          their tags and permissions (docs/security.md), the workers' user and the admin. With the defaults it
+          is compose/rabbitmq-definitions.json, which docker-compose.yml loads:
+            compose/services.sh definitions > compose/rabbitmq-definitions.json
 
 Overrides (env var=default):
   MREG_RABBIT_NODE=mreg@localhost MREG_RABBIT_PORT=5673 MREG_RABBIT_MGMT_PORT=15673 MREG_EPMD_PORT=4370
@@ -130,6 +135,15 @@ rabbit_fail() {
   die "rabbitmq: $* (see logs above; 'compose/services.sh down' cleans up)"
 }
 
+# The RabbitMQ definitions of compose/broker-users.json with this script's vhost, workers' user and admin: what the
+# broker loads at boot, and (with the defaults) compose/rabbitmq-definitions.json, which docker-compose.yml mounts.
+definitions() {
+  command -v jq >/dev/null || die "jq is not installed: run 'sudo apt-get install -y jq' and retry"
+  jq --arg vhost "$RMQ_VHOST" --arg workers "$RMQ_USER" --arg workers_pw "$RMQ_PASSWORD" \
+    --arg admin "$RMQ_ADMIN" --arg admin_pw "$RMQ_ADMIN_PASSWORD" "$BROKER_USERS_JQ" "$REPO/compose/broker-users.json" \
+    || die "cannot read compose/broker-users.json"
+}
+
 rabbit_config() {
   mkdir -p "$RMQ_HOME" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
   : > "$RABBITMQ_CONF_ENV_FILE"   # empty, so /etc/rabbitmq/rabbitmq-env.conf is not read
@@ -137,10 +151,7 @@ rabbit_config() {
   # Definitions are imported at every boot (and by 'up' on a running node). A node that loads
   # definitions at boot never creates the default 'guest' user nor the '/' vhost. The users and their
   # permissions come from compose/broker-users.json (docs/security.md); the workers' user takes MREG_RABBIT_USER.
-  command -v jq >/dev/null || die "jq is not installed: run 'sudo apt-get install -y jq' and retry"
-  ( umask 077; jq --arg vhost "$RMQ_VHOST" --arg workers "$RMQ_USER" --arg workers_pw "$RMQ_PASSWORD" \
-      --arg admin "$RMQ_ADMIN" --arg admin_pw "$RMQ_ADMIN_PASSWORD" "$BROKER_USERS_JQ" "$REPO/compose/broker-users.json" \
-      > "$RMQ_DIR/definitions.json" ) || die "cannot read compose/broker-users.json"
+  ( umask 077; definitions > "$RMQ_DIR/definitions.json" ) || exit 1
   cat > "$RABBITMQ_CONFIG_FILE" <<EOF
 listeners.tcp.default = 127.0.0.1:$RMQ_PORT
 load_definitions = $RMQ_DIR/definitions.json
@@ -425,6 +436,7 @@ case "${1:-}" in
       connections) print_env ;;
       *) usage >&2; exit 2 ;;
     esac ;;
+  definitions) definitions ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
