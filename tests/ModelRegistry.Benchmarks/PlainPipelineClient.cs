@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
+using ModelRegistry.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -39,19 +40,7 @@ internal sealed class PlainPipelineClient : IAsyncDisposable
         this.rejected = rejected;
     }
 
-    /// <summary>
-    /// Declares the exchanges the client publishes to and reads from, as the registry would: a pipeline user may configure
-    /// only <c>mreg.model-trained</c>, so the answers' exchanges must exist before it binds to them.
-    /// </summary>
-    public static async Task DeclareExchangesAsync(RabbitMqOptions registry)
-    {
-        await using var connection = await Preflight.ConnectionFactory(registry).CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        foreach (var exchange in new[] { TrainedExchange, RegisteredExchange, RejectedExchange })
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-    }
-
-    /// <summary>Connects as <paramref name="rabbit"/>'s user (a pipeline's); call <see cref="DeclareExchangesAsync"/> first.</summary>
+    /// <summary>Connects as <paramref name="rabbit"/>'s user (a pipeline's); call <see cref="PlainPipelineExchanges.DeclareAsync"/> first.</summary>
     public static async Task<PlainPipelineClient> StartAsync(RabbitMqOptions rabbit, Action<ModelVersionRegistered> registered,
         Action<ModelRegistrationRejected> rejected)
     {

@@ -140,7 +140,7 @@ internal static class RegistrationBenchmark
     {
         if (Client == "plain")
         {
-            await PlainPipelineClient.DeclareExchangesAsync(env.RabbitMq);
+            await PlainPipelineExchanges.DeclareAsync(env.RabbitMq);
             return new Plain(await PlainPipelineClient.StartAsync(env.As(BrokerUsers.Pipeline), registered, rejected));
         }
         var publisher = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Pipeline)));
