@@ -42,6 +42,9 @@ public static class RejectionReasons
     /// <summary>The idempotency key was already used for different content.</summary>
     public const string IdempotencyConflict = "idempotency_conflict";
 
+    /// <summary>A command names a model the registry does not know (ChangeModelGovernance).</summary>
+    public const string UnknownModel = "unknown_model";
+
     /// <summary>An evaluation names a model version the registry does not know.</summary>
     public const string UnknownModelVersion = "unknown_model_version";
 

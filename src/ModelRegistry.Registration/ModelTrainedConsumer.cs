@@ -6,23 +6,31 @@ using ModelRegistry.Platform.Artifacts;
 using ModelRegistry.Registration;
 using ModelRegistry.Registration.Rules;
 using ModelRegistry.Platform;
+using ModelRegistry.Platform.Identity;
 
 namespace ModelRegistry.Registration;
 
 /// <summary>
-/// Turns a <see cref="ModelTrained"/> into a numbered model version: validate, verify and store the
+/// Turns a <see cref="ModelTrained"/> into a numbered model version: check who sent it, validate, verify and store the
 /// artifact bytes, then write everything with the outgoing event in one transaction.
 /// </summary>
-public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationStore registrations, TimeProvider clock,
-    ILogger<ModelTrainedConsumer> logger) : IConsumer<ModelTrained>
+public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationStore registrations, IMessagePrincipal principals,
+    AccessPolicy access, TimeProvider clock, ILogger<ModelTrainedConsumer> logger) : IConsumer<ModelTrained>
 {
     public async Task Consume(ConsumeContext<ModelTrained> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
+        // Who before what: the sender's identity is a property the broker vouches for; the grant is a dictionary lookup.
+        var principal = principals.SenderOf(context);
+        if (Refusal(principal, message) is { } refused)
+        {
+            await RejectAsync(context, RegistrationRules.KeyOfRefused(message), refused, principal);
+            return;
+        }
         if (RegistrationRules.Validate(message) is { } invalid)
         {
-            await RejectAsync(context, RegistrationRules.KeyOfRefused(message), invalid);
+            await RejectAsync(context, RegistrationRules.KeyOfRefused(message), invalid, principal);
             return;
         }
         var key = RegistrationRules.IdempotencyKey(message);
@@ -42,13 +50,13 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
             if (ingested.Refusal is { } refusal)
             {
                 if (declaredBytes < LookupFirstBytes && await AnnounceExistingAsync(context, key, declaredDigest)) return;
-                await RejectAsync(context, key, refusal);
+                await RejectAsync(context, key, refusal, principal);
                 return;
             }
             stored.Add(new StoredFile(files[i], ingested.Sha256, ingested.Size));
         }
 
-        var result = await registrations.RegisterAsync(message, key, declaredDigest, stored, context.MessageId, clock.GetUtcNow(), cancellationToken);
+        var result = await registrations.RegisterAsync(message, key, declaredDigest, stored, context.MessageId, clock.GetUtcNow(), principal!, cancellationToken);
         switch (result.Outcome)
         {
             case RegistrationOutcome.Registered:
@@ -78,10 +86,21 @@ public sealed class ModelTrainedConsumer(IArtifactStore artifacts, RegistrationS
         return true;
     }
 
-    private async Task RejectAsync(ConsumeContext<ModelTrained> context, string? key, Rejection rejection)
+    /// <summary>Refused for who sent it: nobody the broker vouched for, or a principal that may not register for the owner team.</summary>
+    private Rejection? Refusal(string? principal, ModelTrained message)
     {
-        logger.LogWarning("Refused registration of {Model}: {Reason} {Message}", context.Message.ModelName, rejection.ReasonCode, rejection.Message);
+        if (AccessRules.Unauthenticated(principal) is { } unauthenticated) return unauthenticated;
+        var team = message.OwnerTeam ?? "";
+        return access.MayRegisterFor(principal!, team)
+            ? null
+            : AccessRules.NotPermitted(principal!, $"register models for team {FieldRules.Shown(team)}");
+    }
+
+    private async Task RejectAsync(ConsumeContext<ModelTrained> context, string? key, Rejection rejection, string? principal)
+    {
+        logger.LogWarning("Refused registration of {Model} from {Principal}: {Reason} {Message}", context.Message.ModelName,
+            principal ?? "(no user_id)", rejection.ReasonCode, rejection.Message);
         await registrations.RejectAsync(context.Message, key, rejection.ReasonCode, rejection.Message, context.MessageId,
-            clock.GetUtcNow(), context.CancellationToken);
+            clock.GetUtcNow(), principal, context.CancellationToken);
     }
 }

@@ -7,7 +7,10 @@ namespace ModelRegistry.Registration;
 /// <summary>The events and audit records a group of registrations writes.</summary>
 internal static class RegistrationEvents
 {
-    private const string AuditActor = RegistrationStore.AuditActor;
+    private const string Worker = RegistrationStore.AuditActor;
+
+    // The actor is who sent the message (the broker's validated user); a message without one is refused by the worker itself.
+    private static string ActorOf(string? principal) => principal ?? Worker;
 
     /// <summary>The event of a new version: its id is made here (time-ordered, UUID version 7).</summary>
     public static ModelVersionRegistered Registered(PendingRegistration p, int version) => new()
@@ -21,8 +24,8 @@ internal static class RegistrationEvents
         RegisteredAt = p.Now,
     };
 
-    public static AuditAppend RegisteredAudit(ModelTrained m, ModelVersionRegistered v, Guid? messageId) =>
-        new(AuditActor, "version.registered", "model_version", $"{v.ModelName}/{v.Version}", v.ModelName, new
+    public static AuditAppend RegisteredAudit(ModelTrained m, ModelVersionRegistered v, Guid? messageId, string? principal) =>
+        new(ActorOf(principal), "version.registered", "model_version", $"{v.ModelName}/{v.Version}", v.ModelName, new
         {
             version = v.Version,
             modelVersionId = v.ModelVersionId,
@@ -36,18 +39,22 @@ internal static class RegistrationEvents
             riskTier = m.RiskTier,
             files = m.Artifact!.Files.Count,
             messageId,
+            worker = Worker,
         });
 
     // Refused input may be anything: the record keeps a storable, bounded copy of what identifies it.
-    public static AuditAppend RejectedAudit(ModelTrained m, ModelRegistrationRejected r, Guid? messageId) =>
-        new(AuditActor, "registration.rejected", "model", AuditText.ModelSubject(m.ModelName), AuditText.ModelName(m.ModelName), new
+    public static AuditAppend RejectedAudit(ModelTrained m, ModelRegistrationRejected r, Guid? messageId, string? principal) =>
+        new(ActorOf(principal), "registration.rejected", "model", AuditText.ModelSubject(m.ModelName), AuditText.ModelName(m.ModelName), new
         {
             reasonCode = r.ReasonCode,
             reason = AuditText.Storable(r.Message),
             idempotencyKey = AuditText.Storable(r.IdempotencyKey),
             trainingRunId = AuditText.Storable(r.TrainingRunId),
             codeCommit = AuditText.Storable(m.Lineage?.CodeCommit),
+            ownerTeam = AuditText.Storable(m.OwnerTeam),
+            riskTier = AuditText.Storable(m.RiskTier),
             messageId,
+            worker = Worker,
         });
 
     // Refused input is echoed bounded and storable (no NUL, no unpaired surrogate): the event and the row must be written.

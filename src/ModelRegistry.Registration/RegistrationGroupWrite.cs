@@ -25,7 +25,7 @@ internal sealed class RegistrationGroupWrite(UnitOfWork work)
     {
         registered.Add((p, modelId, v, baseVersionId));
         work.Publish(v);
-        work.Audit(RegisteredAudit(p.Message, v, p.MessageId));
+        work.Audit(RegisteredAudit(p.Message, v, p.MessageId, p.Principal));
     }
 
     public RegistrationResult Reject(PendingRegistration p, string? key, string code, string reason)
@@ -33,15 +33,17 @@ internal sealed class RegistrationGroupWrite(UnitOfWork work)
         var r = Rejection(p.Message, key, code, reason, p.Now);
         rejected.Add((p, r));
         work.Publish(r);
-        work.Audit(RejectedAudit(p.Message, r, p.MessageId));
+        work.Audit(RejectedAudit(p.Message, r, p.MessageId, p.Principal));
         return new RegistrationResult(RegistrationOutcome.Rejected, null, r);
     }
 
-    public NpgsqlBatch Build(Guid[] unusedModels)
+    /// <param name="unusedModels">Model rows this group made that no registration uses: deleted.</param>
+    /// <param name="fixedGovernance">The owner team and risk tier of each model this group made, by name (existing models keep theirs).</param>
+    public NpgsqlBatch Build(Guid[] unusedModels, IReadOnlyDictionary<string, Rules.ModelGovernance> fixedGovernance)
     {
         var batch = new NpgsqlBatch(work.Connection, work.Transaction);
         work.AddQueuedEventsTo(batch);
-        if (registered.Count > 0) AddRegistrations(batch);
+        if (registered.Count > 0) AddRegistrations(batch, fixedGovernance);
         if (rejected.Count > 0)
         {
             batch.BatchCommands.Add(Command(InsertRejections, rejected.Select(r => r.P.MessageId).ToArray(),
@@ -53,16 +55,18 @@ internal sealed class RegistrationGroupWrite(UnitOfWork work)
         return batch;
     }
 
-    private void AddRegistrations(NpgsqlBatch batch)
+    private void AddRegistrations(NpgsqlBatch batch, IReadOnlyDictionary<string, Rules.ModelGovernance> fixedGovernance)
     {
-        // Per model, the last registration's settings and tags win, as if they had been written one after the other.
+        // Per model, the last registration's description and tags win, as if they had been written one after the other;
+        // owner team and risk tier are written only for a model this group made (null: the model keeps its own).
         var perModel = registered.GroupBy(r => r.ModelId).Select(g => (
             ModelId: g.Key,
             NextVersion: g.Max(r => r.V.Version) + 1,
             Last: g.Last().P.Message,
-            Description: g.Select(r => r.P.Message.Description).LastOrDefault(d => d is not null))).ToList();
+            Description: g.Select(r => r.P.Message.Description).LastOrDefault(d => d is not null),
+            Fixed: fixedGovernance.TryGetValue(g.First().P.Message.ModelName, out var fixedHere) ? fixedHere : (Rules.ModelGovernance?)null)).ToList();
         batch.BatchCommands.Add(Command(AdvanceModels, perModel.Select(m => m.ModelId).ToArray(), perModel.Select(m => m.NextVersion).ToArray(),
-            perModel.Select(m => m.Last.OwnerTeam).ToArray(), perModel.Select(m => m.Description).ToArray(), perModel.Select(m => m.Last.RiskTier).ToArray()));
+            perModel.Select(m => m.Fixed?.OwnerTeam).ToArray(), perModel.Select(m => m.Description).ToArray(), perModel.Select(m => m.Fixed?.RiskTier).ToArray()));
 
         batch.BatchCommands.Add(Command(InsertVersions,
             registered.Select(r => r.V.ModelVersionId).ToArray(), registered.Select(r => r.ModelId).ToArray(),

@@ -45,10 +45,14 @@ internal sealed class RegistrationHead
         await reader.NextResultAsync(token);
         while (await reader.ReadAsync(token)) head.CreatedModelIds.Add(reader.GetGuid(0));
         await reader.NextResultAsync(token);
+        var created = head.CreatedModelIds.ToHashSet();
         while (await reader.ReadAsync(token))
         {
-            head.ModelIds[reader.GetString(1)] = reader.GetGuid(0);
-            read.NextVersions[reader.GetString(1)] = reader.GetInt32(2);
+            var (modelId, name) = (reader.GetGuid(0), reader.GetString(1));
+            head.ModelIds[name] = modelId;
+            read.NextVersions[name] = reader.GetInt32(2);
+            // A model this transaction made has no governance yet: its first registration in the group fixes it.
+            if (!created.Contains(modelId)) read.Governance[name] = new ModelGovernance(reader.GetString(3), reader.GetString(4));
         }
         await reader.NextResultAsync(token);
         while (await reader.ReadAsync(token))

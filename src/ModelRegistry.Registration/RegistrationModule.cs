@@ -5,12 +5,12 @@ using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Registration;
 
-/// <summary>The registration worker: ModelTrained in, a verified, numbered model version out.</summary>
+/// <summary>The registration worker: ModelTrained in, a verified, numbered model version out; ChangeModelGovernance changes a model's owner team or risk tier.</summary>
 public sealed class RegistrationModule : IRegistryModule
 {
     public string Name => "registration";
     public string Description => "turns ModelTrained into verified, numbered model versions";
-    public IReadOnlyList<string> Queues { get; } = [ModelTrainedConsumerDefinition.Queue];
+    public IReadOnlyList<string> Queues { get; } = [ModelTrainedConsumerDefinition.Queue, ChangeModelGovernanceConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } = ["Registration__ConcurrentMessageLimit", "Registration__PrefetchCount"];
     public bool HasJobs => false;
 
@@ -21,5 +21,10 @@ public sealed class RegistrationModule : IRegistryModule
         services.AddSingleton<RegistrationStore>();
     }
 
-    public void AddConsumers(IBusRegistrationConfigurator bus) => bus.AddConsumer<ModelTrainedConsumer, ModelTrainedConsumerDefinition>();
+    public void AddConsumers(IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<ModelTrainedConsumer, ModelTrainedConsumerDefinition>();
+        bus.AddConsumer<ChangeModelGovernanceConsumer, ChangeModelGovernanceConsumerDefinition>();
+    }
 }

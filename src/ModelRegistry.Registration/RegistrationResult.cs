@@ -28,16 +28,16 @@ public sealed record StoredFile(ArtifactFile File, string Sha256, long Size);
 
 /// <summary>
 /// A call waiting in <see cref="RegistrationStore"/>'s group-commit queue; <c>Refused</c> is a refusal found before the group
-/// (validation, artifact checks), null to register.
+/// (identity, validation, artifact checks), null to register; <c>Principal</c> is who sent it (null: nobody the broker vouched for).
 /// </summary>
 internal sealed record PendingRegistration(ModelTrained Message, string? IdempotencyKey, string? ManifestDigest, IReadOnlyList<StoredFile> Files,
-    Guid? MessageId, DateTimeOffset Now, Rejection? Refused) : IGroupCommitItem
+    Guid? MessageId, DateTimeOffset Now, Rejection? Refused, string? Principal) : IGroupCommitItem
 {
     public TaskCompletionSource<RegistrationResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The call as the pure decisions see it.</summary>
     public RegistrationRequest Request =>
-        new(Message.ModelName, IdempotencyKey, ManifestDigest, Message.Lineage?.BaseModel, MessageId, Refused);
+        new(Message.ModelName, IdempotencyKey, ManifestDigest, Message.Lineage?.BaseModel, MessageId, Refused, Message.OwnerTeam, Message.RiskTier);
 
     public void Fail(Exception exception) => Result.TrySetException(exception);
 }

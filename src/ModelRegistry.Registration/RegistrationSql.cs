@@ -29,7 +29,7 @@ internal static class RegistrationSql
         """;
 
     public const string HeadLockModels = """
-        SELECT model_id, name, next_version FROM registry.models WHERE name = ANY($1) ORDER BY name FOR UPDATE
+        SELECT model_id, name, next_version, owner_team, risk_tier FROM registry.models WHERE name = ANY($1) ORDER BY name FOR UPDATE
         """;
 
     // Under the models' locks: a concurrent twin of a registration has committed or not at all.
@@ -48,9 +48,11 @@ internal static class RegistrationSql
         JOIN registry.model_versions v ON v.model_id = m.model_id AND v.version = b.version
         """;
 
+    // Owner team and risk tier are set only for a model this group made (null otherwise): a registration never changes
+    // an existing model's governance (RegistrationDecisions refuses one that claims another), ChangeModelGovernance does.
     public const string AdvanceModels = """
-        UPDATE registry.models m SET next_version = u.next_version, owner_team = u.owner_team,
-            description = coalesce(u.description, m.description), risk_tier = u.risk_tier, updated_at = now()
+        UPDATE registry.models m SET next_version = u.next_version, owner_team = coalesce(u.owner_team, m.owner_team),
+            description = coalesce(u.description, m.description), risk_tier = coalesce(u.risk_tier, m.risk_tier), updated_at = now()
         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(model_id, next_version, owner_team, description, risk_tier)
         WHERE m.model_id = u.model_id
         """;

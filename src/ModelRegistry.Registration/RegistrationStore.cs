@@ -32,6 +32,7 @@ namespace ModelRegistry.Registration;
 public sealed class RegistrationStore
 {
     public const string Consumer = "registration";
+    /// <summary>The worker, named in each audit record's details; the actor is the message's principal when it has one.</summary>
     public const string AuditActor = "svc:registration";
 
     /// <summary>Most calls written in one transaction.</summary>
@@ -66,13 +67,21 @@ public sealed class RegistrationStore
     /// stops the wait, not a transaction already under way.
     /// </summary>
     public Task<RegistrationResult> RegisterAsync(ModelTrained message, string idempotencyKey, string manifestDigest,
-        IReadOnlyList<StoredFile> files, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Submit(new PendingRegistration(message, idempotencyKey, manifestDigest, files, messageId, now, null), cancellationToken);
+        IReadOnlyList<StoredFile> files, Guid? messageId, DateTimeOffset now, string principal, CancellationToken cancellationToken) =>
+        Submit(new PendingRegistration(message, idempotencyKey, manifestDigest, files, messageId, now, null, principal), cancellationToken);
 
-    /// <summary>Records a refusal found before any state was touched (validation, artifact checks).</summary>
+    /// <summary>Registers with the worker itself as the audit actor: for versions written without a message (seeded data).</summary>
+    public Task<RegistrationResult> RegisterAsync(ModelTrained message, string idempotencyKey, string manifestDigest,
+        IReadOnlyList<StoredFile> files, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RegisterAsync(message, idempotencyKey, manifestDigest, files, messageId, now, AuditActor, cancellationToken);
+
+    /// <summary>
+    /// Records a refusal found before any state was touched (identity, validation, artifact checks); <paramref name="principal"/>
+    /// is the sender, null when the message had none.
+    /// </summary>
     public Task<RegistrationResult> RejectAsync(ModelTrained message, string? idempotencyKey, string reasonCode, string reason,
-        Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Submit(new PendingRegistration(message, idempotencyKey, null, [], messageId, now, new Rejection(reasonCode, reason)), cancellationToken);
+        Guid? messageId, DateTimeOffset now, string? principal, CancellationToken cancellationToken) =>
+        Submit(new PendingRegistration(message, idempotencyKey, null, [], messageId, now, new Rejection(reasonCode, reason), principal), cancellationToken);
 
     private Task<RegistrationResult> Submit(PendingRegistration pending, CancellationToken cancellationToken)
     {
@@ -115,7 +124,7 @@ public sealed class RegistrationStore
         var unused = head.CreatedModelIds.Where(id => !write.UsesModel(id)).ToArray();
         if (!write.IsEmpty || unused.Length > 0)
         {
-            await using var batch = write.Build(unused);
+            await using var batch = write.Build(unused, decided.FixedGovernance);
             await batch.ExecuteNonQueryAsync(token);
         }
         // The events, then the audit records (last: the audit lock is held from there to the commit) and their

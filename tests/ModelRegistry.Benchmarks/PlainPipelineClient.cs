@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelRegistry.Platform;
 using ModelRegistry.Contracts;
+using ModelRegistry.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -8,9 +9,11 @@ namespace ModelRegistry.Benchmarks;
 
 /// <summary>
 /// A training pipeline as docs/messages.md tells one to be written, with RabbitMQ.Client only: each <see cref="ModelTrained"/>
-/// is published as plain JSON (camelCase) to <c>mreg.model-trained</c>, persistent, with a message id and publisher
-/// confirms; the answers (<c>mreg.model-version-registered</c>, <c>mreg.model-registration-rejected</c>, MassTransit's
-/// envelope) arrive on a private queue. Lighter on the shared CPU than a MassTransit bus, as most pipelines' clients are.
+/// is published as plain JSON (camelCase) to <c>mreg.model-trained</c>, persistent, with a message id, its own broker user
+/// as <c>user_id</c> (the principal the registry checks) and publisher confirms; the answers
+/// (<c>mreg.model-version-registered</c>, <c>mreg.model-registration-rejected</c>, MassTransit's envelope) arrive on a
+/// private queue named after the user, as the broker's permissions ask of a client. Lighter on the shared CPU than a
+/// MassTransit bus, as most pipelines' clients are.
 /// </summary>
 internal sealed class PlainPipelineClient : IAsyncDisposable
 {
@@ -19,15 +22,17 @@ internal sealed class PlainPipelineClient : IAsyncDisposable
     private const string RejectedExchange = "mreg.model-registration-rejected";
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web);
 
+    private readonly string userId;
     private readonly IConnection connection;
     private readonly IChannel publishing;
     private readonly IChannel consuming;
     private readonly Action<ModelVersionRegistered> registered;
     private readonly Action<ModelRegistrationRejected> rejected;
 
-    private PlainPipelineClient(IConnection connection, IChannel publishing, IChannel consuming,
+    private PlainPipelineClient(string userId, IConnection connection, IChannel publishing, IChannel consuming,
         Action<ModelVersionRegistered> registered, Action<ModelRegistrationRejected> rejected)
     {
+        this.userId = userId;
         this.connection = connection;
         this.publishing = publishing;
         this.consuming = consuming;
@@ -35,6 +40,7 @@ internal sealed class PlainPipelineClient : IAsyncDisposable
         this.rejected = rejected;
     }
 
+    /// <summary>Connects as <paramref name="rabbit"/>'s user (a pipeline's); call <see cref="PlainPipelineExchanges.DeclareAsync"/> first.</summary>
     public static async Task<PlainPipelineClient> StartAsync(RabbitMqOptions rabbit, Action<ModelVersionRegistered> registered,
         Action<ModelRegistrationRejected> rejected)
     {
@@ -44,10 +50,8 @@ internal sealed class PlainPipelineClient : IAsyncDisposable
         var publishing = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
             publisherConfirmationTrackingEnabled: true));
         var consuming = await connection.CreateChannelAsync();
-        var client = new PlainPipelineClient(connection, publishing, consuming, registered, rejected);
-        foreach (var exchange in new[] { TrainedExchange, RegisteredExchange, RejectedExchange })
-            await consuming.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
-        var queue = await consuming.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
+        var client = new PlainPipelineClient(rabbit.Username, connection, publishing, consuming, registered, rejected);
+        var queue = await consuming.QueueDeclareAsync($"{rabbit.Username}.bench-answers-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true);
         await consuming.QueueBindAsync(queue.QueueName, RegisteredExchange, "");
         await consuming.QueueBindAsync(queue.QueueName, RejectedExchange, "");
         var consumer = new AsyncEventingBasicConsumer(consuming);
@@ -64,6 +68,7 @@ internal sealed class PlainPipelineClient : IAsyncDisposable
             ContentType = "application/json",
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = Guid.NewGuid().ToString(),
+            UserId = userId, // the broker refuses any other than the connection's user; the registry refuses none
         };
         await publishing.BasicPublishAsync(TrainedExchange, "", mandatory: false, properties, JsonSerializer.SerializeToUtf8Bytes(message, Wire));
     }

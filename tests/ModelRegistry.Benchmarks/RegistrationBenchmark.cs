@@ -130,11 +130,20 @@ internal static class RegistrationBenchmark
         return (count / seconds, Args.Percentile(latencies, 0.50), Args.Percentile(latencies, 0.99));
     }
 
-    /// <summary>The simulated pipelines: plain JSON over RabbitMQ.Client (--client plain, the default) or a MassTransit bus.</summary>
+    /// <summary>
+    /// The simulated pipelines, connected as the pipeline's broker user (its principal, checked per message): plain JSON over
+    /// RabbitMQ.Client (--client plain, the default) or a MassTransit bus, whose answers an observer bus of the registry's
+    /// own user reads (a pipeline user may not declare the answers' exchanges or an arbitrary queue).
+    /// </summary>
     private static async Task<IPipelineClient> PipelineAsync(IsolatedEnvironment env, Action<ModelVersionRegistered> registered,
         Action<ModelRegistrationRejected> rejected)
     {
-        if (Client == "plain") return new Plain(await PlainPipelineClient.StartAsync(env.RabbitMq, registered, rejected));
+        if (Client == "plain")
+        {
+            await PlainPipelineExchanges.DeclareAsync(env.RabbitMq);
+            return new Plain(await PlainPipelineClient.StartAsync(env.As(BrokerUsers.Pipeline), registered, rejected));
+        }
+        var publisher = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Pipeline)));
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
             cfg.Host(env.RabbitMq);
@@ -154,7 +163,8 @@ internal static class RegistrationBenchmark
             });
         });
         await bus.StartAsync();
-        return new MassTransitBus(bus);
+        await publisher.StartAsync();
+        return new MassTransitBus(publisher, bus);
     }
 
     private interface IPipelineClient : IAsyncDisposable
@@ -169,11 +179,15 @@ internal static class RegistrationBenchmark
         public ValueTask DisposeAsync() => client.DisposeAsync();
     }
 
-    private sealed class MassTransitBus(IBusControl bus) : IPipelineClient
+    private sealed class MassTransitBus(IBusControl publisher, IBusControl observer) : IPipelineClient
     {
-        public Task PublishAsync(ModelTrained message) => bus.Publish(message);
+        public Task PublishAsync(ModelTrained message) => publisher.Publish(message);
 
-        public async ValueTask DisposeAsync() => await bus.StopAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await publisher.StopAsync();
+            await observer.StopAsync();
+        }
     }
 
     private static async Task WaitForQueueAsync(IsolatedEnvironment env)

@@ -23,7 +23,8 @@ public class WireFormat_Specs
 
     public static TheoryData<string> Messages => new(
         nameof(RunProbe), nameof(ProbeCompleted), nameof(ModelTrained), nameof(ModelVersionRegistered),
-        nameof(ModelRegistrationRejected), nameof(EvaluationCompleted), nameof(EvaluationRecorded), nameof(EvaluationRejected),
+        nameof(ModelRegistrationRejected), nameof(ChangeModelGovernance), nameof(ModelGovernanceChanged), nameof(ModelGovernanceRejected),
+        nameof(EvaluationCompleted), nameof(EvaluationRecorded), nameof(EvaluationRejected),
         nameof(RequestPromotion), nameof(CancelPromotion), nameof(ResendApprovalRequest), nameof(ApprovalRequested), nameof(ApprovalDecided), nameof(ApprovalRefused),
         nameof(ModelVersionPromoted), nameof(PromotionRejected), nameof(PromotionCancelled), nameof(DeployModelVersion),
         nameof(RequestRollback), nameof(ModelVersionRolledBack), nameof(RollbackRejected), nameof(PromotionEvaluationArrived),

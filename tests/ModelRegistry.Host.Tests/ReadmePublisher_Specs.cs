@@ -20,7 +20,10 @@ public class ReadmePublisher_Specs(RunningRegistry registry) : IClassFixture<Run
     {
         var script = Path.Combine(registry.SourceRoot, "..", "register_hello.py");
         await File.WriteAllTextAsync(script, Snippet());
-        var r = registry.RabbitMq;
+        // A registry that has run has declared its event exchanges; this one has published nothing yet (a pipeline's user
+        // may bind to them but not declare them).
+        await PlainPipelineExchanges.DeclareAsync(registry.RabbitMq);
+        var r = registry.As(BrokerUsers.Pipeline);
         // Debian's python3 with python3-pika (test.sh installs it), not whatever python3 comes first on PATH.
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(script);

@@ -48,7 +48,8 @@ public sealed class RegistrationAudit_Specs(RunningRegistry registry) : IClassFi
         var registered = await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == "audited-model");
 
         var announced = await WaitForAsync(a => a.Action == "version.registered" && a.Subject == "audited-model/1");
-        Assert.Equal(("svc:registration", "model_version", "audited-model"), (announced.Actor, announced.SubjectType, announced.ModelName));
+        // The actor is the principal the broker vouched for; the worker that wrote it is named in the details.
+        Assert.Equal((BrokerUsers.Pipeline, "model_version", "audited-model"), (announced.Actor, announced.SubjectType, announced.ModelName));
         using (var details = JsonDocument.Parse(announced.DetailsJson))
         {
             var d = details.RootElement;
@@ -56,6 +57,7 @@ public sealed class RegistrationAudit_Specs(RunningRegistry registry) : IClassFi
             Assert.Equal("audit-run-1", d.GetProperty("trainingRunId").GetString());
             Assert.Equal(trained.Lineage!.CodeCommit, d.GetProperty("codeCommit").GetString());
             Assert.Equal(registered.ModelVersionId, d.GetProperty("modelVersionId").GetGuid());
+            Assert.Equal("svc:registration", d.GetProperty("worker").GetString());
         }
 
         // The event is the stored record, byte for byte what was hashed.
@@ -77,6 +79,7 @@ public sealed class RegistrationAudit_Specs(RunningRegistry registry) : IClassFi
         var rejected = await registry.Observer.WaitForAsync<ModelRegistrationRejected>(e => e.ModelName == "audited-orphan");
 
         var announced = await WaitForAsync(a => a.Action == "registration.rejected" && a.ModelName == "audited-orphan");
+        Assert.Equal(BrokerUsers.Pipeline, announced.Actor);
         using var details = JsonDocument.Parse(announced.DetailsJson);
         Assert.Equal(rejected.ReasonCode, details.RootElement.GetProperty("reasonCode").GetString());
         Assert.Equal("orphan-run", details.RootElement.GetProperty("trainingRunId").GetString());

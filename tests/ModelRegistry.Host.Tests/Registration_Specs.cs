@@ -71,7 +71,7 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
     public async Task Plain_JSON_from_RabbitMQ_Client_without_MassTransit_registers()
     {
         var trained = registry.Pipeline.Trained("raw-json-model", "raw-run");
-        var factory = Preflight.ConnectionFactory(registry.RabbitMq);
+        var factory = Preflight.ConnectionFactory(registry.As(BrokerUsers.Pipeline));
         await using (var connection = await factory.CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
         {
@@ -80,6 +80,7 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
                 ContentType = "application/json",
                 DeliveryMode = DeliveryModes.Persistent,
                 MessageId = Guid.NewGuid().ToString(),
+                UserId = BrokerUsers.Pipeline, // the principal: the broker checks it is the connection's user
             };
             await channel.BasicPublishAsync("mreg.model-trained", "", false, properties, JsonSerializer.SerializeToUtf8Bytes(trained, Wire));
         }
@@ -119,7 +120,7 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         var trained = registry.Pipeline.Trained("pika-model", "pika-run", idempotencyKey: "pika-key-1");
         var body = Path.Combine(registry.SourceRoot, "pika-body.json");
         await File.WriteAllBytesAsync(body, JsonSerializer.SerializeToUtf8Bytes(trained, Wire));
-        var r = registry.RabbitMq;
+        var r = registry.As(BrokerUsers.Pipeline);
         var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients/publish.py"));
         // Debian's python3 with python3-pika (test.sh installs it), not whatever python3 comes first on PATH.
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -9,10 +9,16 @@ namespace ModelRegistry.Testing;
 /// A client as docs/messages.md tells one to be written, with RabbitMQ.Client only and a fresh
 /// connection per call, so it works across broker restarts: publishes plain JSON with confirms, and
 /// keeps a durable queue of the registry's <see cref="ModelVersionRegistered"/> events that
-/// collects them while nobody reads it (and across broker restarts).
+/// collects them while nobody reads it (and across broker restarts). What it publishes carries, as its AMQP
+/// <c>user_id</c>, the user of the actor that sends it in production (<see cref="Actors"/>: ModelTrained as the pipeline),
+/// which needs a connection that may impersonate (the workers' or the admin user), or else its own user.
 /// </summary>
 public sealed class PlainBroker(RabbitMqOptions rabbit)
 {
+    /// <summary>The user_id of a message published to <paramref name="exchange"/>: its production actor's, else the connection's user.</summary>
+    public string UserIdFor(string exchange) =>
+        ExchangeTypedJsonDeserializer.ContractOf(exchange) is { } contract && Actors.For(contract) is { } actor ? actor : rabbit.Username;
+
     public const string TrainedExchange = "mreg.model-trained";
     public const string RegisteredExchange = "mreg.model-version-registered";
     private const string RegisteredQueue = "faults-registered-events";
@@ -37,7 +43,11 @@ public sealed class PlainBroker(RabbitMqOptions rabbit)
         await channel.ExchangeDeclareAsync(TrainedExchange, ExchangeType.Fanout, durable: true, autoDelete: false);
         foreach (var batch in events.Chunk(100))
             await Task.WhenAll(batch.Select(e => channel.BasicPublishAsync(TrainedExchange, "", mandatory: false,
-                new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString() },
+                new BasicProperties
+                {
+                    ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = Guid.NewGuid().ToString(),
+                    UserId = UserIdFor(TrainedExchange),
+                },
                 JsonSerializer.SerializeToUtf8Bytes(e, Wire)).AsTask()));
     }
 
@@ -53,7 +63,8 @@ public sealed class PlainBroker(RabbitMqOptions rabbit)
             publisherConfirmationTrackingEnabled: true));
         await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);
         await channel.BasicPublishAsync(exchange, "", mandatory: false,
-            new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = messageId.ToString() }, body);
+            new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, MessageId = messageId.ToString(), UserId = UserIdFor(exchange) },
+            body);
     }
 
     /// <summary>Takes every event kept so far off the queue (MassTransit's envelope: the message is under "message").</summary>

@@ -46,6 +46,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.PrefetchCount = 256;
                 e.Handler<ModelVersionRegistered>(c => Record(c.Message));
                 e.Handler<ModelRegistrationRejected>(c => Record(c.Message));
+                e.Handler<ModelGovernanceChanged>(c => Record(c.Message));
+                e.Handler<ModelGovernanceRejected>(c => Record(c.Message));
                 e.Handler<EvaluationRecorded>(c => Record(c.Message));
                 e.Handler<EvaluationRejected>(c => Record(c.Message));
                 e.Handler<AuditRecorded>(c => Record(c.Message));

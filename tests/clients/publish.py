@@ -6,8 +6,9 @@
 
 The body is sent as it is (UTF-8, a leading byte-order mark removed) with content_type
 application/json (--content-type to change it), delivery_mode 2 (persistent), routing key ""
-and a message_id (the one given, else a new random UUID, printed so that a retry can reuse
-it). Publisher confirms are on: the script exits 0 only after the broker has confirmed the
+a message_id (the one given, else a new random UUID, printed so that a retry can reuse
+it) and user_id = the URL's user (the broker refuses any other; the registry refuses a message
+without one, docs/security.md). Publisher confirms are on: the script exits 0 only after the broker has confirmed the
 message. With mandatory=False a message that no queue is bound to is confirmed too and dropped
 by the broker (the exchange exists but no worker queue is bound to it).
 
@@ -73,6 +74,7 @@ def main(argv=None):
         content_type=args.content_type,
         delivery_mode=2,  # persistent: survives a broker restart once it is in a durable queue
         message_id=message_id,
+        user_id=parameters.credentials.username,  # the principal: validated by the broker, checked by the registry
     )
 
     try:

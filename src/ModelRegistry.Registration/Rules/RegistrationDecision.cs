@@ -10,8 +10,13 @@ namespace ModelRegistry.Registration.Rules;
 /// <param name="BaseModel">The version it was trained from, if any.</param>
 /// <param name="MessageId">The broker's message id, when the message had one.</param>
 /// <param name="Refused">A refusal found before the group (validation, artifact checks): recorded as it is.</param>
+/// <param name="OwnerTeam">The owner team it claims: the model's, or the one it fixes when it is the model's first registration.</param>
+/// <param name="RiskTier">The risk tier it claims, likewise.</param>
 public readonly record struct RegistrationRequest(string ModelName, string? IdempotencyKey, string? ManifestDigest,
-    BaseModelRef? BaseModel, Guid? MessageId, Rejection? Refused = null);
+    BaseModelRef? BaseModel, Guid? MessageId, Rejection? Refused = null, string? OwnerTeam = null, string? RiskTier = null);
+
+/// <summary>A model's owner team and risk tier: fixed by its first registration, changed only by ChangeModelGovernance.</summary>
+public readonly record struct ModelGovernance(string OwnerTeam, string RiskTier);
 
 /// <summary>What a group's transaction read, under the model rows' locks, before anything was decided.</summary>
 public sealed class RegistrationRead
@@ -27,6 +32,12 @@ public sealed class RegistrationRead
 
     /// <summary>The stored versions the group names as base models, by (name, version): their version ids.</summary>
     public Dictionary<(string Name, int Version), Guid> Bases { get; } = [];
+
+    /// <summary>
+    /// Each model the group registers that existed before the group: its owner team and risk tier, which a registration
+    /// must repeat. A model missing here is new: its first registration in the group fixes them.
+    /// </summary>
+    public Dictionary<string, ModelGovernance> Governance { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>What a call of a group comes to.</summary>
@@ -89,5 +100,10 @@ public readonly record struct RegistrationDecision
     }
 }
 
-/// <summary>The decisions for a group, in the group's order, and each model's next version number after them.</summary>
-public sealed record GroupDecisions(IReadOnlyList<RegistrationDecision> Decisions, IReadOnlyDictionary<string, int> NextVersions);
+/// <summary>
+/// The decisions for a group, in the group's order, each model's next version number after them, and the governance that
+/// the group's first registration of a new model fixed (<see cref="FixedGovernance"/>: new models only; an existing
+/// model's owner team and risk tier are never changed by a registration).
+/// </summary>
+public sealed record GroupDecisions(IReadOnlyList<RegistrationDecision> Decisions, IReadOnlyDictionary<string, int> NextVersions,
+    IReadOnlyDictionary<string, ModelGovernance> FixedGovernance);
