@@ -15,9 +15,10 @@ namespace ModelRegistry.Cli;
 internal sealed record RegistryEvent(string Exchange, object Message, JsonElement Raw);
 
 /// <summary>
-/// How the write commands reach the registry: one connection, one confirmed channel. Messages go out in MassTransit's
-/// envelope (docs/messages.md) so that only the intended message type reads them; <see cref="ListenAsync"/> binds a
-/// private queue to event exchanges before anything is published, so no outcome can be missed.
+/// How the write commands reach the registry: one connection as the settings' broker user (the operator's, or a person's
+/// own), one confirmed channel. Messages go out in MassTransit's envelope (docs/messages.md) so that only the intended
+/// message type reads them, with user_id = that user, which the broker validates and the registry takes as the principal;
+/// <see cref="ListenAsync"/> binds a private queue to event exchanges before anything is published.
 /// </summary>
 internal sealed class CliBroker : IAsyncDisposable
 {
@@ -29,11 +30,15 @@ internal sealed class CliBroker : IAsyncDisposable
     private readonly IChannel channel;
     private readonly Channel<RegistryEvent> events = System.Threading.Channels.Channel.CreateUnbounded<RegistryEvent>();
 
-    private CliBroker(IConnection connection, IChannel channel)
+    private CliBroker(IConnection connection, IChannel channel, string user)
     {
         this.connection = connection;
         this.channel = channel;
+        User = user;
     }
+
+    /// <summary>The broker user mreg connects as: the user_id of everything it publishes, the prefix of its queues.</summary>
+    public string User { get; }
 
     public static async Task<CliBroker> ConnectAsync(CliSettings settings, CancellationToken ct)
     {
@@ -42,7 +47,7 @@ internal sealed class CliBroker : IAsyncDisposable
         {
             var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-            return new CliBroker(connection, channel);
+            return new CliBroker(connection, channel, settings.RabbitMq.Username);
         }
         catch
         {
@@ -55,18 +60,38 @@ internal sealed class CliBroker : IAsyncDisposable
     public static string ExchangeOf<T>() => ExchangeTypedJsonDeserializer.ExchangeOf<T>();
 
     /// <summary>
-    /// Binds an exclusive, auto-deleted queue to the exchanges of <paramref name="eventTypes"/> and starts reading it.
-    /// Each exchange is declared with the registry's own attributes (durable fanout), which is a no-op when it exists and
-    /// makes it exist when the registry has not published that event yet.
+    /// Binds an exclusive, auto-deleted queue of the user's own (<c>&lt;user&gt;.outcomes-&lt;guid&gt;</c>: a client may not
+    /// declare server-named queues) to the exchanges of <paramref name="eventTypes"/> and starts reading it.
     /// </summary>
+    /// <remarks>
+    /// A client may not declare the registry's exchanges, and an exchange appears when the registry first publishes that
+    /// event (or binds a queue to it): one missing now, or one this user may not read, is left out. The waits ask the
+    /// database as well (<see cref="OutcomeWait"/>), so an outcome is not lost with it.
+    /// </remarks>
     public async Task ListenAsync(IEnumerable<Type> eventTypes, CancellationToken ct)
     {
-        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: ct);
-        foreach (var type in eventTypes)
+        var queue = await channel.QueueDeclareAsync($"{User}.outcomes-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true,
+            cancellationToken: ct);
+        // A refused or failed bind closes its channel: bind on a channel of its own, reopened after each refusal.
+        var binding = await connection.CreateChannelAsync(cancellationToken: ct);
+        try
         {
-            var exchange = ExchangeTypedJsonDeserializer.ExchangeOf(type);
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
-            await channel.QueueBindAsync(queue.QueueName, exchange, "", cancellationToken: ct);
+            foreach (var type in eventTypes)
+            {
+                try
+                {
+                    await binding.QueueBindAsync(queue.QueueName, ExchangeTypedJsonDeserializer.ExchangeOf(type), "", cancellationToken: ct);
+                }
+                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode is 404 or 403)
+                {
+                    await binding.DisposeAsync();
+                    binding = await connection.CreateChannelAsync(cancellationToken: ct);
+                }
+            }
+        }
+        finally
+        {
+            await binding.DisposeAsync();
         }
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
@@ -113,6 +138,7 @@ internal sealed class CliBroker : IAsyncDisposable
             ContentType = EnvelopeContentType,
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = messageId,
+            UserId = User,
         };
         // A confirm lost with its channel is never answered (RabbitMQ.Client 7.2): give up after a while, as a broker failure.
         using var confirm = CancellationTokenSource.CreateLinkedTokenSource(ct);

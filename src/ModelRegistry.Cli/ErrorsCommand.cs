@@ -50,6 +50,10 @@ public static class ErrorsCommand
             else PrintList(listing, output);
             return 0;
         }
+        catch (Exception e) when (IsRefusedToClients(e))
+        {
+            return await NeedsWorkersUserAsync(settings, e);
+        }
         catch (Exception e) when (IsBrokerFailure(e))
         {
             return await BrokerUnavailableAsync(settings, e);
@@ -107,6 +111,10 @@ public static class ErrorsCommand
             }
             return 0;
         }
+        catch (Exception e) when (IsRefusedToClients(e))
+        {
+            return await NeedsWorkersUserAsync(settings, e);
+        }
         catch (PublishException e)
         {
             await Console.Error.WriteLineAsync(
@@ -137,7 +145,9 @@ public static class ErrorsCommand
             ReplyTo = p.ReplyTo,
             AppId = p.AppId,
             ClusterId = p.ClusterId,
-            // UserId is left out: the broker refuses a publish whose user-id is not the publishing user.
+            // The original sender's: the registry takes its principal from user_id. Only an impersonator (the workers' user) may
+            // publish it; anyone else is refused by the broker (NeedsWorkersUserAsync).
+            UserId = p.UserId,
             Headers = WithMessageType(p.Headers),
         };
     }
@@ -247,6 +257,26 @@ public static class ErrorsCommand
     private static bool IsBrokerFailure(Exception e) =>
         e is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or System.Net.Sockets.SocketException
             or TimeoutException;
+
+    /// <summary>
+    /// What a client user meets here: the broker refuses it the worker's error queue (ACCESS_REFUSED), or, where it may read
+    /// it, the replay of another sender's user_id (PRECONDITION_FAILED).
+    /// </summary>
+    private static bool IsRefusedToClients(Exception e) =>
+        e is OperationInterruptedException { ShutdownReason: { } reason }
+        && (reason.ReplyCode == 403 || (reason.ReplyCode == 406 && reason.ReplyText.Contains("user_id", StringComparison.Ordinal)));
+
+    public const string NeedsWorkersUser =
+        "mreg errors needs the workers' broker user (RabbitMq__Username=mreg-workers): replaying keeps each message's original user_id, " +
+        "which only the registry may publish (docs/security.md)";
+
+    /// <summary>Exit 2, as for any other setting that cannot work: the user is the wrong one for this command.</summary>
+    private static async Task<int> NeedsWorkersUserAsync(CliSettings settings, Exception e)
+    {
+        var reason = ((OperationInterruptedException)e).ShutdownReason!.ReplyText;
+        await Console.Error.WriteLineAsync($"mreg: {NeedsWorkersUser}; the broker refused user '{settings.RabbitMq.Username}': {reason}");
+        return 2;
+    }
 
     private static async Task<int> BrokerUnavailableAsync(CliSettings settings, Exception e)
     {

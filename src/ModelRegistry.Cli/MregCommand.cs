@@ -50,6 +50,9 @@ public static class MregCommand
         var db = new Command("db", "database administration") { migrate };
 
         var root = new RootCommand("mreg: the model registry's command line. Settings: RabbitMq__*, Database__*, Artifacts__* environment variables (see README.md). "
+            + "mreg connects to the broker as RabbitMq__Username: the operator's user mreg-operator (./mreg's default) or a person's own, and every "
+            + "command it publishes carries that user as its user_id, the principal the registry records and checks (docs/security.md); "
+            + "mreg errors needs the workers' user instead (mreg-workers). "
             + "A command line that does not parse is one line on stderr and exit 2 (bad arguments).")
         {
             json, status, db, Models(json), Versions(json), Artifact(json), Errors(json), RejectionsCommand.Build(json), AuditCommand.Build(json),
@@ -144,7 +147,9 @@ public static class MregCommand
         replay.SetAction((parse, ct) => ErrorsCommand.ReplayAsync(CliSettings.Load(), parse.GetRequiredValue(replayQueue),
             parse.GetResult(replayLimit) is null ? null : parse.GetValue(replayLimit), parse.GetValue(messageId), parse.GetValue(json), Console.Out, ct));
 
-        return new Command("errors", "messages a worker gave up on, in its QUEUE_error queue") { list, replay };
+        return new Command("errors", "messages a worker gave up on, in its QUEUE_error queue. Needs the workers' broker user "
+            + "(RabbitMq__Username=mreg-workers): no client user may read a worker's queues, and a replay keeps each message's original user_id, "
+            + "which only the registry may publish; as any other user it exits 2 and says so") { list, replay };
     }
 
     private static Argument<string> ModelName() => new("NAME") { Description = "the model's name" };

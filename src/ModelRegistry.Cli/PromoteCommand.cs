@@ -9,8 +9,10 @@ namespace ModelRegistry.Cli;
 // `mreg promote`: publishes RequestPromotion and, with --wait, reports approval progress and the outcome.
 internal static class PromoteCommand
 {
+    // Not ApprovalRequested: it is for the ticketing integrations, and the operator's broker user may not read it
+    // (compose/broker-users.json); the database tells when the promotion waits for approval, and for whom.
     private static readonly Type[] PromotionEvents =
-        [typeof(ModelVersionPromoted), typeof(PromotionRejected), typeof(PromotionCancelled), typeof(ApprovalRequested), typeof(ApprovalRefused)];
+        [typeof(ModelVersionPromoted), typeof(PromotionRejected), typeof(PromotionCancelled), typeof(ApprovalRefused)];
 
     public static async Task<int> RunAsync(CliSettings settings, RequestPromotion request, TimeSpan? wait, bool json, TextWriter output,
         CancellationToken ct)
@@ -35,8 +37,7 @@ internal static class PromoteCommand
                 e => PromotionOutcomeOf(request, e),
                 e =>
                 {
-                    if (json || !Progress(request.PromotionId, e, output)) return;
-                    if (e.Exchange == CliBroker.ExchangeOf<ApprovalRequested>()) shownState = "AwaitingApproval";
+                    if (!json) Progress(request.PromotionId, e, output);
                 },
                 token => PromotionFromDatabaseAsync(settings, request, open =>
                 {
@@ -108,21 +109,11 @@ internal static class PromoteCommand
             "event", e.Raw);
     }
 
-    /// <summary>Prints a progress line for an approval event of this promotion; false when the event is about another.</summary>
-    private static bool Progress(Guid promotionId, RegistryEvent e, TextWriter output)
+    /// <summary>Prints a progress line for a refused approval of this promotion.</summary>
+    private static void Progress(Guid promotionId, RegistryEvent e, TextWriter output)
     {
-        switch (e.Message)
-        {
-            case ApprovalRequested r when r.PromotionId == promotionId:
-                output.WriteLine($"  waiting for approval: roles {(r.RequiredRoles.Count > 0 ? string.Join(", ", r.RequiredRoles) : "-")}, " +
-                    $"{r.DistinctApprovers} different approver(s), deadline {CliBroker.Text(e.Raw, "deadline")}");
-                return true;
-            case ApprovalRefused r when r.PromotionId == promotionId:
-                output.WriteLine($"  a decision by {r.Approver} was not counted ({r.ReasonCode}): {r.Message}");
-                return true;
-            default:
-                return OutcomeWait.IsAbout(e.Raw, "promotionId", promotionId);
-        }
+        if (e.Message is ApprovalRefused r && r.PromotionId == promotionId)
+            output.WriteLine($"  a decision by {r.Approver} was not counted ({r.ReasonCode}): {r.Message}");
     }
 
     /// <summary>The outcome as the database has it, when the promotion is over; reports each new open state it sees.</summary>
@@ -171,7 +162,8 @@ internal static class PromoteCommand
     private static string Describe(PromotionDetail p) => p.State switch
     {
         "AwaitingEvaluations" => $"waiting for evaluations (deadline {Time(p.EvaluationDeadline)})",
-        "AwaitingApproval" => $"waiting for approval (deadline {Time(p.ApprovalDeadline)}, {p.Votes.Count} vote(s) so far)",
+        "AwaitingApproval" => $"waiting for approval: roles {(p.RequiredRoles.Count > 0 ? string.Join(", ", p.RequiredRoles) : "-")}, " +
+            $"{p.DistinctApprovers?.ToString() ?? "-"} different approver(s), deadline {Time(p.ApprovalDeadline)}, {p.Votes.Count} vote(s) so far",
         _ => p.State,
     };
 

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace ModelRegistry.Cli;
 
-public sealed record BrokerStatus(bool Up, string Address, string? Error);
+public sealed record BrokerStatus(bool Up, string Address, string User, string? Error);
 public sealed record DatabaseStatus(bool Up, string Address, string? Error, string? Migration, int Applied, IReadOnlyList<string> Pending);
 public sealed record WorkerQueueStatus(string Worker, string Queue, bool Exists, uint Messages, uint Consumers, bool Up);
 public sealed record ErrorQueueStatus(string Queue, bool Exists, uint Messages);
@@ -33,6 +33,7 @@ public static class StatusCommand
             var names = ModelRegistry.Host.ModuleCatalog.All.SelectMany(w => w.Queues.Select(q => (Worker: w.Name, Queue: q))).ToList();
             try
             {
+                // Passive declares: any broker user may make them, the operator's included.
                 var states = await QueueInspector.InspectAsync(rabbit,
                     names.Select(n => n.Queue).Concat(names.Select(n => ErrorQueue(n.Queue))), ct);
                 var byName = states.ToDictionary(s => s.Queue);
@@ -49,7 +50,7 @@ public static class StatusCommand
                 brokerError = Preflight.DescribeBrokerFailure(rabbit, e);
             }
         }
-        var broker = new BrokerStatus(brokerError is null, rabbit.Address, brokerError);
+        var broker = new BrokerStatus(brokerError is null, rabbit.Address, rabbit.Username, brokerError);
         var database = await databaseTask;
         var (hosts, dead) = database.Up ? await HostsAsync(settings, ct) : ([], 0);
         var ok = broker.Up && database.Up && database.Pending.Count == 0 && queues.All(q => q.Up)
@@ -99,7 +100,7 @@ public static class StatusCommand
     private static void Print(StatusReport r, TextWriter o)
     {
         static string State(bool up) => up ? "up" : "DOWN";
-        o.WriteLine($"broker     {State(r.Broker.Up),-5} {r.Broker.Address}{(r.Broker.Error is null ? "" : "  " + r.Broker.Error)}");
+        o.WriteLine($"broker     {State(r.Broker.Up),-5} {r.Broker.Address} as {r.Broker.User}{(r.Broker.Error is null ? "" : "  " + r.Broker.Error)}");
         var migration = r.Database.Up
             ? $"  migration {r.Database.Migration ?? "(none)"} ({r.Database.Applied} applied, {r.Database.Pending.Count} pending)"
             : "  " + r.Database.Error;

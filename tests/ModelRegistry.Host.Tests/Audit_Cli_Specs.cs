@@ -16,7 +16,7 @@ public sealed partial class Audit_Cli_Specs : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2024, 6, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly IsolatedEnvironment env = new();
 
-    private CliSettings Settings => new(env.RabbitMq, env.Database);
+    private CliSettings Settings => env.Cli();
 
     public Task InitializeAsync() => env.InitializeAsync();
 

@@ -39,7 +39,7 @@ public class Audit_Cli_Specs_When_listing_one_models_records(RunningRegistry reg
         }
 
         var (exit, listed, _) = await Cli_Specs.RunAsync(w =>
-            AuditCommand.ListAsync(new CliSettings(registry.RabbitMq, registry.Database), "audited", null, 100, json: true, w, default));
+            AuditCommand.ListAsync(registry.Cli(), "audited", null, 100, json: true, w, default));
 
         Assert.Equal(0, exit);
         var records = listed.EnumerateArray()

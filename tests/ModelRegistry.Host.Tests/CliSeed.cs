@@ -32,7 +32,11 @@ public sealed class CliSeed : IAsyncLifetime
 {
     public IsolatedEnvironment Env { get; } = new();
     public string ArtifactsRoot { get; } = Path.Combine(Path.GetTempPath(), "mreg-cli-" + Guid.NewGuid().ToString("N")[..10]);
-    public CliSettings Settings => new(Env.RabbitMq, Env.Database, new ArtifactStoreOptions { Root = ArtifactsRoot });
+    /// <summary>mreg's settings as the operator's broker user, as <c>./mreg</c> runs it.</summary>
+    public CliSettings Settings => Env.Cli(artifacts: new ArtifactStoreOptions { Root = ArtifactsRoot });
+
+    /// <summary>As the workers' user: what <c>mreg errors</c> needs.</summary>
+    public CliSettings WorkersSettings => Env.Cli(BrokerUsers.Workers, new ArtifactStoreOptions { Root = ArtifactsRoot });
     public IArtifactStore Store => new ContentAddressedStore(Settings.Artifacts);
 
     /// <summary>What the seeding registered, by "model/version".</summary>

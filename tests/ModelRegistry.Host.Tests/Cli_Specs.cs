@@ -206,7 +206,7 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
 
         foreach (var _ in new[] { "first listing", "second listing" })
         {
-            var (exit, listing, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.Settings, Queue, 20, json: true, w, default));
+            var (exit, listing, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.WorkersSettings, Queue, 20, json: true, w, default));
             Assert.Equal(0, exit);
             Assert.Equal(ErrorQueue, listing.GetProperty("queue").GetString());
             Assert.Equal(2, listing.GetProperty("messages").GetInt32());
@@ -223,11 +223,11 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         }
         Assert.Equal(2u, await DepthAsync(channel, ErrorQueue));
 
-        var (_, limited, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.Settings, Queue, 1, json: true, w, default));
+        var (_, limited, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.WorkersSettings, Queue, 1, json: true, w, default));
         Assert.Equal([first], limited.GetProperty("shown").EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
         Assert.Equal(2u, await DepthAsync(channel, ErrorQueue));
 
-        var (_, _, text) = await RunAsync(w => ErrorsCommand.ListAsync(seed.Settings, Queue, 20, json: false, w, default));
+        var (_, _, text) = await RunAsync(w => ErrorsCommand.ListAsync(seed.WorkersSettings, Queue, 20, json: false, w, default));
         Assert.Contains("System.InvalidOperationException: probe 2 failed on purpose", text, StringComparison.Ordinal);
     }
 
@@ -240,12 +240,12 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         await ResetQueuesAsync(channel);
         var ids = new[] { await PublishFaultAsync(channel, 1), await PublishFaultAsync(channel, 2), await PublishFaultAsync(channel, 3) };
 
-        var (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, Queue, 1, null, json: true, w, default));
+        var (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, Queue, 1, null, json: true, w, default));
         Assert.Equal(0, exit);
         Assert.Equal(1, replay.GetProperty("replayed").GetInt32());
         Assert.Equal(2u, await DepthAsync(channel, ErrorQueue));
 
-        (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, Queue, null, null, json: true, w, default));
+        (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, Queue, null, null, json: true, w, default));
         Assert.Equal(0, exit);
         Assert.Equal([ids[1], ids[2]], replay.GetProperty("messageIds").EnumerateArray().Select(i => i.GetString()));
         Assert.Equal(0u, await DepthAsync(channel, ErrorQueue));
@@ -267,7 +267,7 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         }
 
         // An empty error queue replays nothing and is not an error.
-        (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, Queue, null, null, json: true, w, default));
+        (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, Queue, null, null, json: true, w, default));
         Assert.Equal(0, exit);
         Assert.Equal(0, replay.GetProperty("replayed").GetInt32());
     }
@@ -281,18 +281,18 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         await ResetQueuesAsync(channel);
         var ids = new[] { await PublishFaultAsync(channel, 1), await PublishFaultAsync(channel, 2), await PublishFaultAsync(channel, 3) };
 
-        var (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, Queue, null, ids[1], json: true, w, default));
+        var (exit, replay, _) = await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, Queue, null, ids[1], json: true, w, default));
 
         Assert.Equal(0, exit);
         Assert.Equal([ids[1]], replay.GetProperty("messageIds").EnumerateArray().Select(i => i.GetString()));
         Assert.Equal(1u, await DepthAsync(channel, Queue));
         Assert.Equal(ids[1], (await channel.BasicGetAsync(Queue, autoAck: true))!.BasicProperties.MessageId);
-        var (_, listing, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.Settings, Queue, 20, json: true, w, default));
+        var (_, listing, _) = await RunAsync(w => ErrorsCommand.ListAsync(seed.WorkersSettings, Queue, 20, json: true, w, default));
         Assert.Equal([ids[0], ids[2]], listing.GetProperty("shown").EnumerateArray().Select(m => m.GetProperty("messageId").GetString()));
 
         // An id that is not there: nothing moves, exit 1.
         var missing = Guid.NewGuid().ToString();
-        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, Queue, null, missing, json: true, w, default))).Exit);
+        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, Queue, null, missing, json: true, w, default))).Exit);
         Assert.Equal(2u, await DepthAsync(channel, ErrorQueue));
         Assert.Equal(0u, await DepthAsync(channel, Queue));
     }
@@ -300,8 +300,43 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
     [Fact]
     public async Task Errors_commands_exit_1_when_the_error_queue_does_not_exist()
     {
-        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ListAsync(seed.Settings, "no-such-worker", 20, json: true, w, default))).Exit);
-        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ReplayAsync(seed.Settings, "no-such-worker", null, null, json: true, w, default))).Exit);
+        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ListAsync(seed.WorkersSettings, "no-such-worker", 20, json: true, w, default))).Exit);
+        Assert.Equal(1, (await RunAsync(w => ErrorsCommand.ReplayAsync(seed.WorkersSettings, "no-such-worker", null, null, json: true, w, default))).Exit);
+    }
+
+    [Theory]
+    [InlineData("list")]
+    [InlineData("replay")]
+    public async Task Errors_commands_as_the_operator_exit_2_saying_they_need_the_workers_user_and_move_nothing(string command)
+    {
+        await using var connection = await seed.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await ResetQueuesAsync(channel);
+        await PublishFaultAsync(channel, 1);
+
+        await using var cli = HostProcess.StartCli(seed.Env.CliEnvironment(BrokerUsers.Operator), "errors", command, Queue);
+
+        Assert.Equal(2, await cli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var line = Assert.Single(cli.StandardError);
+        Assert.StartsWith($"mreg: {ErrorsCommand.NeedsWorkersUser}; the broker refused user 'mreg-operator': ACCESS_REFUSED", line, StringComparison.Ordinal);
+        Assert.Equal((1u, 0u), (await DepthAsync(channel, ErrorQueue), await DepthAsync(channel, Queue)));
+    }
+
+    [Fact]
+    public async Task Status_as_the_operator_reads_every_worker_queue_and_names_the_user()
+    {
+        await using (var connection = await seed.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            await ResetQueuesAsync(channel);
+            await PublishFaultAsync(channel, 1);
+        }
+
+        var report = await StatusCommand.CollectAsync(seed.Settings, default);
+
+        Assert.Equal((true, "mreg-operator", (string?)null), (report.Broker.Up, report.Broker.User, report.Broker.Error));
+        // Passive declares need no permission: a worker queue the operator may not read is still counted.
+        Assert.Equal((true, 1u), report.ErrorQueues.Where(q => q.Queue == ErrorQueue).Select(q => (q.Exists, q.Messages)).Single());
     }
 
     [Fact]
@@ -316,6 +351,9 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "rejections", "audit", "outbox", "promote", "promotions", "approvals", "cancel", "rollback",
             "trace", "deployments", "where", "production", "reproduce", "impact", "shadow", "violations", "demo"],
             commands);
+
+        Assert.Contains("mreg connects to the broker as RabbitMq__Username: the operator's user mreg-operator", MregCommand.Build().Description,
+            StringComparison.Ordinal);
 
         Assert.NotEmpty(MregCommand.Build().Parse(["models", "list", "--tag", "stage"]).Errors);
         Assert.Empty(MregCommand.Build().Parse(["models", "list", "--tag", "stage=prod", "--tag", "domain=text", "--team", "nlp"]).Errors);
@@ -423,7 +461,8 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
     {
         var artifacts = Directory.CreateTempSubdirectory("mreg-cli-e2e-");
         var environment = new Dictionary<string, string>(env.EnvironmentVariables) { ["Artifacts__Root"] = artifacts.FullName };
-        var settings = new CliSettings(env.RabbitMq, env.Database);
+        // mreg errors needs the workers' user (README, Commands).
+        var settings = env.Cli(BrokerUsers.Workers);
         try
         {
             var host = HostProcess.StartHost(environment, "--workers", "probe");
@@ -434,7 +473,7 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
                 var id = await PublishInvalidProbeAsync();
                 await Eventually.UntilAsync(() => ErrorDepthAsync(), n => n == 1, Timeout, "probe_error depth");
 
-                await using (var cli = HostProcess.StartCli(environment, "errors", "list", "probe", "--json"))
+                await using (var cli = HostProcess.StartCli(env.AsUser(environment, BrokerUsers.Workers), "errors", "list", "probe", "--json"))
                 {
                     Assert.True(await cli.WaitForExitAsync(Timeout) == 0, cli.Output);
                     using var listing = JsonDocument.Parse(cli.Output);
@@ -467,6 +506,8 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
             Assert.Equal("application/vnd.masstransit+json", replayed.BasicProperties.ContentType);
             var headers = replayed.BasicProperties.Headers ?? new Dictionary<string, object?>();
             Assert.DoesNotContain(headers.Keys, k => k.StartsWith("MT-Fault-", StringComparison.Ordinal) || k == "MT-Reason");
+            // The original sender stays the principal: the registry takes it from user_id.
+            Assert.Equal(BrokerUsers.Operator, replayed.BasicProperties.UserId);
             Assert.Equal(0u, await ErrorDepthAsync());
         }
         finally
@@ -480,7 +521,8 @@ public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) :
 
     private async Task<Guid> PublishInvalidProbeAsync()
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
+        // As a person's command goes out: the operator's user, stamped as user_id.
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Operator)));
         await bus.StartAsync();
         try
         {

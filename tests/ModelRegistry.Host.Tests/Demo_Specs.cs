@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using ModelRegistry.Cli;
 using ModelRegistry.Cli.Demo;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
 
 namespace ModelRegistry.Host.Tests;
@@ -15,7 +16,7 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
     private static readonly TimeSpan DemoTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(1);
 
-    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
+    private CliSettings Settings => registry.Cli();
 
     [Fact]
     public async Task The_demo_plays_the_lifecycle_to_the_end_and_a_second_run_adds_a_new_round_of_versions()
@@ -25,6 +26,10 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
         Assert.Contains("fine-tuned from demo-fraud-base v1): 3 files", first);
         Assert.Contains("[ticketing] DEV-", first);
         Assert.Contains("[oncall] demo-fraud-scorer v1 is production again, v2 retired", first);
+        // Each actor connected as its own development user, and read the registry's answers from a queue named after it.
+        var inboxes = await QueueInspector.InspectAsync(registry.AdminRabbitMq,
+            ["mreg-pipeline.demo", "mreg-evaluator.demo", "mreg-operator.demo-release", "mreg-operator.demo-oncall"]);
+        Assert.All(inboxes, q => Assert.True(q.Exists, $"{q.Queue} does not exist"));
 
         // The sample models in their stages: v1 back in production after the rollback, v3 held in staging by the accuracy
         // gate, the churn model in staging after its production approval was rejected.
@@ -89,6 +94,24 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
         Assert.Equal("", output.ToString());
     }
 
+    [Fact]
+    public async Task An_actor_whose_broker_login_is_refused_fails_the_demo_naming_the_user_and_the_settings()
+    {
+        var settings = registry.DevEnvironment.ToDictionary(s => s.Key.Replace("__", ":", StringComparison.Ordinal), s => (string?)s.Value);
+        settings["Demo:PipelinePassword"] = "not-the-password";
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+
+        var exit = await DemoCommand.RunAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), TimeSpan.FromSeconds(30), null,
+            json: false, output, errors, default);
+
+        Assert.Equal(DemoCommand.ExitFailed, exit);
+        var line = Assert.Single(errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("mreg demo: failed: [pipeline] the broker at ", line, StringComparison.Ordinal);
+        Assert.Contains("refused the login of user 'mreg-pipeline'", line, StringComparison.Ordinal);
+        Assert.Contains("Demo__<Actor>Password", line, StringComparison.Ordinal);
+    }
+
     private async Task<string> RunDemoAsync()
     {
         await using var demo = HostProcess.StartCli(registry.DevEnvironment, "demo");
@@ -148,7 +171,7 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
     /// <summary>The real <c>mreg</c> process, as a person runs it after the demo; fails unless it exits 0.</summary>
     private async Task<string> MregAsync(params string[] args)
     {
-        await using var mreg = HostProcess.StartCli(registry.DevEnvironment, args);
+        await using var mreg = HostProcess.StartCli(registry.AsUser(registry.DevEnvironment, BrokerUsers.Operator), args);
         var exit = await mreg.WaitForExitAsync(CommandTimeout);
         Assert.True(exit == 0, $"mreg {string.Join(' ', args)} exited {exit}:\n{mreg.Output}");
         return mreg.Output;

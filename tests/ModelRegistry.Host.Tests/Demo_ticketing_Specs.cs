@@ -30,7 +30,7 @@ public class Demo_ticketing_Specs(DemoRegistry registry) : IClassFixture<DemoReg
             await evaluator.WaitForAsync<EvaluationRecorded>(e => e.EvaluationId == rerun.EvaluationId, TimeSpan.FromSeconds(60));
         }
 
-        await using var promote = HostProcess.StartCli(registry.DevEnvironment, "promote", "demo-fraud-scorer", "3", "--to", "production",
+        await using var promote = HostProcess.StartCli(registry.AsUser(registry.DevEnvironment, BrokerUsers.Operator), "promote", "demo-fraud-scorer", "3", "--to", "production",
             "--reason", "Accuracy re-run passes the gate.", "--by", "erin", "--wait", "--timeout", "90s");
         var exit = await promote.WaitForExitAsync(CommandTimeout);
         Assert.True(exit == 0, $"mreg promote exited {exit}:\n{promote.Output}\n--- ticketing:\n{ticketing.Output}");
@@ -59,5 +59,5 @@ public class Demo_ticketing_Specs(DemoRegistry registry) : IClassFixture<DemoReg
         Assert.Empty(ticketing.StandardError);
     }
 
-    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
+    private CliSettings Settings => registry.Cli();
 }

@@ -47,7 +47,7 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
             Assert.True(await check.WaitForExitAsync(Timeout) == 0, check.Output);
 
         // mreg status sees the worker's queue with its consumer, and which host consumes it.
-        var status = HostProcess.StartCli(env.EnvironmentVariables, "status", "--json");
+        var status = HostProcess.StartCli(env.CliEnvironment(), "status", "--json");
         var exit = await status.WaitForExitAsync(Timeout);
         Assert.True(exit == 0, status.Output);
         using var report = JsonDocument.Parse(status.Output);
@@ -124,7 +124,7 @@ public class Host_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnviron
         var deliveries = await c.ExecuteScalarAsync<long>("SELECT sum(deliveries) FROM registry.probes WHERE requested_by = 'sigterm'");
         Assert.Equal(Total, deliveries);
 
-        var report = await StatusCommand.CollectAsync(new CliSettings(env.RabbitMq, env.Database), default);
+        var report = await StatusCommand.CollectAsync(env.Cli(), default);
         Assert.Equal(0u, report.ErrorQueues.Single(q => q.Queue == "probe_error").Messages);
         second.Terminate();
         Assert.Equal(0, await second.WaitForExitAsync(Timeout));

@@ -16,7 +16,7 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
+    private CliSettings Settings => registry.Cli();
 
     [Fact]
     public async Task Promote_wait_exits_0_once_promoted_and_the_version_is_in_production()
@@ -166,7 +166,7 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
     public async Task The_real_mreg_process_promotes_with_wait_and_exits_0_with_the_outcome_as_json()
     {
         await RegisterAsync(registry, "cli-process", "run-1", "low");
-        await using var cli = HostProcess.StartCli(registry.EnvironmentVariables,
+        await using var cli = HostProcess.StartCli(registry.CliEnvironment(),
             "promote", "cli-process", "1", "--to", "staging", "--reason", "release 1", "--ticket", "CHG-7", "--wait", "--timeout", "1m", "--json");
 
         Assert.True(await cli.WaitForExitAsync(Wait) == 0, cli.Output);

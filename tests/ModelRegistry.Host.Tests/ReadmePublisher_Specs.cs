@@ -20,9 +20,6 @@ public class ReadmePublisher_Specs(RunningRegistry registry) : IClassFixture<Run
     {
         var script = Path.Combine(registry.SourceRoot, "..", "register_hello.py");
         await File.WriteAllTextAsync(script, Snippet());
-        // A registry that has run has declared its event exchanges; this one has published nothing yet (a pipeline's user
-        // may bind to them but not declare them).
-        await PlainPipelineExchanges.DeclareAsync(registry.RabbitMq);
         var r = registry.As(BrokerUsers.Pipeline);
         // Debian's python3 with python3-pika (test.sh installs it), not whatever python3 comes first on PATH.
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -40,7 +37,7 @@ public class ReadmePublisher_Specs(RunningRegistry registry) : IClassFixture<Run
         Assert.StartsWith("readme/hello-model/hello-", registered.IdempotencyKey);
 
         // The version is in the database with both files, read from under the allowed source root.
-        var (exit, shown, _) = await Cli_Specs.RunAsync(w => VersionsCommand.ShowAsync(new CliSettings(registry.RabbitMq, registry.Database),
+        var (exit, shown, _) = await Cli_Specs.RunAsync(w => VersionsCommand.ShowAsync(registry.Cli(),
             "hello-model", registered.Version, json: true, w, default));
         Assert.Equal(0, exit);
         Assert.Equal(["config", "weights"], shown.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("role").GetString()).Order());

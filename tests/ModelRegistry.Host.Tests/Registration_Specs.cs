@@ -124,7 +124,8 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         var script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../clients/publish.py"));
         // Debian's python3 with python3-pika (test.sh installs it), not whatever python3 comes first on PATH.
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { script, "--url", $"amqp://{r.Username}:{r.Password}@{r.Host}:{r.Port}/{r.VirtualHost}",
+        // No user given: it connects, and sets user_id, as the development pipeline, mreg-pipeline.
+        foreach (var arg in new[] { script, "--url", $"amqp://{r.Host}:{r.Port}/{r.VirtualHost}",
                      "--exchange", "mreg.model-trained", "--file", body, "--message-id", Guid.NewGuid().ToString() })
             info.ArgumentList.Add(arg);
         using var python = Process.Start(info)!;
@@ -135,7 +136,7 @@ public class Registration_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal("pika-key-1", registered.IdempotencyKey);
 
         // ... and `mreg versions show` (the real command line) displays it with its whole lineage.
-        await using var show = HostProcess.StartCli(registry.EnvironmentVariables, "versions", "show", "pika-model", "1", "--json");
+        await using var show = HostProcess.StartCli(registry.CliEnvironment(), "versions", "show", "pika-model", "1", "--json");
         Assert.Equal(0, await show.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         using var shown = JsonDocument.Parse(show.Output);
         var lineage = shown.RootElement.GetProperty("lineage");

@@ -48,6 +48,24 @@ public class IsolatedEnvironment : IAsyncLifetime
     /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => Settings();
 
+    /// <summary>
+    /// What <c>mreg</c> runs with: <see cref="EnvironmentVariables"/> connecting as <paramref name="user"/>, by default the
+    /// operator's user, as <c>./mreg</c> runs it (a person's commands must not go out as the registry's own principal);
+    /// <c>mreg errors</c> needs <see cref="BrokerUsers.Workers"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CliEnvironment(string user = BrokerUsers.Operator) => AsUser(EnvironmentVariables, user);
+
+    /// <summary><paramref name="environment"/> with its broker user set to <paramref name="user"/> (the workers' keeps its own password).</summary>
+    public IReadOnlyDictionary<string, string> AsUser(IReadOnlyDictionary<string, string> environment, string user)
+    {
+        var rabbit = user == BrokerUsers.Workers ? RabbitMq : As(user);
+        return new Dictionary<string, string>(environment)
+        {
+            ["RabbitMq__Username"] = rabbit.Username,
+            ["RabbitMq__Password"] = rabbit.Password,
+        };
+    }
+
     private Dictionary<string, string> Settings()
     {
         var settings = HostSettings(RabbitMq, Database, ArtifactsRoot, SourceRoot, PolicyFile);

@@ -6,10 +6,11 @@ using RabbitMQ.Client.Exceptions;
 namespace ModelRegistry.Cli.Demo;
 
 /// <summary>
-/// The demo's one connection to the broker, shared by its actors as an outside system's processes would each have their
-/// own. Commands and events go out as plain JSON (camelCase, <c>application/json</c>, persistent, a new message id) to the
-/// message's exchange, with publisher confirms, exactly as docs/messages.md tells a Python pipeline to publish; each actor
-/// reads the registry's answers from a durable queue of its own (<see cref="OpenInboxAsync"/>).
+/// One actor's connection to the broker, as its own broker user (<see cref="DemoUsersOptions"/>), as an outside system's
+/// process has its own. Commands and events go out as plain JSON (camelCase, <c>application/json</c>, persistent, a new
+/// message id, user_id = the connection's user) to the message's exchange, with publisher confirms, exactly as
+/// docs/messages.md tells a Python pipeline to publish; the actor reads the registry's answers from a durable queue of its
+/// own, named after its user (<see cref="OpenInboxAsync"/>).
 /// </summary>
 internal sealed class DemoBroker : IAsyncDisposable
 {
@@ -22,28 +23,52 @@ internal sealed class DemoBroker : IAsyncDisposable
     private readonly IChannel publishing;
     private readonly SemaphoreSlim publish = new(1, 1);
 
-    private DemoBroker(IConnection connection, IChannel publishing)
+    private DemoBroker(IConnection connection, IChannel publishing, string actor, string user)
     {
         this.connection = connection;
         this.publishing = publishing;
+        Actor = actor;
+        User = user;
     }
 
-    public static async Task<DemoBroker> ConnectAsync(RabbitMqOptions rabbit, CancellationToken ct)
+    /// <summary>The actor's name in the demo's log (pipeline, evaluator, ...).</summary>
+    public string Actor { get; }
+
+    /// <summary>The broker user: the user_id of what the actor publishes, and the first part of its queues' names.</summary>
+    public string User { get; }
+
+    public static async Task<DemoBroker> ConnectAsync(RabbitMqOptions rabbit, string actor, CancellationToken ct)
     {
         var factory = Preflight.ConnectionFactory(rabbit);
-        factory.ClientProvidedName = "mreg-demo";
-        var connection = await factory.CreateConnectionAsync(ct);
+        factory.ClientProvidedName = $"mreg-demo-{actor}";
+        IConnection connection;
+        try
+        {
+            connection = await factory.CreateConnectionAsync(ct);
+        }
+        catch (Exception e) when (LoginRefused(e))
+        {
+            throw new DemoFailure(actor, $"the broker at {rabbit.Host}:{rabbit.Port} refused the login of user '{rabbit.Username}' " +
+                "(wrong user or password: Demo__<Actor>User and Demo__<Actor>Password, see mreg demo --help)");
+        }
         try
         {
             var channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
-            return new DemoBroker(connection, channel);
+            return new DemoBroker(connection, channel, actor, rabbit.Username);
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    private static bool LoginRefused(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is AuthenticationFailureException) return true;
+        return false;
     }
 
     /// <summary>
@@ -58,6 +83,7 @@ internal sealed class DemoBroker : IAsyncDisposable
             ContentType = "application/json",
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = Guid.NewGuid().ToString("D"),
+            UserId = User,
         };
         var body = JsonSerializer.SerializeToUtf8Bytes(message, Wire);
         using var confirm = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -85,9 +111,12 @@ internal sealed class DemoBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>A durable queue of the demo's own, bound to the exchanges of <paramref name="events"/>, being read.</summary>
-    public Task<DemoInbox> OpenInboxAsync(string queue, IReadOnlyList<Type> events, CancellationToken ct) =>
-        DemoInbox.OpenAsync(connection, queue, events, ct);
+    /// <summary>
+    /// A durable queue of the actor's own, <c>&lt;user&gt;.&lt;purpose&gt;</c> (a client may declare only queues named after
+    /// itself), bound to the exchanges of <paramref name="events"/>, being read.
+    /// </summary>
+    public Task<DemoInbox> OpenInboxAsync(string purpose, IReadOnlyList<Type> events, CancellationToken ct) =>
+        DemoInbox.OpenAsync(connection, Actor, $"{User}.{purpose}", events, ct);
 
     /// <summary>A channel of the shared connection, for an actor that reads a queue its own way (the ticketing actor).</summary>
     public Task<IChannel> CreateChannelAsync(CancellationToken ct) => connection.CreateChannelAsync(cancellationToken: ct);

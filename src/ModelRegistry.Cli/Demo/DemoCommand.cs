@@ -30,7 +30,7 @@ public static class DemoCommand
             + "(one fine-tuned from another), an evaluation job records benchmark, bias and security results, a release manager promotes "
             + "to staging and production, the dev ticketing integration approves (and once rejects), an on-call engineer rolls back. "
             + "Each run trains new versions of the same models. Needs Ticketing__Integrations__dev__Secret, Approvers__* and "
-            + "Artifacts__AllowedSourceRoots__0 as the host has them (./run.sh sets them). "
+            + "Artifacts__AllowedSourceRoots__0 as the host has them (./run.sh sets them). " + DemoUsersOptions.Help + " "
             + $"Exit codes: 0 done, {ExitFailed} a step failed or timed out, {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.")
         {
             timeout, waitForHost, Ticketing(json),
@@ -53,7 +53,8 @@ public static class DemoCommand
         var rabbit = settings.RabbitMq;
         try
         {
-            if (await WorkersNotConsumingAsync(rabbit, waitForHost ?? TimeSpan.Zero, ct) is { } idle)
+            // A passive declare, which any user may make: the release manager's.
+            if (await WorkersNotConsumingAsync(settings.Operator, waitForHost ?? TimeSpan.Zero, ct) is { } idle)
             {
                 await errors.WriteLineAsync($"mreg demo: the registry is not running on {rabbit.Host}:{rabbit.Port} vhost {rabbit.VirtualHost} ({idle}): " +
                     "start it with ./run.sh, or run ./run.sh --demo");
@@ -61,18 +62,23 @@ public static class DemoCommand
             }
             var log = new DemoLog(output, json);
             var round = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..3]}";
-            await using var broker = await DemoBroker.ConnectAsync(rabbit, ct);
-            await using var ticketing = await TicketingActor.StartAsync(broker, log, settings, ct);
-            await using var pipelineInbox = await broker.OpenInboxAsync(TrainingPipelineActor.Queue, TrainingPipelineActor.Events, ct);
-            await using var evaluatorInbox = await broker.OpenInboxAsync(EvaluationJobActor.Queue, EvaluationJobActor.Events, ct);
-            await using var releaseInbox = await broker.OpenInboxAsync(ReleaseManagerActor.Queue, ReleaseManagerActor.Events, ct);
-            await using var oncallInbox = await broker.OpenInboxAsync(OnCallActor.Queue, OnCallActor.Events, ct);
-            var pipeline = new TrainingPipelineActor(broker, pipelineInbox, log, settings.SourceRoot, round, timeout);
+            // Each actor as the outside system it plays: its own connection, as its own broker user.
+            await using var pipelineBroker = await DemoBroker.ConnectAsync(settings.Pipeline, TrainingPipelineActor.Name, ct);
+            await using var evaluatorBroker = await DemoBroker.ConnectAsync(settings.Evaluator, EvaluationJobActor.Name, ct);
+            await using var ticketingBroker = await DemoBroker.ConnectAsync(settings.Ticketing, TicketingActor.Name, ct);
+            await using var releaseBroker = await DemoBroker.ConnectAsync(settings.Operator, ReleaseManagerActor.Name, ct);
+            await using var oncallBroker = await DemoBroker.ConnectAsync(settings.Operator, OnCallActor.Name, ct);
+            await using var ticketing = await TicketingActor.StartAsync(ticketingBroker, log, settings, ct);
+            await using var pipelineInbox = await pipelineBroker.OpenInboxAsync(TrainingPipelineActor.InboxPurpose, TrainingPipelineActor.Events, ct);
+            await using var evaluatorInbox = await evaluatorBroker.OpenInboxAsync(EvaluationJobActor.InboxPurpose, EvaluationJobActor.Events, ct);
+            await using var releaseInbox = await releaseBroker.OpenInboxAsync(ReleaseManagerActor.InboxPurpose, ReleaseManagerActor.Events, ct);
+            await using var oncallInbox = await oncallBroker.OpenInboxAsync(OnCallActor.InboxPurpose, OnCallActor.Events, ct);
+            var pipeline = new TrainingPipelineActor(pipelineBroker, pipelineInbox, log, settings.SourceRoot, round, timeout);
             log.Line(DemoLifecycle.Name, $"round {round}: the actors below reach the registry only through RabbitMQ; the pipeline writes its files " +
                 $"under {Shown(pipeline.RunFolder)}");
             pipeline.RemoveEarlierRuns();
-            await new DemoLifecycle(pipeline, new EvaluationJobActor(broker, evaluatorInbox, log, timeout),
-                new ReleaseManagerActor(broker, releaseInbox, ticketing, log, timeout), new OnCallActor(broker, oncallInbox, log, timeout), log)
+            await new DemoLifecycle(pipeline, new EvaluationJobActor(evaluatorBroker, evaluatorInbox, log, timeout),
+                new ReleaseManagerActor(releaseBroker, releaseInbox, ticketing, log, timeout), new OnCallActor(oncallBroker, oncallInbox, log, timeout), log)
                 .RunAsync(round, ct);
             return 0;
         }
@@ -96,8 +102,8 @@ public static class DemoCommand
             + "A development stand-in for the people who approve, never for production: it approves whatever reached approval (the "
             + "stage's gates passed) unless the evidence holds a high or critical security finding, which it rejects; requests of "
             + "`mreg demo`'s own release manager it leaves to that run. ./run.sh --demo starts it once the demo is done, so "
-            + "`./mreg promote ... --wait` completes. Needs the same settings as mreg demo. "
-            + $"Exit codes: 0 stopped (SIGINT/SIGTERM), {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.");
+            + "`./mreg promote ... --wait` completes. Needs the same settings as mreg demo; connects as Demo__TicketingUser (default mreg-ticketing). "
+            + $"Exit codes: 0 stopped (SIGINT/SIGTERM), {ExitFailed} the ticketing.dev queue missing or a login refused, {ExitSettings} a setting missing or invalid, {CliDatabase.ExitUnavailable} broker unreachable.");
         ticketing.SetAction((parse, ct) => RunTicketingAsync(new ConfigurationBuilder().AddEnvironmentVariables().Build(), parse.GetValue(json),
             Console.Out, Console.Error, ct));
         return ticketing;
@@ -121,7 +127,7 @@ public static class DemoCommand
         ct = stop.Token;
         try
         {
-            await using var broker = await DemoBroker.ConnectAsync(rabbit, ct);
+            await using var broker = await DemoBroker.ConnectAsync(settings.Ticketing, TicketingActor.Name, ct);
             await using (await TicketingActor.StartStandingAsync(broker, log, settings, ct))
             {
                 log.Line(TicketingActor.Name, $"deciding the approval requests in {TicketingActor.Queue} as integration {DemoSettings.Integration}, " +
@@ -135,6 +141,11 @@ public static class DemoCommand
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return 0; // stopped while connecting
+        }
+        catch (DemoFailure e)
+        {
+            await errors.WriteLineAsync($"mreg demo ticketing: failed: {e.Message}");
+            return ExitFailed;
         }
         catch (Exception e) when (CliBroker.IsBrokerFailure(e))
         {

@@ -1,6 +1,7 @@
 using ModelRegistry.Platform;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 
 namespace ModelRegistry.Cli.Demo;
 
@@ -27,19 +28,25 @@ internal sealed class DemoInbox : IAsyncDisposable
 
     public string Queue { get; }
 
-    public static async Task<DemoInbox> OpenAsync(IConnection connection, string queue, IReadOnlyList<Type> events, CancellationToken ct)
+    public static async Task<DemoInbox> OpenAsync(IConnection connection, string actor, string queue, IReadOnlyList<Type> events,
+        CancellationToken ct)
     {
         var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         try
         {
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
                 new Dictionary<string, object?> { ["x-expires"] = (int)Expiry.TotalMilliseconds }, cancellationToken: ct);
-            foreach (var type in events)
+            // A client may not declare the registry's exchanges: the registry declares every event's at start.
+            foreach (var exchange in events.Select(ExchangeTypedJsonDeserializer.ExchangeOf))
             {
-                // With the registry's own attributes: a no-op when it exists, and it exists before the registry first publishes.
-                var exchange = ExchangeTypedJsonDeserializer.ExchangeOf(type);
-                await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
-                await channel.QueueBindAsync(queue, exchange, "", cancellationToken: ct);
+                try
+                {
+                    await channel.QueueBindAsync(queue, exchange, "", cancellationToken: ct);
+                }
+                catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+                {
+                    throw new DemoFailure(actor, $"exchange '{exchange}' does not exist: start the registry (./run.sh) on this vhost first");
+                }
             }
             await channel.BasicQosAsync(0, 256, false, ct);
             var inbox = new DemoInbox(channel, queue);

@@ -7,11 +7,19 @@ namespace ModelRegistry.Cli.Demo;
 
 /// <summary>
 /// What the demo's actors need, read from the same settings as the host (environment variables <c>Section__Key</c>): the
-/// broker, the folder the pipeline may write artifacts to (<c>Artifacts:AllowedSourceRoots:0</c>), the secret of the
-/// <c>dev</c> ticketing integration and the approver directory.
+/// broker, each actor's broker user (<see cref="DemoUsersOptions"/>), the folder the pipeline may write artifacts to
+/// (<c>Artifacts:AllowedSourceRoots:0</c>), the secret of the <c>dev</c> ticketing integration and the approver directory.
 /// </summary>
-internal sealed record DemoSettings(RabbitMqOptions RabbitMq, string SourceRoot, byte[] TicketingSecret, ApproverDirectory Approvers)
+internal sealed record DemoSettings(RabbitMqOptions RabbitMq, DemoUsersOptions Users, string SourceRoot, byte[] TicketingSecret,
+    ApproverDirectory Approvers)
 {
+    public RabbitMqOptions Pipeline => DemoUsersOptions.As(RabbitMq, Users.PipelineUser, Users.PipelinePassword);
+    public RabbitMqOptions Evaluator => DemoUsersOptions.As(RabbitMq, Users.EvaluatorUser, Users.EvaluatorPassword);
+    public RabbitMqOptions Ticketing => DemoUsersOptions.As(RabbitMq, Users.TicketingUser, Users.TicketingPassword);
+
+    /// <summary>The release manager's and the on-call engineer's user.</summary>
+    public RabbitMqOptions Operator => DemoUsersOptions.As(RabbitMq, Users.OperatorUser, Users.OperatorPassword);
+
     /// <summary>The ticketing integration the demo's ticketing actor signs as; its queue is <c>ticketing.dev</c>.</summary>
     public const string Integration = "dev";
 
@@ -22,6 +30,7 @@ internal sealed record DemoSettings(RabbitMqOptions RabbitMq, string SourceRoot,
     {
         var binder = new SettingsBinder(configuration);
         var rabbit = binder.Bind<RabbitMqOptions>(RabbitMqOptions.Section);
+        var users = binder.Bind<DemoUsersOptions>(DemoUsersOptions.Section);
         var artifacts = binder.Bind<ArtifactStoreOptions>(ArtifactStoreOptions.Section);
         var ticketing = binder.Bind<TicketingOptions>(TicketingOptions.Section);
         var approvers = binder.Bind<ApproversOptions>(ApproversOptions.Section);
@@ -38,6 +47,6 @@ internal sealed record DemoSettings(RabbitMqOptions RabbitMq, string SourceRoot,
             problems.Add("Artifacts__AllowedSourceRoots__0 is not set: the demo's training pipeline writes its artifact files there, and the host " +
                 "must allow the same folder (./run.sh sets it to .data/incoming)");
         if (problems.Count > 0) return (null, problems);
-        return (new DemoSettings(rabbit, artifacts.AllowedSourceRoots[0], ticketing.SecretOf(Integration)!, new ApproverDirectory(approvers)), []);
+        return (new DemoSettings(rabbit, users, artifacts.AllowedSourceRoots[0], ticketing.SecretOf(Integration)!, new ApproverDirectory(approvers)), []);
     }
 }

@@ -12,7 +12,8 @@ namespace ModelRegistry.Cli.Demo;
 internal sealed class EvaluationJobActor(DemoBroker broker, DemoInbox inbox, DemoLog log, TimeSpan timeout)
 {
     public const string Name = "evaluator";
-    public const string Queue = "demo.evaluator";
+    /// <summary>Its inbox: <c>&lt;user&gt;.demo</c>, e.g. mreg-evaluator.demo.</summary>
+    public const string InboxPurpose = "demo";
     public static readonly IReadOnlyList<Type> Events = [typeof(EvaluationRecorded), typeof(EvaluationRejected)];
 
     /// <summary>A benchmark suite's metrics, e.g. accuracy-v2 or smoke.</summary>

@@ -9,7 +9,8 @@ namespace ModelRegistry.Cli.Demo;
 internal sealed class OnCallActor(DemoBroker broker, DemoInbox inbox, DemoLog log, TimeSpan timeout)
 {
     public const string Name = "oncall";
-    public const string Queue = "demo.oncall";
+    /// <summary>Its inbox: <c>&lt;user&gt;.demo-oncall</c>, e.g. mreg-operator.demo-oncall (the release manager shares the user).</summary>
+    public const string InboxPurpose = "demo-oncall";
     public const string Responder = "demo-oncall";
     public static readonly IReadOnlyList<Type> Events = [typeof(ModelVersionRolledBack), typeof(RollbackRejected)];
 

@@ -10,7 +10,8 @@ namespace ModelRegistry.Cli.Demo;
 internal sealed class ReleaseManagerActor(DemoBroker broker, DemoInbox inbox, TicketingActor ticketing, DemoLog log, TimeSpan timeout)
 {
     public const string Name = "release";
-    public const string Queue = "demo.release";
+    /// <summary>Its inbox: <c>&lt;user&gt;.demo-release</c>, e.g. mreg-operator.demo-release.</summary>
+    public const string InboxPurpose = "demo-release";
 
     /// <summary>Who asks; not in the approver directory, and never an approver of their own request anyway.</summary>
     public const string Requester = "demo-release-manager";

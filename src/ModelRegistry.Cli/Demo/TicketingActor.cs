@@ -67,28 +67,22 @@ internal sealed class TicketingActor : IAsyncDisposable
     }
 
     /// <summary>
-    /// The registry declares <c>ticketing.dev</c>, bound to <c>mreg.approval-requested</c>, for its configured integration;
-    /// where it has not (yet), the demo declares and binds it the same way, so no request is published before it exists.
+    /// The registry declares <c>ticketing.dev</c>, bound to <c>mreg.approval-requested</c>, at start for its configured
+    /// integration; the ticketing user may read it but not declare it (compose/broker-users.json), so the actor only checks
+    /// (a passive declare) that it is there.
     /// </summary>
     private static async Task EnsureQueueAsync(DemoBroker broker, CancellationToken ct)
     {
-        await using (var probe = await broker.CreateChannelAsync(ct))
+        await using var probe = await broker.CreateChannelAsync(ct);
+        try
         {
-            try
-            {
-                await probe.QueueDeclarePassiveAsync(Queue, ct);
-                return;
-            }
-            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
-            {
-                // The failed passive declare closed the probe channel; declare on a fresh one.
-            }
+            await probe.QueueDeclarePassiveAsync(Queue, ct);
         }
-        await using var channel = await broker.CreateChannelAsync(ct);
-        var exchange = ExchangeTypedJsonDeserializer.ExchangeOf<ApprovalRequested>();
-        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
-        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
-        await channel.QueueBindAsync(Queue, exchange, "", cancellationToken: ct);
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            throw new DemoFailure(Name, $"queue {Queue} does not exist: the registry declares it at start for its {DemoSettings.Integration} " +
+                $"integration; start the registry (./run.sh) with {DemoSettings.SecretSetting} set");
+        }
     }
 
     /// <summary>The release manager is about to request <paramref name="promotionId"/>; its approvers will decide so.</summary>

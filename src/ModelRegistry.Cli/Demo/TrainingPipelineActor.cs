@@ -12,7 +12,8 @@ namespace ModelRegistry.Cli.Demo;
 internal sealed class TrainingPipelineActor(DemoBroker broker, DemoInbox inbox, DemoLog log, string sourceRoot, string round, TimeSpan timeout)
 {
     public const string Name = "pipeline";
-    public const string Queue = "demo.pipeline";
+    /// <summary>Its inbox: <c>&lt;user&gt;.demo</c>, e.g. mreg-pipeline.demo.</summary>
+    public const string InboxPurpose = "demo";
     public static readonly IReadOnlyList<Type> Events = [typeof(ModelVersionRegistered), typeof(ModelRegistrationRejected)];
 
     private const int WeightBytes = 64 * 1024;

@@ -17,9 +17,14 @@ public static class RabbitMqBusConfiguration
             h.Username(o.Username);
             h.Password(o.Password);
         });
-        cfg.ConfigureSend(send => send.UseExecute(context =>
-        {
-            if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= o.Username;
-        }));
+        cfg.ConfigureSend(send => send.UseExecute(context => StampUser(context, o.Username)));
+        // A publish runs the publish pipe, not the send pipe (MassTransit's publish endpoints adapt the one to the other):
+        // without this the bus's events and internal messages went out with no user_id.
+        cfg.ConfigurePublish(publish => publish.UseExecute(context => StampUser(context, o.Username)));
+    }
+
+    private static void StampUser(SendContext context, string user)
+    {
+        if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= user;
     }
 }

@@ -57,6 +57,8 @@ public static class PlatformServices
         services.AddSingleton<IArtifactStore, ContentAddressedStore>();
         services.AddSingleton(HostInstance.Current);
 
+        // Before the bus, so clients can bind to every event's exchange once the workers consume.
+        services.AddHostedService<ContractExchanges>();
         services.AddBus(settings.RabbitMq, modules);
         if (modules.Any(m => m.HasJobs)) services.AddScheduler(settings.Database);
         return services;

@@ -87,6 +87,35 @@ public class DevelopmentSettings_Specs(IsolatedEnvironment env) : IClassFixture<
         }
     }
 
+    [Theory]
+    [InlineData(null, null, "mreg-operator")]
+    [InlineData("mreg-pipeline", null, "mreg-pipeline")]
+    [InlineData("workers", "workers", "workers")]
+    public async Task The_mreg_wrapper_connects_as_the_operator_unless_a_user_is_set(string? user, string? password, string expected)
+    {
+        var data = NewDataFolder();
+        try
+        {
+            // Everything services.sh env prints but the broker's user and password, which the wrapper must choose ("workers":
+            // this class's own workers' user, whose password is not its name).
+            var environment = new Dictionary<string, string?> { ["MREG_DATA_DIR"] = data };
+            foreach (var (key, value) in env.EnvironmentVariables.Where(s => IsConnection(s.Key))) environment[key] = value;
+            environment["RabbitMq__Username"] = user == "workers" ? env.RabbitMq.Username : user;
+            environment["RabbitMq__Password"] = password == "workers" ? env.RabbitMq.Password : password;
+
+            var status = await Checkout.RunAsync(Path.Combine(Checkout.Repository, "mreg"), ["status", "--json"], environment, ScriptTimeout);
+
+            using var report = System.Text.Json.JsonDocument.Parse(status.Output);
+            var broker = report.RootElement.GetProperty("broker");
+            Assert.True(broker.GetProperty("up").GetBoolean(), status.ToString());
+            Assert.Equal(expected == "workers" ? env.RabbitMq.Username : expected, broker.GetProperty("user").GetString());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static bool IsConnection(string key) =>
         key.StartsWith("RabbitMq__", StringComparison.Ordinal) || key.StartsWith("Database__", StringComparison.Ordinal);
 
