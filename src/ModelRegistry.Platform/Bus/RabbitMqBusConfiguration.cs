@@ -17,9 +17,13 @@ public static class RabbitMqBusConfiguration
             h.Username(o.Username);
             h.Password(o.Password);
         });
-        cfg.ConfigureSend(send => send.UseExecute(context =>
-        {
-            if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= o.Username;
-        }));
+        // Published messages do not pass the send pipe: both pipes stamp (a request client publishes its requests).
+        cfg.ConfigureSend(send => send.UseExecute(context => StampUserId(context, o.Username)));
+        cfg.ConfigurePublish(publish => publish.UseExecute(context => StampUserId(context, o.Username)));
+    }
+
+    private static void StampUserId(SendContext context, string username)
+    {
+        if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= username;
     }
 }

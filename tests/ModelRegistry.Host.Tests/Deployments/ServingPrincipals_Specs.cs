@@ -185,7 +185,7 @@ public class ServingPrincipals_Specs(ServingPrincipals_Specs.NarrowRegistry regi
 
         await using var c = await registry.DataSource.OpenConnectionAsync();
         var audit = (await c.QueryAsync<(string Action, string Actor, string RequestId, string RequestedBy)>(
-            "SELECT action, actor, details->>'requestId', details->>'requestedBy' FROM registry.audit_log WHERE subject = @digest AND action LIKE 'shadow.%'",
+            "SELECT action, actor, details->>'requestId', details->>'requestedBy' FROM registry.audit_log WHERE subject = @digest AND action IN ('shadow.refused', 'shadow.adopted', 'shadow.dismissed')",
             new { digest })).ToDictionary(a => Guid.Parse(a.RequestId));
         Assert.Equal(("shadow.refused", BrokerUsers.Operator, "olivia"), (audit[byOperator.RequestId].Action, audit[byOperator.RequestId].Actor,
             audit[byOperator.RequestId].RequestedBy));
