@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 using Npgsql;
 
@@ -11,9 +12,10 @@ namespace ModelRegistry.Deployments;
 /// <summary>
 /// Keeps every <see cref="DeployModelVersion"/> the promotion worker publishes as a deploy instruction that a
 /// ModelDeployed must acknowledge within Deployments:AcknowledgementTimeout (docs/deployments.md, "Acknowledgement").
+/// Only the registry's own principal issues instructions: one from anyone else is refused and kept, never recorded.
 /// </summary>
-public sealed class DeployInstructionsConsumer(NpgsqlDataSource dataSource, DeploymentStore store, DeploymentsOptions options, TimeProvider clock,
-    ILogger<DeployInstructionsConsumer> logger) : IConsumer<DeployModelVersion>
+public sealed class DeployInstructionsConsumer(NpgsqlDataSource dataSource, DeploymentStore store, DeploymentsOptions options, AccessPolicy access,
+    IMessagePrincipal principals, TimeProvider clock, ILogger<DeployInstructionsConsumer> logger) : IConsumer<DeployModelVersion>
 {
     public const string Consumer = "deploy-instructions";
 
@@ -21,10 +23,12 @@ public sealed class DeployInstructionsConsumer(NpgsqlDataSource dataSource, Depl
     {
         var m = context.Message;
         var now = clock.GetUtcNow();
-        if (Invalid(m) is { } problem)
+        var principal = principals.SenderOf(context);
+        if ((RegistryOnly(principal, access, "issue deploy instructions (DeployModelVersion)") ?? Invalid(m)) is { } problem)
         {
-            await store.RejectAsync(nameof(DeployModelVersion), null, m.DeploymentId.ToString("D"), problem, m, context.MessageId, now, context.CancellationToken);
-            logger.LogWarning("Refused DeployModelVersion {Instruction}: {Reason}", m.DeploymentId, problem.Message);
+            await store.RejectAsync(nameof(DeployModelVersion), null, m.DeploymentId.ToString("D"), problem, principal, m, context.MessageId, now,
+                context.CancellationToken);
+            logger.LogWarning("Refused DeployModelVersion {Instruction} from {Principal}: {Reason}", m.DeploymentId, principal ?? "(none)", problem.Message);
             return;
         }
         var recorded = await DatabaseResilience.Pipeline.ExecuteAsync(async token =>
@@ -38,6 +42,16 @@ public sealed class DeployInstructionsConsumer(NpgsqlDataSource dataSource, Depl
         if (recorded)
             logger.LogInformation("Deploy instruction {Instruction}: {Model}/{Version} ({Digest}) due {Due:u}", m.DeploymentId, m.ModelName, m.Version,
                 m.ManifestDigest, m.IssuedAt + options.AcknowledgementTimeout);
+    }
+
+    /// <summary>
+    /// The refusal of a message only the registry sends (the promotion worker's instructions, the scheduler's firings)
+    /// from anyone else: none is unauthenticated, any other principal not_permitted.
+    /// </summary>
+    public static Rejection? RegistryOnly(string? principal, AccessPolicy access, string what)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return AccessRules.Unauthenticated(principal) ?? (access.IsRegistry(principal) ? null : AccessRules.NotPermitted(principal!, what));
     }
 
     /// <summary>What makes an instruction impossible to track; null when it can be.</summary>

@@ -19,6 +19,9 @@ internal static class DeploymentSql
         RETURNING environment
         """;
 
+    // Taken before the upsert moves it: the environment a report about a known endpoint must be allowed (DeploymentRules.RecordedEnvironment).
+    public const string EnvironmentOfEndpoint = "SELECT environment FROM registry.endpoints WHERE endpoint_id = @endpoint FOR UPDATE";
+
     public const string InsertEvent = """
         INSERT INTO registry.deployment_events (event_key, endpoint_id, deployment_id, kind, at, environment, model_name, version,
             manifest_digest, traffic_percent, instruction_id, actor, details, message_id, recorded_at)

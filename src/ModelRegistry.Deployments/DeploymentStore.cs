@@ -4,6 +4,7 @@ using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments.Rules;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Outbox;
 using ModelRegistry.Platform.Rules;
 using Npgsql;
@@ -31,16 +32,21 @@ public sealed record ResolvedInterval(HistoryInterval Interval, ResolvedVersion?
 /// Writes deployment events and keeps each endpoint's interval history (docs/deployments.md, "History"): the event is
 /// stored once by its content key, then the endpoint's intervals are rebuilt from all its events by the pure fold
 /// (<see cref="DeploymentHistory"/>), under the endpoint row's lock, in one transaction with the inbox mark, the
-/// outbox events and the audit records.
+/// outbox events and the audit records. The audit actor of what a serving platform reported is its principal
+/// (<see cref="DeploymentInput.ReportedBy"/>); what the registry concludes from it (shadow models, violations,
+/// acknowledgements) is audited as this worker.
 /// </summary>
-public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPolicy? policy = null)
+public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPolicy? policy = null, AccessPolicy? access = null)
 {
     public const string Consumer = "deployments";
+
+    /// <summary>The worker's own audit actor: its conclusions, and refusals of messages that name no principal.</summary>
     public const string AuditActor = "svc:deployments";
 
     /// <summary>
     /// Records <paramref name="input"/>: stores the event (once), rebuilds the endpoint's history, announces it, and
-    /// notes an unregistered digest as a shadow model (announced once per endpoint and digest).
+    /// notes an unregistered digest as a shadow model (announced once per endpoint and digest). Refuses it
+    /// (not_permitted) when its principal may not serve the environment the endpoint is recorded in.
     /// </summary>
     public Task<DeploymentResult> RecordAsync(DeploymentInput input, Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
@@ -48,13 +54,21 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             await using var work = await UnitOfWork.BeginAsync(dataSource, token);
             if (!await work.TryMarkInboxAsync(messageId, Consumer, token)) return new DeploymentResult(DeploymentOutcome.AlreadyProcessed, [], null);
 
+            if (await RecordedEnvironmentRefusalAsync(work, input, token) is { } refused)
+            {
+                await RejectInTransactionAsync(work, NameOfMessage(input.Kind), input.EndpointId, input.DeploymentId, refused, input.ReportedBy,
+                    input, messageId, now, token);
+                await work.CommitAsync(now, token);
+                return new DeploymentResult(DeploymentOutcome.Rejected, [], null);
+            }
+
             var version = await ResolveAsync(work, input, token);
             if (version is not null && input.Digest is not null && version.Digest != input.Digest)
             {
                 await RejectInTransactionAsync(work, NameOfMessage(input.Kind), input.EndpointId, input.DeploymentId,
                     new(DeploymentReasons.DigestMismatch,
                         $"manifestDigest: {input.ModelName} v{input.Version} has manifest digest {version.Digest}, not {input.Digest}"),
-                    input, messageId, now, token);
+                    input.ReportedBy, input, messageId, now, token);
                 await work.CommitAsync(now, token);
                 return new DeploymentResult(DeploymentOutcome.Rejected, [], version);
             }
@@ -83,7 +97,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
                 var registered = await RegisteredDigestsAsync(work, input.Served ?? [], token);
                 foreach (var share in (input.Served ?? []).Where(s => !registered.Contains(s.Digest)))
                     await NoteShadowAsync(work, input, share.Digest, share.ReportedName, share.Traffic, "inventory", now, token);
-                work.Audit(new AuditAppend(AuditActor, "deployment.inventory_changed", "endpoint", input.EndpointId, null, new
+                work.Audit(new AuditAppend(input.ReportedBy ?? AuditActor, "deployment.inventory_changed", "endpoint", input.EndpointId, null, new
                 {
                     environment = input.Environment,
                     reportedAt = input.At,
@@ -106,16 +120,32 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             return result;
         }, cancellationToken).AsTask();
 
-    /// <summary>Records a refusal found before the database was consulted (validation).</summary>
-    public Task RejectAsync(string messageType, string? endpointId, string? deploymentId, Rejection rejection, object payload, Guid? messageId,
-        DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Records a refusal found before the database was consulted (who sent it, validation); the audit actor is
+    /// <paramref name="principal"/>, or this worker when the message names none.
+    /// </summary>
+    public Task RejectAsync(string messageType, string? endpointId, string? deploymentId, Rejection rejection, string? principal, object payload,
+        Guid? messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
             await using var work = await UnitOfWork.BeginAsync(dataSource, token);
             if (!await work.TryMarkInboxAsync(messageId, Consumer, token)) return;
-            await RejectInTransactionAsync(work, messageType, endpointId, deploymentId, rejection, payload, messageId, now, token);
+            await RejectInTransactionAsync(work, messageType, endpointId, deploymentId, rejection, principal, payload, messageId, now, token);
             await work.CommitAsync(now, token);
         }, cancellationToken).AsTask();
+
+    /// <summary>
+    /// The refusal of a report that places a known endpoint in another environment than recorded, by a principal that
+    /// may not serve the recorded one (<see cref="DeploymentRules.RecordedEnvironment"/>). Locks the endpoint's row
+    /// first, as every writer of its history does. Not looked up for a principal that may serve any environment.
+    /// </summary>
+    private async Task<Rejection?> RecordedEnvironmentRefusalAsync(UnitOfWork work, DeploymentInput input, CancellationToken token)
+    {
+        if (access is null || input.ReportedBy is not { } principal || access.GrantsOf(principal).Environments.Any) return null;
+        var recorded = await work.Connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(DeploymentSql.EnvironmentOfEndpoint,
+            new { endpoint = input.EndpointId }, work.Transaction, cancellationToken: token));
+        return DeploymentRules.RecordedEnvironment(principal, input.EndpointId, recorded, input.Environment, access);
+    }
 
     /// <summary>The intervals of the endpoint rebuilt from all its events; returns the open ones with their versions.</summary>
     private static async Task<IReadOnlyList<ResolvedInterval>> RebuildAsync(UnitOfWork work, string endpointId, string environment, CancellationToken token)
@@ -223,7 +253,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             At = input.At,
             RecordedAt = now,
         });
-        work.Audit(new AuditAppend(AuditActor, $"deployment.{input.KindName}", "endpoint", input.EndpointId, version?.ModelName, new
+        work.Audit(new AuditAppend(input.ReportedBy ?? AuditActor, $"deployment.{input.KindName}", "endpoint", input.EndpointId, version?.ModelName, new
         {
             deploymentId = input.DeploymentId,
             environment = input.Environment,
@@ -234,6 +264,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             trafficPercent = input.Traffic,
             at = input.At,
             by = input.Actor,
+            reportedBy = input.ReportedBy,
             reason = input.Reason,
             instructionId = input.InstructionId,
             messageId,
@@ -241,7 +272,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
     }
 
     private static async Task RejectInTransactionAsync(UnitOfWork work, string messageType, string? endpointId, string? deploymentId, Rejection rejection,
-        object payload, Guid? messageId, DateTimeOffset now, CancellationToken token)
+        string? principal, object payload, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
         // A field sent empty (or left out of a plain JSON body) names nothing: "(no endpoint)", not "ModelDeployed ".
         var endpoint = string.IsNullOrWhiteSpace(endpointId) ? null : Bounded.Clip(endpointId, 200);
@@ -257,7 +288,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
             Message = Bounded.Storable(rejection.Message),
             RejectedAt = now,
         });
-        work.Audit(new AuditAppend(AuditActor, "deployment.rejected", "endpoint", endpoint ?? "(none)", null, new
+        work.Audit(new AuditAppend(principal ?? AuditActor, "deployment.rejected", "endpoint", endpoint ?? "(none)", null, new
         {
             messageType,
             deploymentId = deployment,
@@ -276,7 +307,7 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
     };
 
     private static string Details(DeploymentInput input) => JsonSerializer.Serialize(new StoredDetails(
-        input.Reason, input.Served?.Select(s => new StoredShare(s.Digest, s.Traffic, s.ReportedName)).ToList()), OutboxMessageTypes.Json);
+        input.Reason, input.Served?.Select(s => new StoredShare(s.Digest, s.Traffic, s.ReportedName)).ToList(), input.ReportedBy), OutboxMessageTypes.Json);
 
     private static async Task<int> ExecuteAsync(UnitOfWork work, string sql, CancellationToken token, params object?[] values)
     {
@@ -292,7 +323,8 @@ public sealed class DeploymentStore(NpgsqlDataSource dataSource, EnvironmentPoli
 
     internal sealed record StoredShare(string Digest, double Traffic, string? Name);
 
-    internal sealed record StoredDetails(string? Reason, List<StoredShare>? Served);
+    /// <summary>The event's details column; <paramref name="ReportedBy"/> is the principal that reported it (null: recorded by the registry itself).</summary>
+    internal sealed record StoredDetails(string? Reason, List<StoredShare>? Served, string? ReportedBy = null);
 
     private sealed record EventRow(string Key, string Kind, string DeploymentId, DateTime At, string? ModelName, int? Version, string? Digest,
         double? Traffic, string Details)

@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments.Rules;
+using ModelRegistry.Platform.Identity;
 
 namespace ModelRegistry.Deployments;
 
@@ -12,10 +13,12 @@ namespace ModelRegistry.Deployments;
 /// endpoints' open intervals are read in one query, the unchanged ones move their endpoint's last-reported time in one
 /// multi-row write for the whole batch, and the ones that change the history are recorded as inventory events (which
 /// opens and closes observed intervals and notes shadow models). Redelivery changes nothing: touches only move times
-/// forward, and a recorded heartbeat is stored once by its content key.
+/// forward, and a recorded heartbeat is stored once by its content key. Each heartbeat's sender must be a serving principal
+/// of its environment (one dictionary lookup); one that places a known endpoint in another environment is refused by the
+/// store unless its sender serves the recorded one too (docs/deployments.md, "Serving principals").
 /// </summary>
-public sealed class EndpointInventoryReportedConsumer(DeploymentStore store, InventoryStore inventory, InventoryCache cache, TimeProvider clock,
-    ILogger<EndpointInventoryReportedConsumer> logger) : IConsumer<Batch<EndpointInventoryReported>>
+public sealed class EndpointInventoryReportedConsumer(DeploymentStore store, InventoryStore inventory, InventoryCache cache, AccessPolicy access,
+    IMessagePrincipal principals, TimeProvider clock, ILogger<EndpointInventoryReportedConsumer> logger) : IConsumer<Batch<EndpointInventoryReported>>
 {
     // Endpoints whose heartbeats are recorded side by side (each its own transaction); one endpoint's are in order.
     private const int RecordParallelism = 4;
@@ -27,14 +30,18 @@ public sealed class EndpointInventoryReportedConsumer(DeploymentStore store, Inv
         foreach (var message in context.Message)
         {
             var heartbeat = message.Message;
-            if (DeploymentRules.Validate(heartbeat) is { } invalid)
+            // Each heartbeat has its own sender: a refused one is kept with its reason, the rest of the batch goes on.
+            var principal = principals.SenderOf(message);
+            if ((AccessRules.Unauthenticated(principal) ?? DeploymentRules.Validate(heartbeat)
+                    ?? DeploymentRules.Sender(principal, heartbeat.Environment, access)) is { } refused)
             {
-                await store.RejectAsync(nameof(EndpointInventoryReported), heartbeat.EndpointId, null, invalid, heartbeat, message.MessageId, now,
-                    context.CancellationToken);
-                logger.LogWarning("Refused EndpointInventoryReported of {Endpoint}: {Reason} {Message}", heartbeat.EndpointId, invalid.ReasonCode, invalid.Message);
+                await store.RejectAsync(nameof(EndpointInventoryReported), heartbeat.EndpointId, null, refused, principal, heartbeat, message.MessageId,
+                    now, context.CancellationToken);
+                logger.LogWarning("Refused EndpointInventoryReported of {Endpoint} from {Principal}: {Reason} {Message}", heartbeat.EndpointId,
+                    principal ?? "(none)", refused.ReasonCode, refused.Message);
                 continue;
             }
-            var input = DeploymentInput.From(heartbeat);
+            var input = DeploymentInput.From(heartbeat, principal);
             var signature = HeartbeatRules.Signature(input);
             if (!cache.CanSkip(input.EndpointId, signature, input.At)) pending.Add(new Heartbeat(input, signature, message.MessageId));
         }

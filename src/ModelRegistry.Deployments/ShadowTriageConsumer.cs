@@ -5,6 +5,7 @@ using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments.Rules;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 using Npgsql;
 
@@ -13,9 +14,12 @@ namespace ModelRegistry.Deployments;
 /// <summary>
 /// <c>mreg shadow adopt | dismiss</c>: decides with <see cref="ShadowTriageRules"/>, writes registry.shadow_triage,
 /// audits the decision (shadow.adopted, shadow.dismissed, or shadow.refused with the reason) and answers with
-/// <see cref="ShadowModelTriaged"/>, all in one transaction. A request id is carried out once.
+/// <see cref="ShadowModelTriaged"/>, all in one transaction. A request id is carried out once. Only a principal with the
+/// triage role may triage (docs/deployments.md, "Serving principals"); it is the audit actor and the row's triaged_by,
+/// the body's requestedBy stays information.
 /// </summary>
-public sealed class ShadowTriageConsumer(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ShadowTriageConsumer> logger)
+public sealed class ShadowTriageConsumer(NpgsqlDataSource dataSource, AccessPolicy access, IMessagePrincipal principals, TimeProvider clock,
+    ILogger<ShadowTriageConsumer> logger)
     : IConsumer<AdoptShadowModel>, IConsumer<DismissShadowModel>
 {
     public const string Consumer = "shadow-triage";
@@ -23,26 +27,28 @@ public sealed class ShadowTriageConsumer(NpgsqlDataSource dataSource, TimeProvid
     public Task Consume(ConsumeContext<AdoptShadowModel> context)
     {
         var m = context.Message;
-        return TriageAsync(m.RequestId, m.ManifestDigest, m.RequestedBy, m.ModelName,
+        var principal = principals.SenderOf(context);
+        return TriageAsync(m.RequestId, m.ManifestDigest, principal, m.RequestedBy, m.ModelName,
             (sighted, registered, now) => ShadowTriageRules.Adopt(m, sighted, registered, now),
             decision => new ShadowTriageRow(m.ManifestDigest, ShadowTriageRules.Adopted, m.ModelName, m.Owner,
-                m.RegisterBy?.ToUniversalTime(), decision.VersionId, null, m.RequestedBy, default, m.RequestId),
+                m.RegisterBy?.ToUniversalTime(), decision.VersionId, null, principal!, default, m.RequestId),
             decision => new { requestId = m.RequestId, outcome = decision.Outcome, modelName = m.ModelName, owner = m.Owner, registerBy = m.RegisterBy,
-                versionId = decision.VersionId, message = decision.Message },
+                versionId = decision.VersionId, message = decision.Message, requestedBy = m.RequestedBy },
             "shadow.adopted", context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<DismissShadowModel> context)
     {
         var m = context.Message;
-        return TriageAsync(m.RequestId, m.ManifestDigest, m.RequestedBy, null,
+        var principal = principals.SenderOf(context);
+        return TriageAsync(m.RequestId, m.ManifestDigest, principal, m.RequestedBy, null,
             (sighted, registered, _) => ShadowTriageRules.Dismiss(m, sighted, registered),
-            _ => new ShadowTriageRow(m.ManifestDigest, ShadowTriageRules.Dismissed, null, null, null, null, m.Reason, m.RequestedBy, default, m.RequestId),
-            decision => new { requestId = m.RequestId, outcome = decision.Outcome, reason = m.Reason, message = decision.Message },
+            _ => new ShadowTriageRow(m.ManifestDigest, ShadowTriageRules.Dismissed, null, null, null, null, m.Reason, principal!, default, m.RequestId),
+            decision => new { requestId = m.RequestId, outcome = decision.Outcome, reason = m.Reason, message = decision.Message, requestedBy = m.RequestedBy },
             "shadow.dismissed", context.CancellationToken);
     }
 
-    private Task TriageAsync(Guid requestId, string? digest, string? requestedBy, string? modelName,
+    private Task TriageAsync(Guid requestId, string? digest, string? principal, string? requestedBy, string? modelName,
         Func<bool, RegisteredArtifact?, DateTimeOffset, ShadowTriageDecision> decide, Func<ShadowTriageDecision, ShadowTriageRow> row,
         Func<ShadowTriageDecision, object> details, string action, CancellationToken cancellationToken)
     {
@@ -56,20 +62,27 @@ public sealed class ShadowTriageConsumer(NpgsqlDataSource dataSource, TimeProvid
                 logger.LogInformation("Shadow triage {RequestId} was already carried out", requestId);
                 return;
             }
-            var sighted = digest is not null && await work.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(ShadowTriageSql.Sighted,
-                new { digest }, work.Transaction, cancellationToken: token));
-            var registered = digest is null ? null : await RegisteredAsync(work, digest, token);
-            var decision = decide(sighted, registered, now);
-            var actor = Bounded.Clip(requestedBy, ShadowTriageRules.MaxRequesterLength);
+            RegisteredArtifact? registered = null;
+            ShadowTriageDecision decision;
+            if (ShadowTriageRules.Requester(principal, access) is { } refused)
+                decision = ShadowTriageDecision.Refuse(refused);
+            else
+            {
+                var sighted = digest is not null && await work.Connection.ExecuteScalarAsync<bool>(new CommandDefinition(ShadowTriageSql.Sighted,
+                    new { digest }, work.Transaction, cancellationToken: token));
+                registered = digest is null ? null : await RegisteredAsync(work, digest, token);
+                decision = decide(sighted, registered, now);
+            }
+            var actor = principal ?? DeploymentStore.AuditActor;
             var subject = Bounded.Clip(digest, 200);
             var model = Bounded.Clip(modelName ?? registered?.ModelName, 200);
             if (decision.Refused)
             {
-                work.Audit(new AuditAppend(actor.Length > 0 ? actor : "unknown", "shadow.refused", "shadow", subject.Length > 0 ? subject : "(none)",
+                work.Audit(new AuditAppend(actor, "shadow.refused", "shadow", subject.Length > 0 ? subject : "(none)",
                     model.Length > 0 ? model : null, new
                     {
                         requestId, request = action == "shadow.adopted" ? "adopt" : "dismiss", reasonCode = decision.Refusal!.ReasonCode,
-                        reason = AuditText.Storable(decision.Message),
+                        reason = AuditText.Storable(decision.Message), requestedBy = AuditText.Storable(Bounded.Clip(requestedBy, ShadowTriageRules.MaxRequesterLength)),
                     }));
                 logger.LogWarning("Shadow triage {RequestId} of {Digest} refused: {Reason} {Message}", requestId, subject, decision.Refusal.ReasonCode, decision.Message);
             }
@@ -86,6 +99,7 @@ public sealed class ShadowTriageConsumer(NpgsqlDataSource dataSource, TimeProvid
                 Outcome = decision.Outcome,
                 ReasonCode = decision.Refusal?.ReasonCode,
                 Message = Bounded.Storable(decision.Message),
+                TriagedBy = principal,
                 At = now,
             });
             await work.CommitAsync(now, token);

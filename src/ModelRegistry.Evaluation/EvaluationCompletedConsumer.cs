@@ -1,25 +1,30 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts;
-using ModelRegistry.Platform.Rules;
-using ModelRegistry.Evaluation;
 using ModelRegistry.Evaluation.Rules;
-using ModelRegistry.Platform;
+using ModelRegistry.Platform.Identity;
 
 namespace ModelRegistry.Evaluation;
 
-/// <summary>Attaches an <see cref="EvaluationCompleted"/> to its model version, or refuses and keeps it.</summary>
-public sealed class EvaluationCompletedConsumer(EvaluationStore evaluations, TimeProvider clock,
+/// <summary>
+/// Attaches an <see cref="EvaluationCompleted"/> to its model version, or refuses and keeps it. The sender is the broker's
+/// validated user (docs/security.md): it must be one the access policy lets report the evaluation's suite.
+/// </summary>
+public sealed class EvaluationCompletedConsumer(EvaluationStore evaluations, AccessPolicy access, IMessagePrincipal principals, TimeProvider clock,
     ILogger<EvaluationCompletedConsumer> logger) : IConsumer<EvaluationCompleted>
 {
     public async Task Consume(ConsumeContext<EvaluationCompleted> context)
     {
         var e = context.Message;
         var now = clock.GetUtcNow();
-        var result = EvaluationRules.Validate(e) is { } invalid
-            ? await evaluations.RejectAsync(e, invalid.ReasonCode, invalid.Message, context.MessageId, now, context.CancellationToken)
-            : await evaluations.RecordAsync(e, EvaluationRules.MaxSeverity(e.SecurityFindings), context.MessageId, now, context.CancellationToken);
+        var principal = principals.SenderOf(context);
+        var refusal = EvaluationRules.Refusal(e, principal, access);
+        var result = refusal is not null
+            ? await evaluations.RejectAsync(e, principal, refusal.ReasonCode, refusal.Message, context.MessageId, now, context.CancellationToken)
+            : await evaluations.RecordAsync(e, principal!, EvaluationRules.MaxSeverity(e.SecurityFindings), context.MessageId, now,
+                context.CancellationToken);
         if (result.Outcome == EvaluationOutcome.Rejected)
-            logger.LogWarning("Refused evaluation {Evaluation}: {Reason} {Message}", e.EvaluationId, result.Rejected!.ReasonCode, result.Rejected.Message);
+            logger.LogWarning("Refused evaluation {Evaluation} from {Principal}: {Reason} {Message}", e.EvaluationId, principal ?? "(none)",
+                result.Rejected!.ReasonCode, result.Rejected.Message);
     }
 }

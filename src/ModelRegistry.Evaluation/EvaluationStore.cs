@@ -58,7 +58,8 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         VALUES ('evaluation', $1, $2, $3, $4, $5::jsonb)
         """;
 
-    public Task<EvaluationResult> RecordAsync(EvaluationCompleted e, string maxSeverity, Guid? messageId, DateTimeOffset now,
+    /// <summary>Records <paramref name="e"/> reported by <paramref name="principal"/> (the audit actor).</summary>
+    public Task<EvaluationResult> RecordAsync(EvaluationCompleted e, string principal, string maxSeverity, Guid? messageId, DateTimeOffset now,
         CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
@@ -80,7 +81,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             };
             if (refusal is not null)
             {
-                var rejected = await RejectInTransactionAsync(work, e, RejectionReasons.UnknownModelVersion, refusal, messageId, now, token);
+                var rejected = await RejectInTransactionAsync(work, e, principal, RejectionReasons.UnknownModelVersion, refusal, messageId, now, token);
                 await work.CommitAsync(now, token);
                 return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
             }
@@ -115,7 +116,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                 await metrics.ExecuteNonQueryAsync(token);
             }
             work.Publish(recorded);
-            work.Audit(new AuditAppend(AuditActor, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
+            work.Audit(new AuditAppend(principal, "evaluation.recorded", "evaluation", e.EvaluationId.ToString(),
                 target.ModelName, new
                 {
                     modelVersion = $"{target.ModelName}/{target.Version}",
@@ -138,20 +139,23 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             return new EvaluationResult(EvaluationOutcome.Recorded, recorded, null);
         }, cancellationToken).AsTask();
 
-    /// <summary>Records a refusal found before the database was consulted (validation).</summary>
-    public Task<EvaluationResult> RejectAsync(EvaluationCompleted e, string reasonCode, string reason, Guid? messageId,
+    /// <summary>
+    /// Records a refusal found before the database was consulted (who sent it, validation); the audit actor is
+    /// <paramref name="principal"/>, or this worker when the message has none.
+    /// </summary>
+    public Task<EvaluationResult> RejectAsync(EvaluationCompleted e, string? principal, string reasonCode, string reason, Guid? messageId,
         DateTimeOffset now, CancellationToken cancellationToken) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
             await using var work = await UnitOfWork.BeginAsync(dataSource, token);
             if (!await work.TryMarkInboxAsync(messageId, Consumer, token))
                 return new EvaluationResult(EvaluationOutcome.AlreadyProcessed, null, null);
-            var rejected = await RejectInTransactionAsync(work, e, reasonCode, reason, messageId, now, token);
+            var rejected = await RejectInTransactionAsync(work, e, principal, reasonCode, reason, messageId, now, token);
             await work.CommitAsync(now, token);
             return new EvaluationResult(EvaluationOutcome.Rejected, null, rejected);
         }, cancellationToken).AsTask();
 
-    private static async Task<EvaluationRejected> RejectInTransactionAsync(UnitOfWork work, EvaluationCompleted e, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
+    private static async Task<EvaluationRejected> RejectInTransactionAsync(UnitOfWork work, EvaluationCompleted e, string? principal, string reasonCode, string reason, Guid? messageId, DateTimeOffset now, CancellationToken token)
     {
         // Refused input is kept storable (no NUL, no unpaired surrogate): the event and the row must be written.
         var rejected = new EvaluationRejected { EvaluationId = e.EvaluationId, ReasonCode = reasonCode, Message = Bounded.Storable(reason), RejectedAt = now };
@@ -162,7 +166,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             await insert.ExecuteNonQueryAsync(token);
         }
         work.Publish(rejected);
-        work.Audit(new AuditAppend(AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
+        work.Audit(new AuditAppend(principal ?? AuditActor, "evaluation.rejected", "evaluation", e.EvaluationId.ToString(),
             AuditText.ModelName(e.ModelName), new
             {
                 reasonCode,
@@ -176,6 +180,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
         return rejected;
     }
 
+    /// <summary>The audit actor of a refusal whose message names no principal: this worker recorded it, nobody vouched for its sender.</summary>
     public const string AuditActor = "svc:evaluation";
 
     /// <summary>The audit record keeps this many bias measurements (and says how many it left out); the table keeps them all.</summary>

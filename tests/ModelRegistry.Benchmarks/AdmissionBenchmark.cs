@@ -68,7 +68,8 @@ internal static class AdmissionBenchmark
         await WaitForQueueAsync(env, host);
         var version = await ProductionVersionAsync(env, observer);
 
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
+        // As a serving platform: its principal is checked against the access policy like any platform's.
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Serving)));
         await bus.StartAsync();
         try
         {

@@ -55,7 +55,8 @@ internal static class HeartbeatBenchmark
         foreach (var (key, value) in settings) environment[key] = value;
         await using var host = HostProcess.StartHost(environment, "--workers", "deployments");
         await WaitForConsumerAsync(env);
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
+        // As a serving platform: its principal is checked against the access policy like any platform's.
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Serving)));
         await bus.StartAsync();
         try
         {

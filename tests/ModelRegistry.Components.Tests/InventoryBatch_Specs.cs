@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Deployments;
 using ModelRegistry.Deployments.Rules;
+using ModelRegistry.Platform.Identity;
 using Npgsql;
 
 namespace ModelRegistry.Components.Tests;
@@ -33,6 +34,8 @@ public class When_heartbeats_the_cache_knows_arrive : IAsyncLifetime
             .AddSingleton<DeploymentStore>()
             .AddSingleton<InventoryStore>()
             .AddSingleton<InventoryCache>()
+            .AddSingleton(AccessPolicyFile.BuiltIn)
+            .AddSingleton<IMessagePrincipal>(new ServingPrincipal())
             .AddMassTransitTestHarness(x => x.AddConsumer<EndpointInventoryReportedConsumer, EndpointInventoryReportedConsumerDefinition>())
             .BuildServiceProvider(true);
         harness = provider.GetRequiredService<ITestHarness>();
@@ -71,5 +74,11 @@ public class When_heartbeats_the_cache_knows_arrive : IAsyncLifetime
         Assert.All(sizes, size => Assert.InRange(size, 1, options.HeartbeatBatchSize));
         Assert.False(await harness.Published.Any<Fault<Batch<EndpointInventoryReported>>>());
         Assert.False(await harness.Published.Any<Fault<EndpointInventoryReported>>());
+    }
+
+    /// <summary>The in-memory transport carries no AMQP user_id: every heartbeat comes from the development serving user.</summary>
+    private sealed class ServingPrincipal : IMessagePrincipal
+    {
+        public string? SenderOf(ConsumeContext context) => "mreg-serving";
     }
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Platform;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Contracts;
 
 namespace ModelRegistry.Components.Tests;
@@ -9,6 +10,7 @@ namespace ModelRegistry.Components.Tests;
 public class When_a_probe_arrives : IAsyncLifetime
 {
     private readonly RecordingProbeStore store = new();
+    private readonly SettablePrincipal sender = new() { Principal = "mreg-operator" };
     private ServiceProvider provider = null!;
     private ITestHarness harness = null!;
 
@@ -20,6 +22,8 @@ public class When_a_probe_arrives : IAsyncLifetime
             .AddLogging()
             .AddSingleton<IProbeStore>(store)
             .AddSingleton(new HostInstance("test-host/1"))
+            .AddSingleton(AccessPolicyFile.BuiltIn)
+            .AddSingleton<IMessagePrincipal>(sender)
             .AddMassTransitTestHarness(x => x.AddConsumer<ProbeConsumer, ProbeConsumerDefinition>())
             .BuildServiceProvider(true);
         harness = provider.GetRequiredService<ITestHarness>();
@@ -56,6 +60,39 @@ public class When_a_probe_arrives : IAsyncLifetime
         Assert.Contains("ProbeId is missing", fault.Context.Message.Exceptions[0].Message);
         Assert.Empty(store.Recorded);
         Assert.False(await harness.Published.Any<ProbeCompleted>());
+    }
+
+    [Theory]
+    [InlineData(null, "unauthenticated")]
+    [InlineData("mreg-serving", "not_permitted")]
+    public async Task From_a_sender_without_the_probe_role_it_faults_at_once_and_nothing_is_recorded(string? principal, string reason)
+    {
+        sender.Principal = principal;
+        await harness.Bus.Publish(new RunProbe { ProbeId = Guid.NewGuid(), RequestedBy = "spec" });
+
+        var fault = await harness.Published.SelectAsync<Fault<RunProbe>>().FirstOrDefault();
+        Assert.NotNull(fault);
+        Assert.StartsWith($"RunProbe refused: {reason}: ", fault.Context.Message.Exceptions[0].Message);
+        Assert.Empty(store.Recorded);
+        Assert.False(await harness.Published.Any<ProbeCompleted>());
+    }
+
+    [Fact]
+    public async Task The_registrys_own_principal_may_probe()
+    {
+        sender.Principal = "mreg-workers";
+        var probe = new RunProbe { ProbeId = Guid.NewGuid(), RequestedBy = "spec", RequestedAt = DateTimeOffset.UtcNow };
+        await harness.Bus.Publish(probe);
+
+        Assert.NotNull(await harness.Published.SelectAsync<ProbeCompleted>(x => x.Context.Message.ProbeId == probe.ProbeId).FirstOrDefault());
+    }
+
+    /// <summary>The in-memory transport carries no AMQP user_id: the test says who sent each message.</summary>
+    private sealed class SettablePrincipal : IMessagePrincipal
+    {
+        public string? Principal { get; set; }
+
+        public string? SenderOf(ConsumeContext context) => Principal;
     }
 
     private sealed class RecordingProbeStore : IProbeStore

@@ -175,7 +175,7 @@ public sealed class CliSeed : IAsyncLifetime
     private static async Task RecordAsync(EvaluationStore store, EvaluationCompleted evaluation)
     {
         if (EvaluationRules.Validate(evaluation) is { } invalid) throw new InvalidOperationException($"seed {evaluation.Suite} is invalid: {invalid.Message}");
-        var result = await store.RecordAsync(evaluation, EvaluationRules.MaxSeverity(evaluation.SecurityFindings), Guid.NewGuid(),
+        var result = await store.RecordAsync(evaluation, BrokerUsers.Evaluator, EvaluationRules.MaxSeverity(evaluation.SecurityFindings), Guid.NewGuid(),
             DateTimeOffset.UtcNow, default);
         if (result.Outcome != EvaluationOutcome.Recorded)
             throw new InvalidOperationException($"seeding evaluation {evaluation.Suite}: {result.Outcome} {result.Rejected?.Message}");

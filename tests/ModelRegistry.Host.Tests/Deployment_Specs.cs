@@ -2,7 +2,9 @@ using System.Text.Json;
 using Dapper;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Deployments;
+using ModelRegistry.Platform;
 using ModelRegistry.Testing;
+using RabbitMQ.Client;
 using static ModelRegistry.Testing.DeploymentScript;
 
 namespace ModelRegistry.Host.Tests;
@@ -35,6 +37,21 @@ public class Deployment_Specs(RunningRegistry registry) : IClassFixture<RunningR
     };
 
     private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Publishes <paramref name="body"/> as a plain AMQP client of a serving platform does (docs/messages.md): connected
+    /// as the serving user, with that user as the message's user_id, persistent and confirmed.
+    /// </summary>
+    private async Task PublishPlainAsync(string exchange, byte[] body, Guid messageId)
+    {
+        await using var connection = await Preflight.ConnectionFactory(registry.As(BrokerUsers.Serving)).CreateConnectionAsync("serving-plain");
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
+            publisherConfirmationTrackingEnabled: true));
+        await channel.BasicPublishAsync(exchange, "", mandatory: false, new BasicProperties
+        {
+            ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, MessageId = messageId.ToString(), UserId = BrokerUsers.Serving,
+        }, body);
+    }
 
     private static string Exchange(object message) => message switch
     {
@@ -77,9 +94,8 @@ public class Deployment_Specs(RunningRegistry registry) : IClassFixture<RunningR
         Assert.Contains(arrivals, a => a.Repeat);
         var firstIds = shuffled.ToDictionary(e => e, _ => Guid.NewGuid());
         var messageIds = arrivals.Select(a => a.Repeat && random.Next(2) == 0 ? Guid.NewGuid() : firstIds[a.Event]).ToList();
-        var broker = new PlainBroker(registry.RabbitMq);
         for (var i = 0; i < arrivals.Count; i++)
-            await broker.PublishBytesAsync(Exchange(arrivals[i].Event), JsonSerializer.SerializeToUtf8Bytes(arrivals[i].Event, arrivals[i].Event.GetType(), Wire),
+            await PublishPlainAsync(Exchange(arrivals[i].Event), JsonSerializer.SerializeToUtf8Bytes(arrivals[i].Event, arrivals[i].Event.GetType(), Wire),
                 messageIds[i]);
 
         var distinctIds = messageIds.Distinct().ToArray();
@@ -102,11 +118,11 @@ public class Deployment_Specs(RunningRegistry registry) : IClassFixture<RunningR
     public async Task A_deployment_without_an_endpoint_or_with_a_malformed_digest_is_refused_with_its_reason_and_kept()
     {
         // As a plain AMQP client would send it: no endpointId at all.
-        await new PlainBroker(registry.RabbitMq).PublishJsonAsync("mreg.model-deployed", new
+        await PublishPlainAsync("mreg.model-deployed", JsonSerializer.SerializeToUtf8Bytes(new
         {
             deploymentId = "no-endpoint-1", environment = "production", manifestDigest = UnknownDigest('a'), trafficPercent = 100,
             deployedAt = "2026-02-01T09:00:00Z",
-        });
+        }, Wire), Guid.NewGuid());
         await registry.Observer.PublishAsync(Deployed("bad-digest-ep", "bad-digest-1", 0, 100, digest: "sha256:NOT-HEX"));
 
         var noEndpoint = await registry.Observer.WaitForAsync<DeploymentEventRejected>(e => e.DeploymentId == "no-endpoint-1");

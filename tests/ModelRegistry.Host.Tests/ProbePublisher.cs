@@ -11,7 +11,8 @@ internal static class ProbePublisher
 {
     public static async Task<List<Guid>> PublishAsync(IsolatedEnvironment env, int count, string requestedBy)
     {
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.RabbitMq));
+        // As a person running the probe: the operator holds the probe role (config/access-policy.json).
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(BrokerUsers.Operator)));
         await bus.StartAsync();
         try
         {

@@ -9,14 +9,15 @@ namespace ModelRegistry.Host.Tests;
 
 /// <summary>
 /// <c>mreg shadow list | adopt | dismiss</c> against a real host: shadow models come from heartbeats, triage goes through the
-/// broker to the shadow-triage worker and back as ShadowModelTriaged, and every decision is in the audit log.
+/// broker to the shadow-triage worker and back as ShadowModelTriaged, and every decision is in the audit log. The CLI
+/// connects as the operator (triage role): the principal is the audit actor and triaged_by, the body's requestedBy information.
 /// </summary>
 public class ShadowCli_Specs(RunningRegistry registry) : IClassFixture<RunningRegistry>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
-    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
+    private CliSettings Settings => new(registry.As(BrokerUsers.Operator), registry.Database);
 
     private static string NewDigest() => "sha256:" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
 
@@ -68,14 +69,15 @@ public class ShadowCli_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         Assert.Equal(0, exit);
         Assert.Equal(("adopted", "event"), (outcome.GetProperty("outcome").GetString(), outcome.GetProperty("source").GetString()));
         var (actor, details) = await AuditAsync("shadow.adopted", request.RequestId);
-        Assert.Equal(("olivia", "risk-team", "adopted"), (actor, details.GetProperty("owner").GetString(), details.GetProperty("outcome").GetString()));
+        Assert.Equal((BrokerUsers.Operator, "risk-team", "adopted", "olivia"), (actor, details.GetProperty("owner").GetString(),
+            details.GetProperty("outcome").GetString(), details.GetProperty("requestedBy").GetString()));
         // Adopted but not registered yet: still one to act on.
         var listed = (await ListAsync(all: false)).EnumerateArray().Single(s => s.GetProperty("manifestDigest").GetString() == digest);
         Assert.Equal(("adopted", "fraud-shadow", "risk-team", new DateTime(2030, 1, 31)),
             (listed.GetProperty("triageStatus").GetString(), listed.GetProperty("triageModel").GetString(), listed.GetProperty("owner").GetString(),
                 listed.GetProperty("registerBy").GetDateTime()));
         var (_, _, text) = await Cli_Specs.RunAsync(w => ShadowCommand.ListAsync(Settings, false, json: false, w, default));
-        Assert.Contains($"fraud-shadow, owner risk-team, register by 2030-01-31 00:00; by olivia", text);
+        Assert.Contains($"fraud-shadow, owner risk-team, register by 2030-01-31 00:00; by {BrokerUsers.Operator}", text);
     }
 
     [Fact]
@@ -89,10 +91,11 @@ public class ShadowCli_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         Assert.Equal(0, exit);
         Assert.Equal($"dismissed: {digest} dismissed: vendor model under contract V-12", text.Trim());
         var (actor, details) = await AuditAsync("shadow.dismissed", request.RequestId);
-        Assert.Equal(("raj", "vendor model under contract V-12"), (actor, details.GetProperty("reason").GetString()));
+        Assert.Equal((BrokerUsers.Operator, "vendor model under contract V-12", "raj"),
+            (actor, details.GetProperty("reason").GetString(), details.GetProperty("requestedBy").GetString()));
         Assert.DoesNotContain((await ListAsync(all: false)).EnumerateArray(), s => s.GetProperty("manifestDigest").GetString() == digest);
         var all = (await ListAsync(all: true)).EnumerateArray().Single(s => s.GetProperty("manifestDigest").GetString() == digest);
-        Assert.Equal(("dismissed", "raj"), (all.GetProperty("triageStatus").GetString(), all.GetProperty("triagedBy").GetString()));
+        Assert.Equal(("dismissed", BrokerUsers.Operator), (all.GetProperty("triageStatus").GetString(), all.GetProperty("triagedBy").GetString()));
     }
 
     [Fact]
@@ -111,7 +114,8 @@ public class ShadowCli_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         var (unknownExit, _, text) = await Cli_Specs.RunAsync(w => ShadowCommand.DismissAsync(Settings, unknown, Wait, json: false, w, default));
         Assert.Equal(PromotionCommands.ExitRefused, unknownExit);
         Assert.Equal($"refused: unknown_digest: manifestDigest: no endpoint was ever seen serving {never} (see `mreg shadow list --all`)", text.Trim());
-        Assert.Equal("raj", (await AuditAsync("shadow.refused", unknown.RequestId)).Actor);
+        var refused = await AuditAsync("shadow.refused", unknown.RequestId);
+        Assert.Equal((BrokerUsers.Operator, "raj"), (refused.Actor, refused.Details.GetProperty("requestedBy").GetString()));
     }
 
     [Fact]

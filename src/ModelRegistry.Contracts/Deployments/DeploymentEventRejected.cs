@@ -4,7 +4,8 @@ namespace ModelRegistry.Contracts.Deployments;
 
 /// <summary>
 /// Event: a deployment event or heartbeat (ModelDeployed, ModelUndeployed, DeploymentFailed, EndpointInventoryReported)
-/// was refused, with the reason; the body is kept in registry.rejections (<c>mreg rejections list</c>).
+/// was refused, with the reason; the body is kept in registry.rejections (<c>mreg rejections list</c>). Also a
+/// DeployModelVersion or DiscoveryAuditDue that the registry's own principal did not send.
 /// </summary>
 [EntityName("mreg.deployment-event-rejected")]
 public record DeploymentEventRejected

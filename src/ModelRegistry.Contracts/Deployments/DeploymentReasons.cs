@@ -33,6 +33,12 @@ public static class DeploymentReasons
     /// <summary>Violation: a DeployModelVersion was not followed by a ModelDeployed in time.</summary>
     public const string DeployNotAcknowledged = "deploy_not_acknowledged";
 
+    /// <summary>Admission: the request carries no AMQP user_id, so nobody vouches for its sender (docs/security.md).</summary>
+    public const string Unauthenticated = RejectionReasons.Unauthenticated;
+
+    /// <summary>Admission: the sender's principal may not serve in this environment under the access policy (docs/security.md).</summary>
+    public const string NotPermitted = RejectionReasons.NotPermitted;
+
     /// <summary>Shadow triage: no endpoint was ever seen serving this digest.</summary>
     public const string UnknownDigest = "unknown_digest";
 

@@ -25,7 +25,7 @@ public record AdoptShadowModel
     /// <summary>The date by which it must be registered (when no version has its digest yet).</summary>
     public DateTimeOffset? RegisterBy { get; init; }
 
-    /// <summary>Who asked (information until the identity issue makes it the broker's user).</summary>
+    /// <summary>Who asked, as the requester names it: information; the registry records the sending principal (docs/security.md).</summary>
     public string RequestedBy { get; init; } = "";
 }
 
@@ -42,7 +42,7 @@ public record DismissShadowModel
     /// <summary>Why it needs no registration (1-1,000 characters).</summary>
     public string Reason { get; init; } = "";
 
-    /// <summary>Who asked (information until the identity issue makes it the broker's user).</summary>
+    /// <summary>Who asked, as the requester names it: information; the registry records the sending principal (docs/security.md).</summary>
     public string RequestedBy { get; init; } = "";
 }
 
@@ -64,6 +64,9 @@ public record ShadowModelTriaged
 
     /// <summary>What was done or why not.</summary>
     public string Message { get; init; } = "";
+
+    /// <summary>Who asked: the principal that sent the request (its broker user); null when it named none (refused unauthenticated).</summary>
+    public string? TriagedBy { get; init; }
 
     /// <summary>When.</summary>
     public DateTimeOffset At { get; init; }

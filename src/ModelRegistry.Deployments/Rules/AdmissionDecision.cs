@@ -1,4 +1,5 @@
 using ModelRegistry.Contracts.Deployments;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Deployments.Rules;
 
@@ -29,6 +30,14 @@ public static class AdmissionDecision
             Stage = version?.Stage,
             CheckedAt = now,
         };
+    }
+
+    /// <summary>The denial of a request whose sender may not ask (unauthenticated, not_permitted): nothing about the artifact is looked up.</summary>
+    public static DeploymentDenied Refused(CheckDeploymentAdmission request, Rejection refusal, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(refusal);
+        return Denied(request, null, [new DenialReason { Code = refusal.ReasonCode, Message = refusal.Message }], now);
     }
 
     /// <summary>What the policy reads: the version found (by name and version, else by digest), or the unregistered artifact asked about.</summary>

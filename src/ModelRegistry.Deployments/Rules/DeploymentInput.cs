@@ -8,7 +8,8 @@ namespace ModelRegistry.Deployments.Rules;
 /// <summary>
 /// A validated deployment event of any kind, in the one shape the store writes. <see cref="Key"/> is the SHA-256 of its
 /// canonical content (what the history depends on): a redelivery, or the same event published by a second publisher,
-/// has the same key and is stored once.
+/// has the same key and is stored once. <see cref="ReportedBy"/> is the principal that sent it (the broker's validated
+/// user, docs/security.md), not part of the content: the body's deployedBy (<see cref="Actor"/>) is information.
 /// </summary>
 public sealed record DeploymentInput(
     DeploymentEventKind Kind,
@@ -24,7 +25,8 @@ public sealed record DeploymentInput(
     string? Actor = null,
     string? Reason = null,
     IReadOnlyList<ServedShare>? Served = null,
-    string? Platform = null)
+    string? Platform = null,
+    string? ReportedBy = null)
 {
     public string Key { get; } = KeyOf(Kind, EndpointId, DeploymentId, At, ModelName, Version, Digest, Traffic, InstructionId, Served);
 
@@ -44,10 +46,10 @@ public sealed record DeploymentInput(
     public static DeploymentInput From(DeploymentFailed e) => new(DeploymentEventKind.Failed, e.EndpointId, e.Environment, e.DeploymentId,
         e.FailedAt, e.ModelName, e.Version, e.ManifestDigest, InstructionId: e.InstructionId, Reason: e.Reason);
 
-    /// <summary>A heartbeat as an event of the history (stored only when it changes what is open).</summary>
-    public static DeploymentInput From(EndpointInventoryReported e) => new(DeploymentEventKind.Inventory, e.EndpointId, e.Environment,
-        "inventory", e.ReportedAt, Served: e.Models.Select(m => new ServedShare(m.ManifestDigest, m.TrafficPercent, m.ModelName)).ToList(),
-        Platform: e.Platform);
+    /// <summary>A heartbeat as an event of the history (stored only when it changes what is open), reported by <paramref name="reportedBy"/>.</summary>
+    public static DeploymentInput From(EndpointInventoryReported e, string? reportedBy = null) => new(DeploymentEventKind.Inventory, e.EndpointId,
+        e.Environment, "inventory", e.ReportedAt, Served: e.Models.Select(m => new ServedShare(m.ManifestDigest, m.TrafficPercent, m.ModelName)).ToList(),
+        Platform: e.Platform, ReportedBy: reportedBy);
 
     private static string KeyOf(DeploymentEventKind kind, string endpoint, string deployment, DateTimeOffset at, string? name, int? version,
         string? digest, double? traffic, Guid? instruction, IReadOnlyList<ServedShare>? served)

@@ -1,5 +1,6 @@
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Deployments;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Deployments.Rules;
@@ -74,6 +75,29 @@ public static class DeploymentRules
             ?? FieldRules.Name(e.Environment, "environment")
             ?? Artifact(e.ModelName, e.Version, e.ManifestDigest)
             ?? Traffic(e.TrafficPercent, "trafficPercent", allowZero: false);
+    }
+
+    /// <summary>
+    /// Who sent a serving platform's message (docs/deployments.md, "Serving principals"): none is refused
+    /// unauthenticated, one the access policy does not let serve <paramref name="environment"/> not_permitted.
+    /// </summary>
+    public static Rejection? Sender(string? principal, string environment, AccessPolicy access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return AccessRules.Unauthenticated(principal)
+            ?? (access.MayServe(principal!, environment) ? null : AccessRules.NotPermitted(principal!, $"report deployments in environment '{environment}'"));
+    }
+
+    /// <summary>
+    /// An endpoint the registry knows belongs to its recorded environment: a report that places it in another one moves
+    /// it there (its history takes the latest event's environment), so the sender must serve the recorded environment too.
+    /// </summary>
+    public static Rejection? RecordedEnvironment(string principal, string endpointId, string? recorded, string claimed, AccessPolicy access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return recorded is null || string.Equals(recorded, claimed, StringComparison.Ordinal) || access.MayServe(principal, recorded)
+            ? null
+            : AccessRules.NotPermitted(principal, $"report endpoint '{endpointId}' of environment '{recorded}' (the message says '{claimed}')");
     }
 
     private static Rejection? Where(string deploymentId, string endpointId, string environment) =>

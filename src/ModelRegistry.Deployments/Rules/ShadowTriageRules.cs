@@ -1,5 +1,6 @@
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Deployments;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Deployments.Rules;
@@ -75,6 +76,14 @@ public static class ShadowTriageRules
             return ShadowTriageDecision.Refuse(new(DeploymentReasons.NotShadow,
                 $"manifestDigest: {m.ManifestDigest} is {registered.ModelName} version {registered.Version}, registered; there is no shadow model to dismiss"));
         return new(Dismissed, $"{m.ManifestDigest} dismissed: {m.Reason}");
+    }
+
+    /// <summary>Who asked: none is refused unauthenticated, a principal without the triage role not_permitted.</summary>
+    public static Rejection? Requester(string? principal, AccessPolicy access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return AccessRules.Unauthenticated(principal)
+            ?? (access.Holds(principal!, AccessRoles.Triage) ? null : AccessRules.NotPermitted(principal!, $"triage shadow models (role '{AccessRoles.Triage}')"));
     }
 
     private static Rejection NeverSighted(string digest) =>

@@ -1,6 +1,7 @@
 using ModelRegistry.Contracts;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Platform;
+using ModelRegistry.Platform.Identity;
 
 namespace ModelRegistry.Evaluation.Rules;
 
@@ -29,6 +30,18 @@ public static class EvaluationRules
             ?? BiasAssessments(e.BiasAssessments)
             ?? SecurityFindings(e.SecurityFindings)
             ?? FieldRules.Timestamp(e.EvaluatedAt, "evaluatedAt");
+    }
+
+    /// <summary>
+    /// Why the evaluation is refused before the database is consulted, or null: no principal (unauthenticated), a problem
+    /// with the body, or a principal the access policy does not let report the suite (not_permitted).
+    /// </summary>
+    public static Rejection? Refusal(EvaluationCompleted e, string? principal, AccessPolicy access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        return AccessRules.Unauthenticated(principal)
+            ?? Validate(e)
+            ?? (access.MayReport(principal!, e.Suite) ? null : AccessRules.NotPermitted(principal!, $"report evaluations of suite '{e.Suite}'"));
     }
 
     /// <summary>The most severe finding's severity: none, info, low, medium, high or critical. Unknown severities count as none.</summary>

@@ -30,7 +30,7 @@ public class Admission_Specs(Admission_Specs.Versions versions) : IClassFixture<
         public async Task InitializeAsync()
         {
             await Registry.InitializeAsync();
-            Platform = await ServingPlatform.StartAsync(Registry.RabbitMq);
+            Platform = await ServingPlatform.StartAsync(Registry);
             Retired = await PromotionSteps.RegisterAsync(Registry, "adm-model", "run-1", "low");
             Production = await PromotionSteps.RegisterAsync(Registry, "adm-model", "run-2", "low");
             foreach (var v in new[] { Retired, Production })
@@ -121,7 +121,7 @@ public class Admission_Specs(Admission_Specs.Versions versions) : IClassFixture<
 
     private async Task<(int Exit, string Output)> RunPythonAsync(string script, params string[] args)
     {
-        var r = versions.Registry.RabbitMq;
+        var r = versions.Registry.As(BrokerUsers.Serving);
         // Debian's python3 with python3-pika (test.sh installs it), not whatever python3 comes first on PATH.
         var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(script);

@@ -13,7 +13,7 @@ public class DeploymentPolicy_Specs(RunningRegistry registry) : IClassFixture<Ru
 {
     private ServingPlatform platform = null!;
 
-    public async Task InitializeAsync() => platform = await ServingPlatform.StartAsync(registry.RabbitMq);
+    public async Task InitializeAsync() => platform = await ServingPlatform.StartAsync(registry);
 
     public async Task DisposeAsync() => await platform.DisposeAsync();
 

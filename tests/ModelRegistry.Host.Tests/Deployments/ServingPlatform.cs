@@ -8,26 +8,36 @@ using ModelRegistry.Testing;
 namespace ModelRegistry.Host.Tests.Deployments;
 
 /// <summary>
-/// Plays a serving platform on a MassTransit bus of its own: reports deployments, asks the admission check, and
-/// listens to what the deployments worker announces (the shared RegistryObserver does not know these events).
+/// Plays a serving platform on a MassTransit bus of its own, connected as the serving user (<see cref="BrokerUsers.Serving"/>,
+/// or another given one): reports deployments and asks the admission check as that principal. What the deployments
+/// worker announces is listened to on a second bus, as the test admin: the serving user may not read violations, and
+/// the shared RegistryObserver does not know these events.
 /// </summary>
 public sealed class ServingPlatform : IAsyncDisposable
 {
     private readonly IBusControl bus;
+    private readonly IBusControl listener;
     private readonly ConcurrentQueue<object> events = new();
 
-    private ServingPlatform(IBusControl bus) => this.bus = bus;
+    private ServingPlatform(IBusControl bus, IBusControl listener)
+    {
+        this.bus = bus;
+        this.listener = listener;
+    }
 
     public IRequestClient<CheckDeploymentAdmission> Admission => bus.CreateRequestClient<CheckDeploymentAdmission>(RequestTimeout.After(s: 30));
 
     public IEnumerable<T> All<T>() => events.OfType<T>();
 
-    public static async Task<ServingPlatform> StartAsync(RabbitMqOptions rabbit)
+    /// <summary>A platform of <paramref name="env"/> that sends as <paramref name="user"/> (default: the development serving user).</summary>
+    public static async Task<ServingPlatform> StartAsync(IsolatedEnvironment env, string user = BrokerUsers.Serving)
     {
         ServingPlatform? platform = null;
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        // Its only queue is MassTransit's own temporary one (for the admission answers), which a client may read.
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(env.As(user)));
+        var listener = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(rabbit);
+            cfg.Host(env.AdminRabbitMq);
             cfg.ReceiveEndpoint("test-serving-" + Guid.NewGuid().ToString("N")[..8], e =>
             {
                 e.AutoDelete = true;
@@ -36,7 +46,8 @@ public sealed class ServingPlatform : IAsyncDisposable
                 e.Handler<DeploymentRecorded>(c => Record(c.Message));
             });
         });
-        platform = new ServingPlatform(bus);
+        platform = new ServingPlatform(bus, listener);
+        await listener.StartAsync();
         await bus.StartAsync();
         return platform;
 
@@ -86,5 +97,9 @@ public sealed class ServingPlatform : IAsyncDisposable
             """, new { versionId, stage });
     }
 
-    public async ValueTask DisposeAsync() => await bus.StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await bus.StopAsync();
+        await listener.StopAsync();
+    }
 }
