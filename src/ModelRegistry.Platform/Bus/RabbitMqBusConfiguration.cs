@@ -17,9 +17,13 @@ public static class RabbitMqBusConfiguration
             h.Username(o.Username);
             h.Password(o.Password);
         });
-        cfg.ConfigureSend(send => send.UseExecute(context =>
-        {
-            if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= o.Username;
-        }));
+        cfg.ConfigureSend(send => send.UseExecute(context => Stamp(context, o.Username)));
+        // Publishing has its own pipe: without this, a published event or command goes out with no user_id at all.
+        cfg.ConfigurePublish(publish => publish.UseExecute(context => Stamp(context, o.Username)));
+    }
+
+    private static void Stamp(PipeContext context, string user)
+    {
+        if (context is RabbitMqSendContext rabbit || context.TryGetPayload(out rabbit!)) rabbit.BasicProperties.UserId ??= user;
     }
 }

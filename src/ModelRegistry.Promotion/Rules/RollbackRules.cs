@@ -36,10 +36,11 @@ public static class RollbackRules
             return new(DuplicateIncident,
                 $"incident {incidentId} already rolled {modelName} back (rollback {done.RollbackId}: {done.Retired} -> {done.Restored}); one rollback per incident: ask again under a new incident to go further back");
         }
-        if (production != fromVersion)
+        // With nothing in production there is nothing to roll back at all: Decide says so (nothing_in_production).
+        if (production is { } current && current != fromVersion)
         {
-            var now = production is { } p ? $"version {p}" : "no version";
-            return new(StaleRollback, $"the rollback is from {modelName}/{fromVersion}, but {now} is in production now: look again and roll back from what is there");
+            return new(StaleRollback,
+                $"the rollback is from {modelName}/{fromVersion}, but version {current} is in production now: look again and roll back from what is there");
         }
         return null;
     }

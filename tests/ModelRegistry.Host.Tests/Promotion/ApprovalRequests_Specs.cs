@@ -126,7 +126,7 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
     [Fact]
     public async Task Promotions_show_lists_the_required_roles_the_counted_votes_and_the_refused_ones()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("shown-votes");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer", "metrics fine"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("dave", "data-scientist"));
