@@ -166,7 +166,7 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
     public async Task The_real_mreg_process_promotes_with_wait_and_exits_0_with_the_outcome_as_json()
     {
         await RegisterAsync(registry, "cli-process", "run-1", "low");
-        await using var cli = HostProcess.StartCli(registry.EnvironmentVariables,
+        await using var cli = HostProcess.StartCli(AsOperator(registry),
             "promote", "cli-process", "1", "--to", "staging", "--reason", "release 1", "--ticket", "CHG-7", "--wait", "--timeout", "1m", "--json");
 
         Assert.True(await cli.WaitForExitAsync(Wait) == 0, cli.Output);

@@ -77,7 +77,7 @@ public class PromotionCli_Specs_When_there_is_nothing_to_act_on(RunningRegistry 
 
     private async Task<(int Exit, string Error)> MregAsync(params string[] args)
     {
-        await using var cli = HostProcess.StartCli(registry.EnvironmentVariables, args);
+        await using var cli = HostProcess.StartCli(AsOperator(registry), args);
         var exit = await cli.WaitForExitAsync(Wait);
         return (exit, string.Join('\n', cli.StandardError));
     }

@@ -86,7 +86,7 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
         var request = await WaitingForApprovalAsync("resent");
         var first = await registry.Observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId);
 
-        await using (var cli = HostProcess.StartCli(registry.EnvironmentVariables, "approvals", "resend", request.PromotionId.ToString(), "--by", "oncall"))
+        await using (var cli = HostProcess.StartCli(AsOperator(registry), "approvals", "resend", request.PromotionId.ToString(), "--by", "oncall"))
             Assert.True(await cli.WaitForExitAsync(Wait) == 0, cli.Output);
 
         await Eventually.UntilAsync(() => Task.FromResult(registry.Observer.All<ApprovalRequested>().Count(r => r.PromotionId == request.PromotionId)),
@@ -98,7 +98,8 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
         var audit = await Eventually.UntilAsync(() => AuditOfAsync(registry, request.PromotionId.ToString("D")),
             a => a.Any(x => x.Action == "approval.resent"), Wait, "the approval.resent record");
         Assert.Equal(["promotion.requested", "approval.requested", "approval.resent"], audit.Select(a => a.Action));
-        Assert.Equal("oncall", audit[^1].Actor);
+        Assert.Equal(BrokerUsers.Operator, audit[^1].Actor); // the principal; "--by oncall" is the claim
+        Assert.Contains("\"claimedBy\": \"oncall\"", audit[^1].Details);
         Assert.Equal("AwaitingApproval", await PromotionStateAsync(registry, request.PromotionId));
     }
 

@@ -15,6 +15,17 @@ public static class PromotionSteps
         return await registry.Observer.WaitForAsync<ModelVersionRegistered>(e => e.ModelName == model && e.TrainingRunId == run);
     }
 
+    /// <summary>The settings <c>mreg</c> runs with as a person would: the operator's broker user, whose user_id it sends.</summary>
+    public static Dictionary<string, string> AsOperator(IsolatedEnvironment env)
+    {
+        var settings = new Dictionary<string, string>(env.EnvironmentVariables)
+        {
+            ["RabbitMq__Username"] = BrokerUsers.Operator,
+            ["RabbitMq__Password"] = BrokerUsers.PasswordOf(BrokerUsers.Operator),
+        };
+        return settings;
+    }
+
     public static RequestPromotion Request(string model, int version, string stage, string by = "erin") => new()
     {
         PromotionId = Guid.NewGuid(),
