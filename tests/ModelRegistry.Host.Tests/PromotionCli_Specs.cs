@@ -16,7 +16,8 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    private CliSettings Settings => new(registry.RabbitMq, registry.Database);
+    // As a person runs mreg: the operator's broker user, whose user_id is the principal (the workers' is no requester).
+    private CliSettings Settings => new(registry.As(BrokerUsers.Operator), registry.Database);
 
     [Fact]
     public async Task Promote_wait_exits_0_once_promoted_and_the_version_is_in_production()
