@@ -150,6 +150,26 @@ public class Identity_Specs(CarolRequests registry) : IClassFixture<CarolRequest
         Assert.Equal("production", await StageAsync(registry, "stale-model", 3));
     }
 
+    [Fact]
+    public async Task A_lowered_model_tier_spares_no_promotion_in_flight_but_applies_to_the_next_request()
+    {
+        await RegisterAsync(registry, "lowered", "run-1", "medium");
+        var before = Request("lowered", 1, "staging");
+        await registry.Observer.PublishAsync(before);
+        await Eventually.UntilAsync(() => PromotionStateAsync(registry, before.PromotionId), s => s == "AwaitingEvaluations",
+            TimeSpan.FromSeconds(60), "the medium promotion waiting for its accuracy suite");
+
+        // Governance lowers the tier (ChangeModelGovernance writes this column).
+        Assert.Equal(1, await registry.TamperAsSuperuserAsync("UPDATE registry.models SET risk_tier = 'low' WHERE name = 'lowered'"));
+        await registry.Observer.PublishAsync(PromotionSteps.Evaluation("lowered", 1, accuracy: 0.5)); // fails medium's gate; low has none
+
+        var rejected = Assert.IsType<PromotionRejected>(await OutcomeAsync(registry, before.PromotionId));
+        Assert.Equal("gates_failed", rejected.ReasonCode);
+        var after = Request("lowered", 1, "staging");
+        Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, after));
+        Assert.Equal("staging", await StageAsync(registry, "lowered", 1));
+    }
+
     private async Task ThreeInProductionAsync(string model)
     {
         for (var v = 1; v <= 3; v++)
