@@ -11,6 +11,9 @@ public sealed record PromotionReading(VersionFacts Facts, IReadOnlyList<Evaluati
 /// <summary>The stages read for a promotion (under the model's lock), and what <see cref="PromotionDecisions.OnPromote"/> made of them.</summary>
 public sealed record StageCheck(VersionFacts Facts, IReadOnlyList<StoredStage> Stages, StageMove Move);
 
+/// <summary>The risk tier this message decides under (docs/promotion.md, "Risk tier in force").</summary>
+public sealed record TierInForce(string? Tier);
+
 /// <summary>What <see cref="PromotionDecisions.OnDeadline"/> made of a deadline, with the due time the promotion waits on.</summary>
 public sealed record DeadlineCheck(DeadlineVerdict Verdict, DateTimeOffset? Due);
 

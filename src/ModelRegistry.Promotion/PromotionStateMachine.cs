@@ -28,11 +28,15 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
 
         During(AwaitingEvaluations,
             When(EvaluationArrived)
-                .ThenAsync(workflow.CheckGatesAsync)
-                .IfElse(c => c.Verdict() == PromotionVerdict.Rejected,
-                    failed => failed.Then(workflow.Reject).TransitionTo(Rejected),
-                    gated => AfterGates(gated, workflow)),
-            When(DeadlineReached)
+                .IfElse(c => workflow.FromRegistry(c),
+                    registry => registry
+                        .ThenAsync(workflow.CheckGatesAsync)
+                        .IfElse(c => c.Verdict() == PromotionVerdict.Rejected,
+                            failed => failed.Then(workflow.Reject).TransitionTo(Rejected),
+                            gated => AfterGates(gated, workflow)),
+                    foreign => foreign.Then(workflow.IgnoreForeign)),
+            When(DeadlineReached, c => !workflow.FromRegistry(c)).Then(workflow.IgnoreForeign),
+            When(DeadlineReached, c => workflow.FromRegistry(c))
                 .Then(c => workflow.WeighDeadline(c, DeadlineKinds.Evaluation, c.Saga.EvaluationDeadline))
                 .If(c => c.Deadline() == DeadlineVerdict.Stale, stale => stale.Then(workflow.IgnoreDeadline))
                 .If(c => c.Deadline() == DeadlineVerdict.Early, early => early.Then(workflow.ScheduleDeadlineAgain))
@@ -44,12 +48,15 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
                             missing => missing.Then(workflow.Expire).TransitionTo(Expired),
                             gated => AfterGates(gated, workflow)))),
             When(Decided).Then(workflow.RefuseNotWaiting),
-            When(CancelRequested).Then(workflow.Cancel).TransitionTo(Cancelled),
+            When(CancelRequested)
+                .IfElse(c => workflow.MayCancel(c),
+                    allowed => allowed.Then(workflow.Cancel).TransitionTo(Cancelled),
+                    refused => refused.Then(workflow.RefuseCancel)),
             Ignore(ResendRequested)); // nothing has been requested yet
 
         During(AwaitingApproval,
             When(Decided)
-                .Then(workflow.WeighVote)
+                .ThenAsync(workflow.WeighVoteAsync)
                 .IfElse(c => c.Vote().Verdict == VoteVerdict.Refused,
                     refused => refused.Then(workflow.RefuseVote),
                     counted => counted
@@ -57,13 +64,20 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
                         .If(c => c.Vote().Verdict == VoteVerdict.Waiting, waiting => waiting.Then(workflow.NoteWaiting))
                         .If(c => c.Vote().Verdict == VoteVerdict.Rejected, rejected => rejected.Then(workflow.RejectByVote).TransitionTo(Rejected))
                         .If(c => c.Vote().Verdict == VoteVerdict.Approved, approved => Promote(approved, workflow))),
-            When(DeadlineReached)
+            When(DeadlineReached, c => !workflow.FromRegistry(c)).Then(workflow.IgnoreForeign),
+            When(DeadlineReached, c => workflow.FromRegistry(c))
                 .Then(c => workflow.WeighDeadline(c, DeadlineKinds.Approval, c.Saga.ApprovalDeadline))
                 .If(c => c.Deadline() == DeadlineVerdict.Stale, stale => stale.Then(workflow.IgnoreDeadline))
                 .If(c => c.Deadline() == DeadlineVerdict.Early, early => early.Then(workflow.ScheduleDeadlineAgain))
                 .If(c => c.Deadline() == DeadlineVerdict.Due, due => due.Then(workflow.ExpireApproval).TransitionTo(Expired)),
-            When(ResendRequested).ThenAsync(workflow.ResendApprovalAsync),
-            When(CancelRequested).Then(workflow.Cancel).TransitionTo(Cancelled),
+            When(ResendRequested)
+                .IfElse(c => workflow.MayResend(c),
+                    allowed => allowed.ThenAsync(workflow.ResendApprovalAsync),
+                    refused => refused.Then(workflow.RefuseResend)),
+            When(CancelRequested)
+                .IfElse(c => workflow.MayCancel(c),
+                    allowed => allowed.Then(workflow.Cancel).TransitionTo(Cancelled),
+                    refused => refused.Then(workflow.RefuseCancel)),
             Ignore(EvaluationArrived));
 
         During(Promoted, Rejected, Expired, Cancelled,
@@ -166,7 +180,12 @@ public sealed class PromotionState : SagaStateMachineInstance, ISagaVersion
     public Guid? ModelVersionId { get; set; }
     public string? FromStage { get; set; }
     public string? RiskTier { get; set; }
+    /// <summary>The requester: the principal that sent the RequestPromotion (its validated AMQP user_id), never the body's claim.</summary>
     public string RequestedBy { get; set; } = "";
+
+    /// <summary>What the request's body said in <c>requestedBy</c>: information only.</summary>
+    public string? ClaimedBy { get; set; }
+
     public string Reason { get; set; } = "";
     public string? ChangeTicket { get; set; }
     public DateTimeOffset RequestedAt { get; set; }

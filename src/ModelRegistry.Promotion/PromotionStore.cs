@@ -14,7 +14,7 @@ public static class PromotionStore
     private const string Columns = """
         promotion_id AS CorrelationId, saga_version AS Version, state AS CurrentState, model_name AS ModelName,
         version AS ModelVersion, target_stage AS TargetStage, model_version_id AS ModelVersionId, from_stage AS FromStage,
-        risk_tier AS RiskTier, requested_by AS RequestedBy, reason AS Reason, change_ticket AS ChangeTicket,
+        risk_tier AS RiskTier, requested_by AS RequestedBy, claimed_by AS ClaimedBy, reason AS Reason, change_ticket AS ChangeTicket,
         requested_at AS RequestedAt, evaluation_deadline AS EvaluationDeadline, approval_deadline AS ApprovalDeadline,
         votes::text AS VotesJson, outcome_code AS OutcomeCode, outcome_message AS OutcomeMessage, finished_at AS FinishedAt,
         updated_at AS UpdatedAt
@@ -35,10 +35,10 @@ public static class PromotionStore
         state.UpdatedAt = now;
         await work.Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO registry.promotions (promotion_id, saga_version, state, model_name, version, target_stage, model_version_id,
-                from_stage, risk_tier, requested_by, reason, change_ticket, requested_at, evaluation_deadline, approval_deadline,
+                from_stage, risk_tier, requested_by, claimed_by, reason, change_ticket, requested_at, evaluation_deadline, approval_deadline,
                 votes, outcome_code, outcome_message, finished_at, updated_at)
             VALUES (@CorrelationId, @Version, @CurrentState, @ModelName, @ModelVersion, @TargetStage, @ModelVersionId,
-                @FromStage, @RiskTier, @RequestedBy, @Reason, @ChangeTicket, @RequestedAt, @EvaluationDeadline, @ApprovalDeadline,
+                @FromStage, @RiskTier, @RequestedBy, @ClaimedBy, @Reason, @ChangeTicket, @RequestedAt, @EvaluationDeadline, @ApprovalDeadline,
                 @VotesJson::jsonb, @OutcomeCode, @OutcomeMessage, @FinishedAt, @UpdatedAt)
             """, PromotionRow.From(state), work.Transaction, cancellationToken: ct));
     }
@@ -70,7 +70,8 @@ public static class PromotionStore
                    l.training_run_id AS TrainingRunId, l.code_repository AS CodeRepository, l.code_commit AS CodeCommit,
                    (SELECT string_agg(d.name || '@' || d.version || ' (' || d.digest || ')', E'\n' ORDER BY d.name)
                       FROM registry.lineage_datasets d WHERE d.version_id = v.version_id) AS Datasets,
-                   CASE WHEN l.base_model_name IS NULL THEN NULL ELSE l.base_model_name || '/' || l.base_model_version END AS BaseModel
+                   CASE WHEN l.base_model_name IS NULL THEN NULL ELSE l.base_model_name || '/' || l.base_model_version END AS BaseModel,
+                   m.risk_tier AS ModelRiskTier
             FROM registry.models m
             JOIN registry.model_versions v ON v.model_id = m.model_id
             LEFT JOIN registry.lineage l ON l.version_id = v.version_id
@@ -81,7 +82,7 @@ public static class PromotionStore
             ? null
             : new VersionFacts(row.VersionId, row.ModelId, row.ModelName, row.Version, row.RiskTier, row.ManifestDigest, row.Stage,
                 row.TrainingRunId ?? "", row.CodeRepository ?? "", row.CodeCommit ?? "",
-                row.Datasets?.Split('\n') ?? [], row.BaseModel);
+                row.Datasets?.Split('\n') ?? [], row.BaseModel) { ModelRiskTier = row.ModelRiskTier };
     }
 
     /// <summary>Every evaluation of a version, as the gates read them.</summary>
@@ -201,6 +202,7 @@ public static class PromotionStore
         public string? FromStage { get; set; }
         public string? RiskTier { get; set; }
         public string RequestedBy { get; set; } = "";
+        public string? ClaimedBy { get; set; }
         public string Reason { get; set; } = "";
         public string? ChangeTicket { get; set; }
         public DateTime RequestedAt { get; set; }
@@ -216,7 +218,7 @@ public static class PromotionStore
         {
             CorrelationId = s.CorrelationId, Version = s.Version, CurrentState = s.CurrentState, ModelName = s.ModelName,
             ModelVersion = s.ModelVersion, TargetStage = s.TargetStage, ModelVersionId = s.ModelVersionId, FromStage = s.FromStage,
-            RiskTier = s.RiskTier, RequestedBy = s.RequestedBy, Reason = s.Reason, ChangeTicket = s.ChangeTicket,
+            RiskTier = s.RiskTier, RequestedBy = s.RequestedBy, ClaimedBy = s.ClaimedBy, Reason = s.Reason, ChangeTicket = s.ChangeTicket,
             RequestedAt = s.RequestedAt.UtcDateTime, EvaluationDeadline = s.EvaluationDeadline?.UtcDateTime,
             ApprovalDeadline = s.ApprovalDeadline?.UtcDateTime, VotesJson = JsonSerializer.Serialize(s.Votes, OutboxMessageTypes.Json),
             OutcomeCode = s.OutcomeCode, OutcomeMessage = s.OutcomeMessage, FinishedAt = s.FinishedAt?.UtcDateTime,
@@ -227,7 +229,7 @@ public static class PromotionStore
         {
             CorrelationId = CorrelationId, Version = Version, CurrentState = CurrentState, ModelName = ModelName, ModelVersion = ModelVersion,
             TargetStage = TargetStage, ModelVersionId = ModelVersionId, FromStage = FromStage, RiskTier = RiskTier, RequestedBy = RequestedBy,
-            Reason = Reason, ChangeTicket = ChangeTicket, RequestedAt = Utc(RequestedAt), EvaluationDeadline = Utc(EvaluationDeadline),
+            ClaimedBy = ClaimedBy, Reason = Reason, ChangeTicket = ChangeTicket, RequestedAt = Utc(RequestedAt), EvaluationDeadline = Utc(EvaluationDeadline),
             ApprovalDeadline = Utc(ApprovalDeadline),
             Votes = JsonSerializer.Deserialize<List<PromotionVote>>(VotesJson, OutboxMessageTypes.Json) ?? [],
             OutcomeCode = OutcomeCode, OutcomeMessage = OutcomeMessage, FinishedAt = Utc(FinishedAt), UpdatedAt = Utc(UpdatedAt),
@@ -238,7 +240,7 @@ public static class PromotionStore
     }
 
     private sealed record VersionRow(Guid VersionId, Guid ModelId, string ModelName, int Version, string RiskTier, string ManifestDigest,
-        string Stage, string? TrainingRunId, string? CodeRepository, string? CodeCommit, string? Datasets, string? BaseModel);
+        string Stage, string? TrainingRunId, string? CodeRepository, string? CodeCommit, string? Datasets, string? BaseModel, string? ModelRiskTier);
 
     private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, string MaxFindingSeverity, string BiasJson, string FindingsJson,
         string MetricsJson);

@@ -18,7 +18,7 @@ public sealed partial class PromotionWorkflow
         ArgumentNullException.ThrowIfNull(context);
         var s = context.Saga;
         var (outbox, reading) = (context.Outbox(), context.GetPayload<PromotionReading>());
-        var stage = StagePolicyOf(s);
+        var stage = StagePolicyOf(context);
         var approvals = stage.Approvals!;
         // Whole microseconds, as PostgreSQL keeps it: a resent request then names the very instant the first one did.
         var due = clock.GetUtcNow() + approvals.Timeout;
@@ -26,9 +26,24 @@ public sealed partial class PromotionWorkflow
         s.ApprovalDeadline = due;
         outbox.BeforeCommit(c => deadlines.ScheduleAsync(s.CorrelationId, DeadlineKinds.Approval, due, c));
         var evidence = await ApprovalEvidence.ReadAsync(context.Store(), reading.Facts, stage, reading.Evaluations, context.CancellationToken);
-        outbox.Publish(Requested(s, approvals, due, evidence));
+        outbox.Publish(Requested(context, approvals, due, evidence));
         outbox.Audit(Record(s, Actor, "approval.requested",
             new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, gatesPassed = evidence.GatesPassed }));
+    }
+
+    /// <summary>May the sender resend it? Its own requester, or a requester (<see cref="PromotionAuthority.MayResend"/>).</summary>
+    public bool MayResend(BehaviorContext<PromotionState, ResendApprovalRequest> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return PromotionAuthority.MayResend(access, Principal(context), context.Saga.RequestedBy) is null;
+    }
+
+    /// <summary>A resend by a principal that may not: nothing is sent; audited (approval.resend_refused) and logged.</summary>
+    public void RefuseResend(BehaviorContext<PromotionState, ResendApprovalRequest> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var why = PromotionAuthority.MayResend(access, Principal(context), context.Saga.RequestedBy)!;
+        RefuseCommand(context, "approval.resend_refused", why, context.Message.RequestedBy);
     }
 
     /// <summary>
@@ -39,27 +54,34 @@ public sealed partial class PromotionWorkflow
     {
         ArgumentNullException.ThrowIfNull(context);
         var (s, m, ct, store) = (context.Saga, context.Message, context.CancellationToken, context.Store());
-        var stage = StagePolicyOf(s);
+        var facts = (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        KeepTierInForce(context, facts);
+        var stage = StagePolicyOf(context);
         if (stage.Approvals is not { } approvals || s.ApprovalDeadline is not { } due)
         {
             // The policy changed at a restart and the stage no longer asks for approval: nothing to send.
             logger.LogWarning("Promotion {PromotionId}: resend asked, but '{Stage}' needs no approval under the current policy", s.CorrelationId, s.TargetStage);
             return;
         }
-        var facts = (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
         var evidence = await ApprovalEvidence.ReadAsync(store, facts, stage, await store.EvaluationsAsync(facts.VersionId, ct), ct);
-        var by = string.IsNullOrWhiteSpace(m.RequestedBy) ? "unknown" : Bounded.Clip(m.RequestedBy, 200);
+        var by = ActorOf(Principal(context));
         var outbox = context.Outbox();
-        outbox.Publish(Requested(s, approvals, due, evidence));
+        outbox.Publish(Requested(context, approvals, due, evidence));
         outbox.Audit(Record(s, by, "approval.resent",
-            new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, votesSoFar = s.Votes.Count }));
+            new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, votesSoFar = s.Votes.Count,
+                claimedBy = m.RequestedBy is null ? null : Bounded.Clip(m.RequestedBy, 200) }));
         logger.LogInformation("Promotion {PromotionId}: approval request sent again, asked by {By}", s.CorrelationId, by);
     }
 
-    private static ApprovalRequested Requested(PromotionState s, ApprovalPolicy approvals, DateTimeOffset due, PromotionEvidence evidence) => new()
+    private static ApprovalRequested Requested(BehaviorContext<PromotionState> context, ApprovalPolicy approvals, DateTimeOffset due,
+        PromotionEvidence evidence) => Requested(context.Saga,
+        context.TryGetPayload<TierInForce>(out var tier) ? tier.Tier : context.Saga.RiskTier, approvals, due, evidence);
+
+    private static ApprovalRequested Requested(PromotionState s, string? tier, ApprovalPolicy approvals, DateTimeOffset due,
+        PromotionEvidence evidence) => new()
     {
         PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
-        TargetStage = s.TargetStage, RiskTier = s.RiskTier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
+        TargetStage = s.TargetStage, RiskTier = tier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
         ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles, DistinctApprovers = approvals.DistinctApprovers,
         Deadline = due, Evidence = evidence,
     };
@@ -68,28 +90,41 @@ public sealed partial class PromotionWorkflow
     {
         ArgumentNullException.ThrowIfNull(context);
         var s = context.Saga;
-        Reject(context, PromotionDecisions.ApprovalTimeout(s.ApprovalDeadline!.Value, Standing(s)), null, expired: true);
+        Reject(context, PromotionDecisions.ApprovalTimeout(s.ApprovalDeadline!.Value, Standing(context)), null, expired: true);
     }
 
-    /// <summary>Keeps what an incoming decision comes to: refused by the authenticity checks or <see cref="PromotionDecisions.OnVote"/>, or counted.</summary>
-    public void WeighVote(BehaviorContext<PromotionState, ApprovalDecided> context)
+    /// <summary>
+    /// Keeps what an incoming decision comes to: refused by the sender and authenticity checks (<see cref="Authenticate"/>)
+    /// or <see cref="PromotionDecisions.OnVote"/> under the tier in force now, or counted. Separation of duties compares the
+    /// approver with the requester principal.
+    /// </summary>
+    public async Task WeighVoteAsync(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (s, m) = (context.Saga, context.Message);
-        if (authenticator.Check(m) is { } unauthenticated)
+        if (Authenticate(context, m) is { } unauthenticated)
         {
             context.Keep(VoteDecision.Refused(unauthenticated));
             return;
         }
+        if (await context.Store().FindVersionAsync(s.ModelName, s.ModelVersion, context.CancellationToken) is { } facts)
+            KeepTierInForce(context, facts);
         var earlier = s.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList();
         var incoming = new ApprovalVote(m.Approver, m.Role, m.Decision == "approved");
-        context.Keep(PromotionDecisions.OnVote(StagePolicyOf(s), s.RequestedBy, earlier, incoming, m.Comment));
+        context.Keep(PromotionDecisions.OnVote(StagePolicyOf(context), s.RequestedBy, earlier, incoming, m.Comment));
     }
+
+    /// <summary>
+    /// A decision counts only from a principal the access policy lets speak for its integration (docs/ticketing.md), and
+    /// only when its signature and approver check out (<see cref="IApprovalAuthenticator"/>).
+    /// </summary>
+    private Rejection? Authenticate(ConsumeContext context, ApprovalDecided m) =>
+        PromotionAuthority.MayDecide(access, Principal(context), m.Integration) ?? authenticator.Check(m);
 
     public void RefuseVote(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Refuse(context.Outbox(), context.Message, context.Vote().Why!);
+        Refuse(context.Outbox(), context.Message, context.Vote().Why!, Principal(context));
     }
 
     /// <summary>Records a counted vote on the saga, and audits it.</summary>
@@ -123,24 +158,24 @@ public sealed partial class PromotionWorkflow
     {
         ArgumentNullException.ThrowIfNull(context);
         var s = context.Saga;
-        var rejection = authenticator.Check(context.Message)
+        var rejection = Authenticate(context, context.Message)
             ?? (s.FinishedAt is not null
                 ? new Rejection(ApprovalRefusals.PromotionFinished, $"promotion {s.CorrelationId} is over ({s.CurrentState}); decisions no longer count")
                 : new Rejection(ApprovalRefusals.ApprovalNotRequested, $"promotion {s.CorrelationId} is {s.CurrentState}, not waiting for approval"));
-        Refuse(context.Outbox(), context.Message, rejection);
+        Refuse(context.Outbox(), context.Message, rejection, Principal(context));
     }
 
     /// <summary>A decision naming a promotion that does not exist.</summary>
     public Task RefuseUnknownAsync(ConsumeContext<ApprovalDecided> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var rejection = authenticator.Check(context.Message)
+        var rejection = Authenticate(context, context.Message)
             ?? new Rejection(ApprovalRefusals.UnknownPromotion, $"there is no promotion {context.Message.PromotionId}");
-        Refuse(context.Outbox(), context.Message, rejection);
+        Refuse(context.Outbox(), context.Message, rejection, Principal(context));
         return Task.CompletedTask;
     }
 
-    private void Refuse(IPromotionOutbox outbox, ApprovalDecided m, Rejection why)
+    private void Refuse(IPromotionOutbox outbox, ApprovalDecided m, Rejection why, string? sentBy)
     {
         var now = clock.GetUtcNow();
         outbox.Publish(new ApprovalRefused
@@ -151,11 +186,13 @@ public sealed partial class PromotionWorkflow
         outbox.Audit(new AuditAppend(string.IsNullOrWhiteSpace(m.Approver) ? "unknown" : Bounded.Clip(m.Approver, 200), "approval.refused", "promotion",
             m.PromotionId.ToString("D"), null,
             new { reasonCode = why.ReasonCode, message = why.Message, integration = Bounded.Clip(m.Integration, 200), ticketId = Bounded.Clip(m.TicketId, 200),
-                role = Bounded.Clip(m.Role, 200), decision = Bounded.Clip(m.Decision, 50), signature = Bounded.Clip(m.Signature, 200) }));
+                role = Bounded.Clip(m.Role, 200), decision = Bounded.Clip(m.Decision, 50), signature = Bounded.Clip(m.Signature, 200),
+                sentBy = sentBy ?? "unknown" }));
         logger.LogWarning("Approval for promotion {PromotionId} by {Approver} refused: {Reason} {Message}", m.PromotionId, m.Approver,
             why.ReasonCode, why.Message);
     }
 
-    private ApprovalDecision Standing(PromotionState s) =>
-        ApprovalRules.Decide(StagePolicyOf(s), s.RequestedBy, s.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList());
+    private ApprovalDecision Standing(BehaviorContext<PromotionState> context) =>
+        ApprovalRules.Decide(StagePolicyOf(context), context.Saga.RequestedBy,
+            context.Saga.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList());
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion.Rules;
 
@@ -15,7 +16,7 @@ namespace ModelRegistry.Promotion;
 /// <see cref="IPromotionStore"/> and <see cref="IPromotionOutbox"/>, which commit together. None of them picks a state.
 /// </summary>
 public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, PromotionOptions options, IApprovalAuthenticator authenticator,
-    IPromotionDeadlines deadlines, TimeProvider clock, ILogger<PromotionWorkflow> logger)
+    IPromotionDeadlines deadlines, IMessagePrincipal principals, AccessPolicy access, TimeProvider clock, ILogger<PromotionWorkflow> logger)
 {
     public const string Actor = "svc:promotion";
     public const int MaxTextLength = PromotionDecisions.MaxTextLength;
@@ -25,12 +26,17 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
     private readonly PromotionOptions options = options;
     private readonly IApprovalAuthenticator authenticator = authenticator;
     private readonly IPromotionDeadlines deadlines = deadlines;
+    private readonly IMessagePrincipal principals = principals;
+    private readonly AccessPolicy access = access;
     private readonly TimeProvider clock = clock;
     private readonly ILogger<PromotionWorkflow> logger = logger;
 
     // ---- RequestPromotion -------------------------------------------------------------------------------------------
 
-    /// <summary>Takes the request into the saga, and audits it.</summary>
+    /// <summary>
+    /// Takes the request into the saga, and audits it. The requester is the principal that sent it (the broker's validated
+    /// user_id); the body's <c>requestedBy</c> is kept as what it claimed (<see cref="PromotionState.ClaimedBy"/>).
+    /// </summary>
     public void TakeRequest(BehaviorContext<PromotionState, RequestPromotion> context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -39,12 +45,13 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         s.ModelName = Bounded.Clip(m.ModelName, 200);
         s.ModelVersion = m.Version;
         s.TargetStage = Bounded.Clip(m.TargetStage, 50);
-        s.RequestedBy = Bounded.Clip(m.RequestedBy, 200);
+        s.RequestedBy = Bounded.Clip(Principal(context) ?? "", 200);
+        s.ClaimedBy = m.RequestedBy is null ? null : Bounded.Clip(m.RequestedBy, 200);
         s.Reason = Bounded.Clip(m.Reason, MaxTextLength);
         s.ChangeTicket = m.ChangeTicket is null ? null : Bounded.Clip(m.ChangeTicket, 200);
         s.RequestedAt = clock.GetUtcNow();
-        context.Outbox().Audit(Record(s, s.RequestedBy.Length > 0 ? s.RequestedBy : "unknown", "promotion.requested",
-            new { targetStage = s.TargetStage, reason = s.Reason, changeTicket = s.ChangeTicket }));
+        context.Outbox().Audit(Record(s, ActorOf(s.RequestedBy), "promotion.requested",
+            new { targetStage = s.TargetStage, reason = s.Reason, changeTicket = s.ChangeTicket, claimedBy = s.ClaimedBy }));
     }
 
     /// <summary>Reads the version, other open promotions and the evaluations; keeps <see cref="PromotionDecisions.OnRequest"/>.</summary>
@@ -52,7 +59,7 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
     {
         ArgumentNullException.ThrowIfNull(context);
         var (s, m, ct) = (context.Saga, context.Message, context.CancellationToken);
-        if (PromotionDecisions.Validate(m) is { } invalid)
+        if ((PromotionAuthority.MayRequest(access, Principal(context)) ?? PromotionDecisions.Validate(m)) is { } invalid)
         {
             context.Keep(PromotionDecision.Refused(invalid));
             return;
@@ -64,7 +71,8 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         {
             s.ModelVersionId = facts.VersionId;
             s.FromStage = facts.Stage;
-            s.RiskTier = facts.RiskTier;
+            s.RiskTier = facts.CurrentTier; // the tier it is requested under; only a raise of the model's tier changes it later
+            context.Keep(new TierInForce(s.RiskTier));
             read = read with
             {
                 OtherOpen = await store.OtherOpenPromotionAsync(s.CorrelationId, s.ModelName, s.ModelVersion, s.TargetStage, ct),
@@ -94,7 +102,8 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         var (s, ct) = (context.Saga, context.CancellationToken);
         var store = context.Store();
         var facts = (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
-        var stage = StagePolicyOf(s);
+        KeepTierInForce(context, facts);
+        var stage = StagePolicyOf(context);
         var evaluations = await store.EvaluationsAsync(facts.VersionId, ct);
         context.Keep(new PromotionReading(facts, evaluations));
         context.Keep(PromotionDecisions.OnGates(stage, evaluations, passedDeadline));
@@ -107,7 +116,7 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         var s = context.Saga;
         if (s.EvaluationDeadline is not null) return; // still waiting, on the deadline already set
         var outbox = context.Outbox();
-        var due = clock.GetUtcNow() + PromotionDecisions.EvaluationTimeout(StagePolicyOf(s), options.DefaultEvaluationTimeout);
+        var due = clock.GetUtcNow() + PromotionDecisions.EvaluationTimeout(StagePolicyOf(context), options.DefaultEvaluationTimeout);
         s.EvaluationDeadline = due;
         outbox.BeforeCommit(c => deadlines.ScheduleAsync(s.CorrelationId, DeadlineKinds.Evaluation, due, c));
         outbox.Audit(Record(s, Actor, "promotion.awaiting_evaluations", new { missingSuites = context.Decision().MissingSuites, deadline = due }));
@@ -146,19 +155,78 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
 
     // ---- CancelPromotion ---------------------------------------------------------------------------------------------------
 
+    /// <summary>May the sender cancel it? Its own requester, or a canceller (<see cref="PromotionAuthority.MayCancel"/>).</summary>
+    public bool MayCancel(BehaviorContext<PromotionState, CancelPromotion> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return PromotionAuthority.MayCancel(access, Principal(context), context.Saga.RequestedBy) is null;
+    }
+
     public void Cancel(BehaviorContext<PromotionState, CancelPromotion> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var (s, m, outbox) = (context.Saga, context.Message, context.Outbox());
-        var by = string.IsNullOrWhiteSpace(m.CancelledBy) ? "unknown" : Bounded.Clip(m.CancelledBy, 200);
+        var by = ActorOf(Principal(context));
         Finish(outbox, s, "cancelled", $"cancelled by {by}: {Bounded.Clip(m.Reason, MaxTextLength)}");
         outbox.Publish(new PromotionCancelled
         {
             PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, TargetStage = s.TargetStage,
             CancelledBy = by, Reason = Bounded.Clip(m.Reason, MaxTextLength), CancelledAt = s.FinishedAt!.Value,
         });
-        outbox.Audit(Record(s, by, "promotion.cancelled", new { reason = Bounded.Clip(m.Reason, MaxTextLength) }));
+        outbox.Audit(Record(s, by, "promotion.cancelled",
+            new { reason = Bounded.Clip(m.Reason, MaxTextLength), claimedBy = m.CancelledBy is null ? null : Bounded.Clip(m.CancelledBy, 200) }));
     }
+
+    /// <summary>
+    /// A cancel by a principal that may not: the promotion goes on. The cancel path has no refusal event (a cancel of a
+    /// finished promotion is ignored too), so the refusal is the audit record promotion.cancel_refused and a warning.
+    /// </summary>
+    public void RefuseCancel(BehaviorContext<PromotionState, CancelPromotion> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, m) = (context.Saga, context.Message);
+        var why = PromotionAuthority.MayCancel(access, Principal(context), s.RequestedBy)!;
+        RefuseCommand(context, "promotion.cancel_refused", why, m.CancelledBy);
+    }
+
+    // ---- identity ----------------------------------------------------------------------------------------------------------
+
+    /// <summary>The sender's principal: the broker's validated user_id (docs/security.md), null when it carries none.</summary>
+    public string? Principal(ConsumeContext context) => principals.SenderOf(context);
+
+    /// <summary>Did the registry itself send it? Deadlines and evaluation notices are the registry's own messages.</summary>
+    public bool FromRegistry(ConsumeContext context) => access.IsRegistry(Principal(context));
+
+    /// <summary>An internal message from someone else than the registry: changes nothing; audited and logged.</summary>
+    public void IgnoreForeign<T>(BehaviorContext<PromotionState, T> context) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var why = PromotionAuthority.IsRegistry(access, Principal(context), typeof(T).Name)!;
+        RefuseCommand(context, "promotion.foreign_ignored", why, null);
+    }
+
+    private void RefuseCommand<T>(BehaviorContext<PromotionState, T> context, string action, Rejection why, string? claimedBy) where T : class
+    {
+        var s = context.Saga;
+        var by = ActorOf(Principal(context));
+        context.Outbox().Audit(Record(s, by, action, new
+        {
+            message = typeof(T).Name, reasonCode = why.ReasonCode, why = why.Message, claimedBy = claimedBy is null ? null : Bounded.Clip(claimedBy, 200),
+        }));
+        logger.LogWarning("Promotion {PromotionId}: {Message} from {Principal} refused: {Reason} {Why}", s.CorrelationId, typeof(T).Name, by,
+            why.ReasonCode, why.Message);
+    }
+
+    private static string ActorOf(string? principal) => string.IsNullOrEmpty(principal) ? "unknown" : Bounded.Clip(principal, 200);
+
+    // ---- the risk tier in force --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Keeps the tier this message decides under: the stricter of the tier the promotion was requested under and the
+    /// model's tier now (<see cref="RiskTierNames.Stricter"/>): a raise applies at once, a lowering only to later requests.
+    /// </summary>
+    private static void KeepTierInForce(BehaviorContext<PromotionState> context, VersionFacts facts) =>
+        context.Keep(new TierInForce(RiskTierNames.Stricter(context.Saga.RiskTier, facts.CurrentTier)));
 
     // ---- promoting ---------------------------------------------------------------------------------------------------------
 
@@ -171,10 +239,11 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         var facts = context.TryGetPayload<PromotionReading>(out var reading)
             ? reading.Facts
             : (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        if (!context.TryGetPayload<TierInForce>(out _)) KeepTierInForce(context, facts);
         await store.LockModelAsync(facts.ModelId, ct);
         var stages = await store.StagesAsync(facts.ModelId, s.ModelVersion, ct);
         var versions = stages.Select(x => new VersionStage(x.Version, StageNames.Parse(x.Stage))).ToList();
-        context.Keep(new StageCheck(facts, stages, PromotionDecisions.OnPromote(s.FromStage!, s.ModelVersion, s.TargetStage, TierOf(s), versions)));
+        context.Keep(new StageCheck(facts, stages, PromotionDecisions.OnPromote(s.FromStage!, s.ModelVersion, s.TargetStage, TierOf(context), versions)));
     }
 
     public void RejectStageChanged(BehaviorContext<PromotionState> context)
@@ -269,9 +338,11 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         outbox.AfterCommit(ct => deadlines.CancelAsync(id, kind, ct));
     }
 
-    private TierPolicy TierOf(PromotionState s) => PromotionDecisions.TierOf(policy.Policy, s.RiskTier);
+    /// <summary>The policy of the tier in force for this message (the kept <see cref="TierInForce"/>, else the requested tier).</summary>
+    private TierPolicy TierOf(BehaviorContext<PromotionState> context) =>
+        PromotionDecisions.TierOf(policy.Policy, context.TryGetPayload<TierInForce>(out var tier) ? tier.Tier : context.Saga.RiskTier);
 
-    private StagePolicy StagePolicyOf(PromotionState s) => PromotionDecisions.StageOf(TierOf(s), s.TargetStage);
+    private StagePolicy StagePolicyOf(BehaviorContext<PromotionState> context) => PromotionDecisions.StageOf(TierOf(context), context.Saga.TargetStage);
 
     private static AuditAppend Record(PromotionState s, string actor, string action, object details) =>
         new(actor, action, "promotion", s.CorrelationId.ToString("D"), string.IsNullOrEmpty(s.ModelName) ? null : s.ModelName,

@@ -2,22 +2,24 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Platform;
+using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion.Rules;
-using ModelRegistry.Platform.Audit;
-using ModelRegistry.Promotion;
 using Npgsql;
-using ModelRegistry.Platform;
 
 namespace ModelRegistry.Promotion;
 
 /// <summary>
 /// Break-glass rollback: the previous production version is production again at once, the current one is retired,
 /// serving endpoints get <see cref="DeployModelVersion"/>. No approval wait; the audit record says so, and names the
-/// roles the policy asks to review the change after the fact (the production approvers of the model's tier).
+/// roles the policy asks to review the change after the fact (the production approvers of the model's tier). Only an
+/// on-call principal may ask (the broker's validated user_id, docs/security.md), once per incident of a model, and only
+/// while the version it rolls back from is still production.
 /// </summary>
-public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotionPolicy policy, TimeProvider clock,
-    ILogger<RollbackConsumer> logger) : IConsumer<RequestRollback>
+public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotionPolicy policy, IMessagePrincipal principals, AccessPolicy access,
+    TimeProvider clock, ILogger<RollbackConsumer> logger) : IConsumer<RequestRollback>
 {
     public async Task Consume(ConsumeContext<RequestRollback> context)
     {
@@ -32,16 +34,21 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             logger.LogInformation("Rollback {RollbackId} was already done", m.RollbackId);
             return;
         }
-        var requester = Bounded.Clip(m.RequestedBy, 200);
-        if (await RollBackAsync(work, m, requester, now, ct) is { } refused)
+        var principal = principals.SenderOf(context);
+        var requester = string.IsNullOrEmpty(principal) ? "unknown" : Bounded.Clip(principal, 200);
+        if ((PromotionAuthority.MayRollBack(access, principal) ?? await RollBackAsync(work, m, requester, now, ct)) is { } refused)
         {
             work.Publish(new RollbackRejected
             {
                 RollbackId = m.RollbackId, ModelName = Bounded.Clip(m.ModelName, 200), IncidentId = Bounded.Clip(m.IncidentId, 200),
                 ReasonCode = refused.ReasonCode, Message = refused.Message, RejectedAt = now,
             });
-            work.Audit(new AuditAppend(requester.Length > 0 ? requester : "unknown", "rollback.rejected", "model", Bounded.Clip(m.ModelName, 200).Length > 0 ? Bounded.Clip(m.ModelName, 200) : "unknown",
-                null, new { rollbackId = m.RollbackId, incidentId = Bounded.Clip(m.IncidentId, 200), reasonCode = refused.ReasonCode, message = refused.Message }));
+            var model = Bounded.Clip(m.ModelName, 200);
+            work.Audit(new AuditAppend(requester, "rollback.rejected", "model", model.Length > 0 ? model : "unknown", null, new
+            {
+                rollbackId = m.RollbackId, incidentId = Bounded.Clip(m.IncidentId, 200), fromVersion = m.FromVersion, reasonCode = refused.ReasonCode,
+                message = refused.Message, claimedBy = Bounded.Clip(m.RequestedBy, 200),
+            }));
             logger.LogWarning("Rollback {RollbackId} of {Model} refused: {Reason} {Message}", m.RollbackId, m.ModelName, refused.ReasonCode, refused.Message);
         }
         await work.CommitAsync(now, ct);
@@ -63,6 +70,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         if (string.IsNullOrWhiteSpace(m.ModelName)) return new("invalid_request", "modelName: required");
         if (string.IsNullOrWhiteSpace(m.IncidentId)) return new("invalid_request", "incidentId: required (a rollback answers an incident)");
         if (string.IsNullOrWhiteSpace(m.RequestedBy)) return new("invalid_request", "requestedBy: required");
+        if (m.FromVersion < 1) return new("invalid_request", "fromVersion: required (the production version to roll back from)");
         if (string.IsNullOrWhiteSpace(m.Reason)) return new("invalid_request", "reason: required");
         if (m.ModelName.Length > 200 || m.IncidentId.Length > 200 || m.RequestedBy.Length > 200 || m.Reason.Length > PromotionWorkflow.MaxTextLength)
             return new("invalid_request", "a field is too long (names and ids at most 200 characters, the reason 2000)");
@@ -71,7 +79,13 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             "SELECT model_id, risk_tier FROM registry.models WHERE name = @ModelName FOR UPDATE", new { m.ModelName }, work.Transaction,
             cancellationToken: ct));
         if (model is not { } found) return new("unknown_model", $"there is no model {m.ModelName}");
+        var earlier = await work.Connection.QuerySingleOrDefaultAsync<(Guid RollbackId, int Restored, int Retired)?>(new CommandDefinition("""
+            SELECT rollback_id, restored_version, retired_version FROM registry.rollbacks
+            WHERE model_id = @ModelId AND incident_id = @IncidentId ORDER BY rolled_back_at LIMIT 1
+            """, new { found.ModelId, m.IncidentId }, work.Transaction, cancellationToken: ct));
         var history = await RollbackQueries.HistoryAsync(work.Connection, work.Transaction, found.ModelId, ct);
+        var once = earlier is { } done ? new EarlierRollback(done.RollbackId, done.Restored, done.Retired) : null;
+        if (RollbackRules.CheckRequest(m.ModelName, m.IncidentId, m.FromVersion, history.Production, once) is { } stale) return stale;
         var decision = RollbackRules.Decide(m.ModelName, history.Production, history.Changes);
         if (decision.Refused is { } refused) return refused;
         var (previous, retired) = (decision.Target!.Restored, decision.Target.Retired);
@@ -87,7 +101,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         await work.Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO registry.rollbacks (rollback_id, model_id, restored_version, retired_version, incident_id, requested_by, reason, rolled_back_at)
             VALUES (@RollbackId, @ModelId, @previous, @retired, @IncidentId, @RequestedBy, @Reason, @now)
-            """, new { m.RollbackId, found.ModelId, previous, retired, m.IncidentId, m.RequestedBy, m.Reason, now },
+            """, new { m.RollbackId, found.ModelId, previous, retired, m.IncidentId, RequestedBy = requester, m.Reason, now },
             work.Transaction, cancellationToken: ct));
 
         var reviewRoles = RiskTierNames.TryParse(found.RiskTier, out var tier)
@@ -102,7 +116,7 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         work.Audit(new AuditAppend(requester, "rollback.executed", "model", m.ModelName, m.ModelName, new
         {
             rollbackId = m.RollbackId, incidentId = m.IncidentId, reason = m.Reason, restoredVersion = previous, retiredVersion = retired,
-            breakGlass = true, approvalWaited = false, reviewRequiredBy = reviewRoles,
+            breakGlass = true, approvalWaited = false, reviewRequiredBy = reviewRoles, claimedBy = m.RequestedBy,
         }));
         work.Publish(new ModelVersionRolledBack
         {

@@ -112,7 +112,7 @@ internal static class PromotionBenchmark
         foreach (var (key, value) in o.Settings) environment[key] = value;
         await using var host = HostProcess.StartHost(environment);
         await using var observer = await Observer.StartAsync(env);
-        await using var ticketing = await TicketingClient.StartAsync(env.RabbitMq, TestPolicies.Integration, TestPolicies.Secret, _ =>
+        await using var ticketing = await TicketingClient.StartAsync(env.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret, _ =>
             [TicketVote.Approve("alice", "model-risk-officer", "benchmark"), TicketVote.Approve("bob", "security-review", "benchmark")]);
         await WaitForQueueAsync(env, host);
         try

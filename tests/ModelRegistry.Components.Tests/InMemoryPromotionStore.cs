@@ -12,6 +12,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     private readonly List<(Guid VersionId, EvaluationSummary Evaluation)> evaluations = [];
     private readonly HashSet<(string Model, int Version, string Stage)> openElsewhere = [];
     private readonly List<(StageChange Change, string Cause, Guid CauseId)> applied = [];
+    private readonly Dictionary<string, string> modelTiers = []; // model -> its tier, once changed by governance
 
     public IReadOnlyList<(StageChange Change, string Cause, Guid CauseId)> Applied { get { lock (gate) return [.. applied]; } }
 
@@ -32,6 +33,12 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     public void SetStage(string model, int version, string stage)
     {
         lock (gate) stages[versions[(model, version)].VersionId] = stage;
+    }
+
+    /// <summary>Changes the model's risk tier (registry.models.risk_tier), as ChangeModelGovernance does.</summary>
+    public void SetModelTier(string model, string tier)
+    {
+        lock (gate) modelTiers[model] = tier;
     }
 
     public string StageOf(string model, int version)
@@ -63,7 +70,9 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     {
         lock (gate)
         {
-            return Task.FromResult(versions.TryGetValue((modelName, version), out var facts) ? facts with { Stage = stages[facts.VersionId] } : null);
+            return Task.FromResult(versions.TryGetValue((modelName, version), out var facts)
+                ? facts with { Stage = stages[facts.VersionId], ModelRiskTier = modelTiers.GetValueOrDefault(modelName) }
+                : null);
         }
     }
 

@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Promotion;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Promotion.Approvals;
@@ -34,6 +35,8 @@ public class PromotionDeadline_Specs(IsolatedEnvironment env) : IClassFixture<Is
             .AddSingleton(new LoadedPromotionPolicy(policy))
             .AddSingleton<IApprovalAuthenticator>(new ConfiguredApprovalAuthenticator(new TicketingOptions(), ApproverDirectory.Of()))
             .AddSingleton<IPromotionDeadlines>(deadlines)
+            .AddSingleton<IMessagePrincipal>(new HarnessPrincipal())
+            .AddSingleton(HarnessPrincipal.Policy)
             .AddSingleton<PromotionWorkflow>()
             .AddMassTransitTestHarness(x => x.AddSagaStateMachine<PromotionStateMachine, PromotionState>()
                 .Repository(PromotionSagaRepositoryContextFactory.Register))

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform.Audit;
+using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion;
 using ModelRegistry.Promotion.Approvals;
@@ -74,6 +75,8 @@ public abstract class PromotionHarness : IAsyncLifetime
             .AddSingleton(new LoadedPromotionPolicy(policy))
             .AddSingleton<IApprovalAuthenticator>(new SignedIsAuthentic())
             .AddSingleton<IPromotionDeadlines>(Deadlines)
+            .AddSingleton<IMessagePrincipal>(new HarnessPrincipal())
+            .AddSingleton(HarnessPrincipal.Policy)
             .AddSingleton<PromotionWorkflow>()
             .AddMassTransitTestHarness(x =>
             {
@@ -102,6 +105,20 @@ public abstract class PromotionHarness : IAsyncLifetime
         var messageId = NewId.NextGuid();
         var handled = Commits.Handled(messageId);
         await Harness.Bus.Publish(message, c => c.MessageId = messageId);
+        await handled.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Empty(Commits.Faults);
+    }
+
+    /// <summary>Publishes <paramref name="message"/> as <paramref name="principal"/> (null: with no principal), as <see cref="SendAsync{T}"/>.</summary>
+    protected async Task SendAsAsync<T>(string? principal, T message) where T : class
+    {
+        var messageId = NewId.NextGuid();
+        var handled = Commits.Handled(messageId);
+        await Harness.Bus.Publish(message, c =>
+        {
+            c.MessageId = messageId;
+            c.Headers.Set(HarnessPrincipal.Header, principal ?? "");
+        });
         await handled.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Empty(Commits.Faults);
     }

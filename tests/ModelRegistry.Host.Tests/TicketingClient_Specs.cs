@@ -41,11 +41,21 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
         Evidence = new PromotionEvidence { ManifestDigest = "sha256:" + new string('a', 64), Metrics = new Dictionary<string, double> { ["accuracy-v2/accuracy"] = 0.93 } },
     };
 
+    /// <summary>The client as a ticketing user, once the requests' exchange exists as the registry declares it.</summary>
+    private async Task<TicketingClient> StartClientAsync(string integration, string secret,
+        Func<ApprovalRequested, IEnumerable<TicketVote>>? strategy = null)
+    {
+        await using (var connection = await Preflight.ConnectionFactory(env.RabbitMq).CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+            await channel.ExchangeDeclareAsync(TicketingClient.RequestedExchange, ExchangeType.Fanout, durable: true, autoDelete: false);
+        return await TicketingClient.StartAsync(env.As(BrokerUsers.Ticketing), integration, secret, strategy);
+    }
+
     [Fact]
     public async Task It_answers_a_request_published_by_MassTransit_with_signed_plain_JSON_decisions()
     {
         await using var decided = await DecidedQueue.StartAsync(env.RabbitMq);
-        await using var client = await TicketingClient.StartAsync(env.RabbitMq, "jira", Secret, r =>
+        await using var client = await StartClientAsync("jira", Secret, r =>
         [
             TicketVote.Approve("alice", r.RequiredRoles[0], "Geprüft: ok ✓\n2:x"),
             TicketVote.Reject("bob", r.RequiredRoles[1]),
@@ -74,6 +84,7 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             Assert.Equal("application/json", d.ContentType);
             Assert.True(d.Persistent);
             Assert.True(Guid.TryParse(d.MessageId, out _));
+            Assert.Equal(BrokerUsers.Ticketing, d.UserId);
             using var json = JsonDocument.Parse(d.Body);
             Assert.False(json.RootElement.TryGetProperty("message", out _)); // plain JSON, no envelope
             Assert.Equal(request.PromotionId, json.RootElement.GetProperty("promotionId").GetGuid()); // camelCase
@@ -91,7 +102,7 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     [Fact]
     public async Task It_reads_a_request_published_as_plain_JSON_and_waits_without_polling()
     {
-        await using var client = await TicketingClient.StartAsync(env.RabbitMq, "jira", Secret);
+        await using var client = await StartClientAsync("jira", Secret);
         var request = Request("plain-model");
         var waiting = client.WaitForRequestAsync(r => r.ModelName == "plain-model", Patience);
         Assert.False(waiting.IsCompleted);
@@ -114,7 +125,7 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     [Fact]
     public async Task Waiting_for_a_request_that_never_comes_times_out_naming_what_arrived()
     {
-        await using var client = await TicketingClient.StartAsync(env.RabbitMq, "jira", Secret);
+        await using var client = await StartClientAsync("jira", Secret);
         var e = await Assert.ThrowsAsync<TimeoutException>(() => client.WaitForRequestAsync(Guid.NewGuid(), TimeSpan.FromMilliseconds(300)));
         Assert.Contains("no matching ApprovalRequested within 0.3 s; received 0", e.Message, StringComparison.Ordinal);
     }
@@ -123,7 +134,7 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     public async Task Forged_and_unsigned_decisions_are_published_as_given()
     {
         await using var decided = await DecidedQueue.StartAsync(env.RabbitMq);
-        await using var client = await TicketingClient.StartAsync(env.RabbitMq, "jira", Secret);
+        await using var client = await StartClientAsync("jira", Secret);
         var honest = client.Decision(Guid.NewGuid(), TicketVote.Approve("alice", "model-risk-officer"));
 
         await client.PublishAsync(honest with { Signature = "" });
@@ -162,7 +173,8 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += (_, d) =>
             {
-                queue.deliveries.Writer.TryWrite(new Delivery(d.Body.ToArray(), d.BasicProperties.ContentType, d.BasicProperties.Persistent, d.BasicProperties.MessageId));
+                queue.deliveries.Writer.TryWrite(new Delivery(d.Body.ToArray(), d.BasicProperties.ContentType, d.BasicProperties.Persistent,
+                    d.BasicProperties.MessageId, d.BasicProperties.UserId));
                 return Task.CompletedTask;
             };
             await channel.BasicConsumeAsync(declared.QueueName, autoAck: true, consumer);
@@ -180,5 +192,5 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
         }
     }
 
-    private sealed record Delivery(byte[] Body, string? ContentType, bool Persistent, string? MessageId);
+    private sealed record Delivery(byte[] Body, string? ContentType, bool Persistent, string? MessageId, string? UserId);
 }

@@ -28,7 +28,9 @@ public sealed record TicketVote(string Approver, string Role, string Decision = 
 
 /// <summary>
 /// Plays a ticketing integration over the real broker with RabbitMQ.Client only (no MassTransit), as docs/ticketing.md
-/// tells integrators to: a private queue bound to <c>mreg.approval-requested</c> receives each
+/// tells integrators to, connected as a ticketing broker user (tests: <c>env.As(BrokerUsers.Ticketing)</c>) and publishing
+/// with its user_id (the registry counts decisions only from a principal that speaks for their integration): a private
+/// queue "&lt;user&gt;.approval-requests-&lt;id&gt;" bound to <c>mreg.approval-requested</c> receives each
 /// <see cref="ApprovalRequested"/> (MassTransit envelope or plain JSON); the caller's strategy says who decides what;
 /// each decision is signed with the integration's secret and published to <c>mreg.approval-decided</c> as plain JSON
 /// (camelCase), persistent, with publisher confirms. A promotion is answered once, however often its request arrives.
@@ -45,6 +47,7 @@ public sealed class TicketingClient : IAsyncDisposable
     private readonly IConnection connection;
     private readonly IChannel consuming;
     private readonly IChannel publishing;
+    private readonly string user;
     private readonly byte[] secret;
     private readonly Func<ApprovalRequested, IEnumerable<TicketVote>> strategy;
     private readonly Lock gate = new();
@@ -54,12 +57,13 @@ public sealed class TicketingClient : IAsyncDisposable
     private readonly ConcurrentQueue<ApprovalDecided> published = new();
     private readonly ConcurrentQueue<Exception> faults = new();
 
-    private TicketingClient(IConnection connection, IChannel consuming, IChannel publishing, string integration, byte[] secret,
+    private TicketingClient(IConnection connection, IChannel consuming, IChannel publishing, string user, string integration, byte[] secret,
         Func<ApprovalRequested, IEnumerable<TicketVote>> strategy)
     {
         this.connection = connection;
         this.consuming = consuming;
         this.publishing = publishing;
+        this.user = user;
         Integration = integration;
         this.secret = secret;
         this.strategy = strategy;
@@ -87,8 +91,10 @@ public sealed class TicketingClient : IAsyncDisposable
     public IReadOnlyCollection<Exception> Faults => faults;
 
     /// <summary>
-    /// Connects to the broker (<paramref name="rabbit"/>: a test's private vhost), declares both exchanges as the registry
-    /// does (durable fanout) so it works whoever starts first, and starts answering requests with
+    /// Connects to the broker (<paramref name="rabbit"/>: a ticketing user on a test's private vhost), declares
+    /// <c>mreg.approval-decided</c> (durable fanout, as the registry does) and binds its own queue to
+    /// <c>mreg.approval-requested</c>, which the registry declares (a ticketing user may not: start the registry, or
+    /// declare it as the registry would, first), and starts answering requests with
     /// <paramref name="strategy"/> (null: record requests, answer nothing). Requests are handled up to 16 at a time, so
     /// the strategy may run concurrently with itself.
     /// </summary>
@@ -106,7 +112,7 @@ public sealed class TicketingClient : IAsyncDisposable
             var consuming = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
             var publishing = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true,
                 publisherConfirmationTrackingEnabled: true), cancellationToken);
-            var client = new TicketingClient(connection, consuming, publishing, integration, ApprovalSignature.SecretBytes(secret), strategy ?? (_ => []));
+            var client = new TicketingClient(connection, consuming, publishing, rabbit.Username, integration, ApprovalSignature.SecretBytes(secret), strategy ?? (_ => []));
             await client.BindAsync(cancellationToken);
             return client;
         }
@@ -119,9 +125,11 @@ public sealed class TicketingClient : IAsyncDisposable
 
     private async Task BindAsync(CancellationToken cancellationToken)
     {
-        await consuming.ExchangeDeclareAsync(RequestedExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+        // The ticketing user may configure only mreg.approval-decided and its own "<user>." queues (compose/broker-users.json).
+        await consuming.ExchangeDeclarePassiveAsync(RequestedExchange, cancellationToken);
         await consuming.ExchangeDeclareAsync(DecidedExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
-        var queue = await consuming.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+        var queue = await consuming.QueueDeclareAsync($"{user}.approval-requests-{Guid.NewGuid():N}", durable: false, exclusive: true, autoDelete: true,
+            cancellationToken: cancellationToken);
         QueueName = queue.QueueName;
         await consuming.QueueBindAsync(QueueName, RequestedExchange, "", cancellationToken: cancellationToken);
         await consuming.BasicQosAsync(0, 256, false, cancellationToken);
@@ -254,6 +262,7 @@ public sealed class TicketingClient : IAsyncDisposable
             ContentType = contentType,
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = messageId ?? Guid.NewGuid().ToString(),
+            UserId = user, // the broker checks it is the connection's user; the registry takes it as the sender
         };
         await publishing.BasicPublishAsync(DecidedExchange, "", mandatory: false, properties, body, cancellationToken);
     }

@@ -16,10 +16,13 @@ public record RequestRollback
     /// <summary>The model's name.</summary>
     public string ModelName { get; init; } = "";
 
-    /// <summary>The incident that called for the rollback.</summary>
+    /// <summary>The incident that called for the rollback; a model is rolled back at most once per incident.</summary>
     public string IncidentId { get; init; } = "";
 
-    /// <summary>Who asked.</summary>
+    /// <summary>The version in production that the requester rolls back from; refused <c>stale_rollback</c> if production has changed since.</summary>
+    public int FromVersion { get; init; }
+
+    /// <summary>Who asked, in the requester's words: information only; the requester is the sender's principal (the broker's validated user_id).</summary>
     public string RequestedBy { get; init; } = "";
 
     /// <summary>Why, in the requester's words.</summary>

@@ -15,7 +15,7 @@ public record RollbackRejected
     /// <summary>The incident that called for the rollback.</summary>
     public string IncidentId { get; init; } = "";
 
-    /// <summary>Machine-readable: invalid_request, unknown_model, nothing_in_production, no_previous_version.</summary>
+    /// <summary>Machine-readable: unauthenticated, not_permitted, invalid_request, unknown_model, duplicate_incident, stale_rollback, nothing_in_production, no_previous_version.</summary>
     public string ReasonCode { get; init; } = "";
 
     /// <summary>For people: what was wrong.</summary>

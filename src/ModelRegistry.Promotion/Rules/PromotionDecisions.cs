@@ -40,7 +40,7 @@ public static class PromotionDecisions
         ArgumentNullException.ThrowIfNull(read);
         if (read.Facts is not { } facts)
             return PromotionDecision.Refused(new("unknown_version", $"{read.ModelName} has no version {read.Version}"));
-        var tier = TierOf(policy, facts.RiskTier);
+        var tier = TierOf(policy, facts.CurrentTier);
         if (PromotionRules.CheckTransition(StageNames.Parse(facts.Stage), StageNames.Parse(read.TargetStage), tier) is { } refused)
             return PromotionDecision.Refused(refused);
         if (read.OtherOpen)

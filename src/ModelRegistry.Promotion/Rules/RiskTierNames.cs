@@ -26,4 +26,15 @@ public static class RiskTierNames
         tier = default;
         return false;
     }
+
+    /// <summary>
+    /// The stricter of two tiers (docs/promotion.md, "Risk tier in force"): a promotion keeps the tier it was requested
+    /// under unless the model's tier has since been raised. An unknown name yields the other; two unknown, the first.
+    /// </summary>
+    public static string? Stricter(string? captured, string? current)
+    {
+        if (!TryParse(current, out var now)) return captured;
+        if (!TryParse(captured, out var then)) return current;
+        return now > then ? current : captured;
+    }
 }

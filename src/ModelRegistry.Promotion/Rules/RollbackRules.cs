@@ -14,11 +14,36 @@ public sealed record RollbackTarget(int Restored, int Retired);
 /// <summary>A rollback's verdict: a target, or why there is none.</summary>
 public sealed record RollbackDecision(RollbackTarget? Target, Rejection? Refused);
 
+/// <summary>A rollback already done for the same incident of the same model.</summary>
+public sealed record EarlierRollback(Guid RollbackId, int Restored, int Retired);
+
 /// <summary>Which version a rollback puts back in production (docs/promotion.md, Rollback).</summary>
 public static class RollbackRules
 {
     public const string NothingInProduction = "nothing_in_production";
     public const string NoPreviousVersion = "no_previous_version";
+    public const string DuplicateIncident = "duplicate_incident";
+    public const string StaleRollback = "stale_rollback";
+
+    /// <summary>
+    /// Before choosing a target: one rollback per incident of a model (a repeat is a duplicate, not a second step back:
+    /// duplicate_incident), and only from the version the requester saw in production (else stale_rollback).
+    /// </summary>
+    public static Rejection? CheckRequest(string modelName, string incidentId, int fromVersion, int? production, EarlierRollback? earlier)
+    {
+        if (earlier is { } done)
+        {
+            return new(DuplicateIncident,
+                $"incident {incidentId} already rolled {modelName} back (rollback {done.RollbackId}: {done.Retired} -> {done.Restored}); one rollback per incident: ask again under a new incident to go further back");
+        }
+        // With nothing in production there is nothing to roll back at all: Decide says so (nothing_in_production).
+        if (production is { } current && current != fromVersion)
+        {
+            return new(StaleRollback,
+                $"the rollback is from {modelName}/{fromVersion}, but version {current} is in production now: look again and roll back from what is there");
+        }
+        return null;
+    }
 
     /// <summary>
     /// The version that most recently entered production, other than <paramref name="production"/>, not counting versions a

@@ -25,7 +25,7 @@ public sealed class Reproduce_Specs(RunningRegistry registry) : IClassFixture<Ru
     [Fact]
     public async Task Reproduce_writes_the_files_that_served_and_a_provenance_naming_run_commit_datasets_and_approvals()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret,
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret,
             r => r.ModelName == "repro-approved"
                 ? [TicketVote.Approve("alice", "model-risk-officer", "metrics fine"), TicketVote.Approve("bob", "security-review", "scan clean")]
                 : []);

@@ -86,7 +86,7 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
         var request = await WaitingForApprovalAsync("resent");
         var first = await registry.Observer.WaitForAsync<ApprovalRequested>(r => r.PromotionId == request.PromotionId);
 
-        await using (var cli = HostProcess.StartCli(registry.EnvironmentVariables, "approvals", "resend", request.PromotionId.ToString(), "--by", "oncall"))
+        await using (var cli = HostProcess.StartCli(registry.CliEnvironment(), "approvals", "resend", request.PromotionId.ToString(), "--by", "oncall"))
             Assert.True(await cli.WaitForExitAsync(Wait) == 0, cli.Output);
 
         await Eventually.UntilAsync(() => Task.FromResult(registry.Observer.All<ApprovalRequested>().Count(r => r.PromotionId == request.PromotionId)),
@@ -98,7 +98,8 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
         var audit = await Eventually.UntilAsync(() => AuditOfAsync(registry, request.PromotionId.ToString("D")),
             a => a.Any(x => x.Action == "approval.resent"), Wait, "the approval.resent record");
         Assert.Equal(["promotion.requested", "approval.requested", "approval.resent"], audit.Select(a => a.Action));
-        Assert.Equal("oncall", audit[^1].Actor);
+        Assert.Equal(BrokerUsers.Operator, audit[^1].Actor); // the principal; "--by oncall" is the claim
+        Assert.Contains("\"claimedBy\": \"oncall\"", audit[^1].Details);
         Assert.Equal("AwaitingApproval", await PromotionStateAsync(registry, request.PromotionId));
     }
 
@@ -126,7 +127,7 @@ public class ApprovalRequests_Specs(RunningRegistry registry) : IClassFixture<Ru
     [Fact]
     public async Task Promotions_show_lists_the_required_roles_the_counted_votes_and_the_refused_ones()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("shown-votes");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer", "metrics fine"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("dave", "data-scientist"));

@@ -40,7 +40,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task Two_approvals_from_ticketing_promote_to_production_and_the_audit_chain_verifies()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret,
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret,
             r => r.ModelName == "approved-model"
                 ? [TicketVote.Approve("alice", "model-risk-officer", "metrics fine"), TicketVote.Approve("bob", "security-review", "scan clean")]
                 : []);
@@ -52,7 +52,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
         Assert.Equal(["alice/model-risk-officer", "bob/security-review"], promoted.ApprovedBy.Select(a => $"{a.Approver}/{a.Role}").Order());
         Assert.Equal("production", await StageAsync(registry, "approved-model", 1));
         var seen = await ticketing.WaitForRequestAsync(request.PromotionId);
-        Assert.Equal("erin", seen.RequestedBy);
+        Assert.Equal(BrokerUsers.Operator, seen.RequestedBy); // the sender's principal, not the body's "erin"
         Assert.Equal("CHG-1001", seen.ChangeTicket);
         Assert.NotEmpty(seen.Evidence.ManifestDigest);
         Assert.Equal("0123456789abcdef0123456789abcdef01234567", seen.Evidence.CodeCommit);
@@ -68,7 +68,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task A_rejection_by_one_approver_rejects_the_promotion()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("rejected-model");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Reject("bob", "security-review", "unpinned dependencies"));
 
@@ -81,7 +81,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task A_decision_with_a_bad_signature_is_refused_audited_and_the_promotion_keeps_waiting()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("forged-sig");
         var signed = ticketing.Decision(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
         await ticketing.PublishAsync(signed with { Approver = "carol" }); // edited after signing
@@ -94,7 +94,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task A_decision_without_a_signature_is_refused()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("unsigned");
         await ticketing.PublishAsync(ticketing.Decision(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer")) with { Signature = "" });
 
@@ -105,7 +105,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task A_decision_from_an_unknown_integration_is_refused()
     {
-        await using var rogue = await TicketingClient.StartAsync(registry.RabbitMq, "rogue-desk", "rogue-desk-secret-0123456789abcdef-0123456789");
+        await using var rogue = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), "rogue-desk", "rogue-desk-secret-0123456789abcdef-0123456789");
         var request = await WaitingForApprovalAsync("rogue");
         await rogue.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
 
@@ -119,7 +119,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [InlineData("zed", "model-risk-officer", "approver_unknown")]
     public async Task A_decision_in_the_wrong_role_or_by_the_wrong_person_is_refused(string approver, string role, string reason)
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var model = $"wrong-{reason.Replace('_', '-')}";
         var request = await WaitingForApprovalAsync(model);
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve(approver, role));
@@ -129,20 +129,23 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     }
 
     [Fact]
-    public async Task The_requester_cannot_approve_their_own_request()
+    public async Task A_requester_named_only_in_the_body_is_no_requester_and_may_approve()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
-        var request = await WaitingForApprovalAsync("self-approved", requestedBy: "alice");
+        // The requester is the sender's principal (mreg-operator here); self-approval by a principal: Identity_Specs.
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
+        var request = await WaitingForApprovalAsync("claimed-requester", requestedBy: "alice");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
+        await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("bob", "security-review"));
 
-        await RefusedAsync(request.PromotionId, ApprovalRefusals.SelfApproval);
-        await StillWaitingAsync(request.PromotionId, "self-approved");
+        var promoted = Assert.IsType<ModelVersionPromoted>(await OutcomeAsync(registry, request.PromotionId));
+        Assert.Equal(BrokerUsers.Operator, promoted.RequestedBy);
+        Assert.Equal(["alice", "bob"], promoted.ApprovedBy.Select(a => a.Approver).Order());
     }
 
     [Fact]
     public async Task The_same_person_approving_twice_counts_once()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("twice-approved");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("carol", "model-risk-officer"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("carol", "security-review"));
@@ -158,7 +161,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task A_decision_for_a_finished_or_unknown_promotion_is_refused()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         var request = await WaitingForApprovalAsync("finished");
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("bob", "security-review"));
@@ -176,7 +179,7 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
     [Fact]
     public async Task The_evidence_for_approvers_shows_the_difference_from_the_version_in_production()
     {
-        await using var ticketing = await TicketingClient.StartAsync(registry.RabbitMq, TestPolicies.Integration, TestPolicies.Secret,
+        await using var ticketing = await TicketingClient.StartAsync(registry.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret,
             r => r.ModelName == "evidence" ? [TicketVote.Approve("alice", "model-risk-officer"), TicketVote.Approve("bob", "security-review")] : []);
         foreach (var (version, accuracy) in new[] { (1, 0.90), (2, 0.94) })
         {

@@ -79,7 +79,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
 
         await using var second = HostProcess.StartHost(env.EnvironmentVariables);
         await second.WaitUntilStartedAsync();
-        await using var ticketing = await TicketingClient.StartAsync(env.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(env.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
         await ticketing.DecideAsync(request.PromotionId, TicketVote.Approve("bob", "security-review"));
 
@@ -169,7 +169,7 @@ public class Durability_Specs(ShortDeadlines env) : IClassFixture<ShortDeadlines
         await using var b = HostProcess.StartHost(env.EnvironmentVariables);
         await Task.WhenAll(a.WaitUntilStartedAsync(), b.WaitUntilStartedAsync());
         await using var observer = await RegistryObserver.StartAsync(env.AdminRabbitMq, env.RabbitMq.Username);
-        await using var ticketing = await TicketingClient.StartAsync(env.RabbitMq, TestPolicies.Integration, TestPolicies.Secret);
+        await using var ticketing = await TicketingClient.StartAsync(env.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret);
 
         var requests = new List<RequestPromotion>();
         for (var i = 0; i < Promotions; i++)

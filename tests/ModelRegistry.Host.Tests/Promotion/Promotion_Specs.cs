@@ -25,7 +25,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         var audit = await AuditOfAsync(registry, request.PromotionId.ToString("D"));
         // The deployments worker records the deploy instruction under the same id, on its own time: not the saga's record.
         Assert.Equal(["promotion.requested", "promotion.promoted"], audit.Select(a => a.Action).Where(a => !a.StartsWith("deployment.", StringComparison.Ordinal)));
-        Assert.Equal("erin", audit[0].Actor);
+        Assert.Equal(BrokerUsers.Operator, audit[0].Actor); // the sender's principal, not the body's "erin"
         Assert.Contains(await AuditOfAsync(registry, "fast-path/1"), a => a.Action == "stage.changed" && a.Details.Contains("\"production\""));
     }
 
@@ -39,9 +39,9 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
 
         await using var c = await registry.DataSource.OpenConnectionAsync();
         Assert.Equal(("fix\uFFFDed", "erin\uFFFD"), await c.QuerySingleAsync<(string, string)>(
-            "SELECT reason, requested_by FROM registry.promotions WHERE promotion_id = @id", new { id = request.PromotionId }));
+            "SELECT reason, claimed_by FROM registry.promotions WHERE promotion_id = @id", new { id = request.PromotionId }));
         var audit = await AuditOfAsync(registry, request.PromotionId.ToString("D"));
-        Assert.Equal("erin\uFFFD", audit[0].Actor);
+        Assert.Equal(BrokerUsers.Operator, audit[0].Actor);
         Assert.Contains("fix\uFFFDed", audit[0].Details);
     }
 
@@ -58,7 +58,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
 
         var rollback = new RequestRollback
         {
-            RollbackId = Guid.NewGuid(), ModelName = "exclusive", IncidentId = "INC-42", RequestedBy = "oncall-ops", Reason = "error rate tripled",
+            RollbackId = Guid.NewGuid(), ModelName = "exclusive", IncidentId = "INC-42", FromVersion = 2, RequestedBy = "oncall-ops", Reason = "error rate tripled",
         };
         await registry.Observer.PublishAsync(rollback);
 
@@ -69,12 +69,13 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         Assert.Equal(("production", "retired"), (await StageAsync(registry, "exclusive", 1), await StageAsync(registry, "exclusive", 2)));
         var audit = await AuditOfAsync(registry, "exclusive");
         var executed = Assert.Single(audit, a => a.Action == "rollback.executed");
-        Assert.Equal("oncall-ops", executed.Actor);
+        Assert.Equal(BrokerUsers.Operator, executed.Actor); // the sender's principal; the body's "oncall-ops" is in the details
+        Assert.Contains("oncall-ops", executed.Details);
         Assert.Contains("\"breakGlass\": true", executed.Details);
         Assert.Contains("INC-42", executed.Details);
 
-        // A second rollback has nothing earlier to go back to (version 2 was rolled back from).
-        var again = rollback with { RollbackId = Guid.NewGuid() };
+        // A second rollback (another incident) has nothing earlier to go back to (version 2 was rolled back from).
+        var again = rollback with { RollbackId = Guid.NewGuid(), IncidentId = "INC-43", FromVersion = 1 };
         await registry.Observer.PublishAsync(again);
         var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == again.RollbackId);
         Assert.Equal("no_previous_version", refused.ReasonCode);
@@ -93,14 +94,14 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("nul-rollback", 2, "production")));
         var rollback = new RequestRollback
         {
-            RollbackId = Guid.NewGuid(), ModelName = "nul-rollback", IncidentId = "INC-\0-9", RequestedBy = "oncall\0", Reason = "errors\0 \uD800 up",
+            RollbackId = Guid.NewGuid(), ModelName = "nul-rollback", IncidentId = "INC-\0-9", FromVersion = 2, RequestedBy = "oncall\0", Reason = "errors\0 \uD800 up",
         };
         await registry.Observer.PublishAsync(rollback);
 
         var rolledBack = await registry.Observer.WaitForAsync<ModelVersionRolledBack>(r => r.RollbackId == rollback.RollbackId);
         Assert.Equal((1, 2, "errors\uFFFD \uFFFD up"), (rolledBack.RestoredVersion, rolledBack.RetiredVersion, rolledBack.Reason));
         await using var c = await registry.DataSource.OpenConnectionAsync();
-        Assert.Equal(("INC-\uFFFD-9", "oncall\uFFFD"), await c.QuerySingleAsync<(string, string)>(
+        Assert.Equal(("INC-\uFFFD-9", BrokerUsers.Operator), await c.QuerySingleAsync<(string, string)>(
             "SELECT incident_id, requested_by FROM registry.rollbacks WHERE rollback_id = @id", new { id = rollback.RollbackId }));
     }
 
@@ -109,7 +110,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
     {
         var rollback = new RequestRollback
         {
-            RollbackId = Guid.NewGuid(), ModelName = "no\0body", IncidentId = "INC-1", RequestedBy = "oncall-ops", Reason = "test",
+            RollbackId = Guid.NewGuid(), ModelName = "no\0body", IncidentId = "INC-1", FromVersion = 1, RequestedBy = "oncall-ops", Reason = "test",
         };
         await registry.Observer.PublishAsync(rollback);
         var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == rollback.RollbackId);
@@ -126,7 +127,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         await RegisterAsync(registry, "never-live", "run-1", "low");
         var rollback = new RequestRollback
         {
-            RollbackId = Guid.NewGuid(), ModelName = "never-live", IncidentId = "INC-7", RequestedBy = "oncall-ops", Reason = "test",
+            RollbackId = Guid.NewGuid(), ModelName = "never-live", IncidentId = "INC-7", FromVersion = 1, RequestedBy = "oncall-ops", Reason = "test",
         };
         await registry.Observer.PublishAsync(rollback);
         var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == rollback.RollbackId);
@@ -202,7 +203,7 @@ public class Promotion_Specs(RunningRegistry registry) : IClassFixture<RunningRe
         await registry.Observer.PublishAsync(first);
         await registry.Observer.PublishAsync(new CancelPromotion { PromotionId = first.PromotionId, CancelledBy = "erin", Reason = "wrong version" });
         var cancelled = Assert.IsType<PromotionCancelled>(await OutcomeAsync(registry, first.PromotionId));
-        Assert.Equal("erin", cancelled.CancelledBy);
+        Assert.Equal(BrokerUsers.Operator, cancelled.CancelledBy);
         Assert.Equal("Cancelled", await PromotionStateAsync(registry, first.PromotionId));
         await using var c = await registry.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT count(*) FROM registry.promotions WHERE promotion_id = @id", new { id = first.PromotionId }));
