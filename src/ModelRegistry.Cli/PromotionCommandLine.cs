@@ -122,13 +122,22 @@ public static class PromotionCommandLine
         var reason = Reason("why");
         reason.Required = true;
         var by = By("who asks");
+        var from = new Option<int?>("--from")
+        {
+            Description = "the production version rolled back from; default: production now (refused stale_rollback if it changed before the rollback arrives)",
+            HelpName = "VERSION",
+        };
+        from.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--from: a version number is 1 or more");
+        });
         var (wait, timeout) = Wait("the rollback's outcome");
         var rollback = new Command("rollback",
             "break-glass: make the previous production version production again at once (publishes RequestRollback; prints its id). "
             + "Exit 1 and nothing sent when there is no such model or nothing to roll back to. "
             + ExitCodes("requested (rolled back with --wait)", "rejected"))
         {
-            name, incident, reason, by, wait, timeout,
+            name, incident, reason, by, from, wait, timeout,
         };
         RequireWait(rollback, wait, timeout);
         rollback.SetAction((parse, ct) => PromotionCommands.RollbackAsync(CliSettings.Load(), new RequestRollback
@@ -136,6 +145,7 @@ public static class PromotionCommandLine
             RollbackId = Guid.NewGuid(),
             ModelName = parse.GetRequiredValue(name),
             IncidentId = parse.GetRequiredValue(incident),
+            FromVersion = parse.GetValue(from) ?? 0,
             RequestedBy = parse.GetRequiredValue(by),
             Reason = parse.GetRequiredValue(reason),
         }, WaitFor(parse, wait, timeout), parse.GetValue(json), Console.Out, ct));

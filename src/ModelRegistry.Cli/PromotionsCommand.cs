@@ -106,7 +106,8 @@ public static class PromotionsCommand
         o.WriteLine($"model version        {p.ModelName}/{p.Version}{(p.ModelVersionId is { } id ? $"  ({id})" : "")}");
         o.WriteLine($"stage                {p.FromStage ?? "?"} -> {p.TargetStage}");
         o.WriteLine($"risk tier            {p.RiskTier ?? "-"}");
-        o.WriteLine($"requested by         {p.RequestedBy}");
+        // The principal the broker vouched for; what the body said is shown beside it when it differs.
+        o.WriteLine($"requested by         {p.RequestedBy}{(p.ClaimedBy is { } claimed && claimed != p.RequestedBy ? $"  (the request says: {claimed})" : "")}");
         o.WriteLine($"requested            {Time(p.RequestedAt)}");
         o.WriteLine($"reason               {p.Reason}");
         o.WriteLine($"change ticket        {p.ChangeTicket ?? "-"}");

@@ -14,7 +14,11 @@ internal static class RollbackCommand
     public static async Task<int> RunAsync(CliSettings settings, RequestRollback request, TimeSpan? wait, bool json, TextWriter output,
         CancellationToken ct)
     {
-        if (await RefuseImpossibleAsync(settings, request, ct) is { } refused) return refused;
+        var (refused, production) = await RefuseImpossibleAsync(settings, request, ct);
+        if (refused is { } exit) return exit;
+        // Without --from, the rollback is of the production version read just now; the worker refuses it stale_rollback if
+        // production changes before it arrives.
+        if (request.FromVersion == 0) request = request with { FromVersion = production!.Value };
         try
         {
             await using var broker = await CliBroker.ConnectAsync(settings, ct);
@@ -60,25 +64,31 @@ internal static class RollbackCommand
 
     /// <summary>
     /// Reads (never writes) the model's production history and decides as the rollback worker would: when there is no such
-    /// model or nothing to roll back to, the reason goes to stderr and the exit code is 1, before anything is sent. Null when
-    /// the rollback can go ahead; the worker decides again under the model's lock.
+    /// model, nothing to roll back to, or production is not the version named by --from, the reason goes to stderr and the
+    /// exit code is 1, before anything is sent. Otherwise no exit code and the production version; the worker decides again
+    /// under the model's lock.
     /// </summary>
-    private static async Task<int?> RefuseImpossibleAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
+    private static async Task<(int? Exit, int? Production)> RefuseImpossibleAsync(CliSettings settings, RequestRollback request, CancellationToken ct)
     {
         string? problem = null;
+        int? production = null;
         var read = await CliDatabase.ReadAsync(settings, async connection =>
         {
-            problem = await RollbackQueries.HistoryAsync(connection, request.ModelName, ct) switch
+            var history = await RollbackQueries.HistoryAsync(connection, request.ModelName, ct);
+            production = history?.Production;
+            problem = history switch
             {
                 null => $"unknown_model: there is no model {request.ModelName} (see `mreg models list`); nothing was sent",
-                var history => RollbackRules.Decide(request.ModelName, history.Production, history.Changes).Refused is { } refused
-                    ? $"{refused.ReasonCode}: {refused.Message}; nothing was sent"
-                    : null,
+                _ when RollbackRules.Decide(request.ModelName, history.Production, history.Changes).Refused is { } refused =>
+                    $"{refused.ReasonCode}: {refused.Message}; nothing was sent",
+                _ when request.FromVersion != 0 && request.FromVersion != history.Production =>
+                    $"stale_rollback: {request.ModelName} version {request.FromVersion} is not production (version {history.Production} is); nothing was sent",
+                _ => null,
             };
             return 0;
         }, ct);
-        if (read != 0) return read;
-        return problem is null ? null : await CliDatabase.NotFoundAsync(problem);
+        if (read != 0) return (read, null);
+        return problem is null ? (null, production) : (await CliDatabase.NotFoundAsync(problem), null);
     }
 
     private static RollbackOutcome? RollbackOutcomeOf(RequestRollback request, RegistryEvent e) => e.Message switch

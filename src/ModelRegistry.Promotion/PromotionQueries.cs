@@ -11,7 +11,7 @@ public sealed record PromotionSummary(Guid PromotionId, string State, string Mod
 public sealed record PromotionDetail(Guid PromotionId, string State, bool Open, string ModelName, int Version, Guid? ModelVersionId,
     string? FromStage, string TargetStage, string? RiskTier, string RequestedBy, string Reason, string? ChangeTicket, DateTime RequestedAt,
     DateTime? EvaluationDeadline, DateTime? ApprovalDeadline, IReadOnlyList<PromotionVote> Votes, string? OutcomeCode, string? OutcomeMessage,
-    DateTime? FinishedAt, DateTime UpdatedAt)
+    DateTime? FinishedAt, DateTime UpdatedAt, string? ClaimedBy = null)
 {
     /// <summary>The roles that must approve, each by a different person, as the approval request named them; empty before it.</summary>
     public IReadOnlyList<string> RequiredRoles { get; init; } = [];
@@ -66,7 +66,7 @@ public static class PromotionQueries
                from_stage AS FromStage, target_stage AS TargetStage, risk_tier AS RiskTier, requested_by AS RequestedBy, reason AS Reason,
                change_ticket AS ChangeTicket, requested_at AS RequestedAt, evaluation_deadline AS EvaluationDeadline,
                approval_deadline AS ApprovalDeadline, votes::text AS VotesJson, outcome_code AS OutcomeCode, outcome_message AS OutcomeMessage,
-               finished_at AS FinishedAt, updated_at AS UpdatedAt
+               finished_at AS FinishedAt, updated_at AS UpdatedAt, claimed_by AS ClaimedBy
         FROM registry.promotions WHERE promotion_id = @PromotionId
         """;
 
@@ -102,7 +102,7 @@ public static class PromotionQueries
         var votes = JsonSerializer.Deserialize<List<PromotionVote>>(row.VotesJson, OutboxMessageTypes.Json) ?? [];
         var detail = new PromotionDetail(row.PromotionId, row.State, IsOpen(row.State), row.ModelName, row.Version, row.ModelVersionId, row.FromStage,
             row.TargetStage, row.RiskTier, row.RequestedBy, row.Reason, row.ChangeTicket, row.RequestedAt, row.EvaluationDeadline,
-            row.ApprovalDeadline, votes, row.OutcomeCode, row.OutcomeMessage, row.FinishedAt, row.UpdatedAt);
+            row.ApprovalDeadline, votes, row.OutcomeCode, row.OutcomeMessage, row.FinishedAt, row.UpdatedAt, row.ClaimedBy);
         await using var audit = await connection.QueryMultipleAsync(new CommandDefinition(ApprovalAuditSql,
             new { Subject = promotionId.ToString("D"), Limit = MaxRefusedVotes }, cancellationToken: ct));
         var requests = (await audit.ReadAsync<AuditRow>()).ToList();
@@ -156,5 +156,5 @@ public static class PromotionQueries
     private sealed record PromotionRow(Guid PromotionId, string State, string ModelName, int Version, Guid? ModelVersionId, string? FromStage,
         string TargetStage, string? RiskTier, string RequestedBy, string Reason, string? ChangeTicket, DateTime RequestedAt,
         DateTime? EvaluationDeadline, DateTime? ApprovalDeadline, string VotesJson, string? OutcomeCode, string? OutcomeMessage,
-        DateTime? FinishedAt, DateTime UpdatedAt);
+        DateTime? FinishedAt, DateTime UpdatedAt, string? ClaimedBy);
 }

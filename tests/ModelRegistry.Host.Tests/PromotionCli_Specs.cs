@@ -32,11 +32,14 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal("event", outcome.GetProperty("source").GetString());
         Assert.Equal("production", outcome.GetProperty("event").GetProperty("toStage").GetString());
         Assert.Equal("production", await StageAsync(registry, "cli-fast", 1));
-        // The request went through the broker as sent: the saga recorded the requester and ticket from it.
+        // The request went through the broker as sent: the saga recorded the ticket from it, and as requester the principal
+        // mreg connected as (the body's requestedBy is kept as what it claimed).
         var (_, shown, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, request.PromotionId.ToString(), json: true, w, default));
-        Assert.Equal(("Promoted", "ci-pipeline", "CHG-1001", "registered"),
-            (shown.GetProperty("state").GetString(), shown.GetProperty("requestedBy").GetString(), shown.GetProperty("changeTicket").GetString(),
-                shown.GetProperty("fromStage").GetString()));
+        Assert.Equal(("Promoted", "mreg-operator", "ci-pipeline", "CHG-1001", "registered"),
+            (shown.GetProperty("state").GetString(), shown.GetProperty("requestedBy").GetString(), shown.GetProperty("claimedBy").GetString(),
+                shown.GetProperty("changeTicket").GetString(), shown.GetProperty("fromStage").GetString()));
+        var (_, _, text) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, request.PromotionId.ToString(), json: false, w, default));
+        Assert.Contains("requested by         mreg-operator  (the request says: ci-pipeline)", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -108,7 +111,7 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
 
         Assert.Equal(0, cancelExit);
         var cancelled = Assert.IsType<PromotionCancelled>(await OutcomeAsync(registry, production.PromotionId));
-        Assert.Equal(("erin", "wrong build"), (cancelled.CancelledBy, cancelled.Reason));
+        Assert.Equal(("mreg-operator", "wrong build"), (cancelled.CancelledBy, cancelled.Reason));
         Assert.Equal("Cancelled", await PromotionStateAsync(registry, production.PromotionId));
         Assert.Equal("staging", await StageAsync(registry, "cli-high", 1));
         var (_, after, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, production.PromotionId.ToString(), json: true, w, default));
@@ -174,7 +177,8 @@ public class PromotionCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
         Assert.Equal("promoted", outcome.RootElement.GetProperty("outcome").GetString());
         var id = outcome.RootElement.GetProperty("promotionId").GetGuid();
         var (_, shown, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, id.ToString(), json: true, w, default));
-        Assert.Equal((Environment.UserName, "CHG-7"), (shown.GetProperty("requestedBy").GetString(), shown.GetProperty("changeTicket").GetString()));
+        Assert.Equal(("mreg-operator", Environment.UserName, "CHG-7"),
+            (shown.GetProperty("requestedBy").GetString(), shown.GetProperty("claimedBy").GetString(), shown.GetProperty("changeTicket").GetString()));
         Assert.Equal("staging", await StageAsync(registry, "cli-process", 1));
     }
 

@@ -58,6 +58,9 @@ public class PromotionCli_Specs_When_there_is_nothing_to_act_on(RunningRegistry 
         await RegisterAsync(registry, "cli-twice", "run-2", "low");
         Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("cli-twice", 1, "production")));
         Assert.IsType<ModelVersionPromoted>(await PromoteAsync(registry, Request("cli-twice", 2, "production")));
+        // --from names the version the on-call person saw in production: another one is stale, and nothing is sent.
+        Assert.Equal((1, "mreg: stale_rollback: cli-twice version 1 is not production (version 2 is); nothing was sent"),
+            await MregAsync("rollback", "cli-twice", "--incident", "INC-8", "--reason", "latency doubled", "--from", "1"));
         var (exit, error) = await MregAsync("rollback", "cli-twice", "--incident", "INC-9", "--reason", "latency doubled", "--wait", "--timeout", "1m");
         Assert.Equal((0, ""), (exit, error));
         const string Expected = "no_previous_version: cli-twice/1 is in production and no earlier version is left to roll back to: version 2, "
@@ -68,7 +71,10 @@ public class PromotionCli_Specs_When_there_is_nothing_to_act_on(RunningRegistry 
             await MregAsync("rollback", "cli-twice", "--incident", "INC-10", "--reason", "still slow"));
 
         // The worker, asked directly, says the same.
-        var again = new RequestRollback { RollbackId = Guid.NewGuid(), ModelName = "cli-twice", IncidentId = "INC-10", RequestedBy = "oncall", Reason = "still slow" };
+        var again = new RequestRollback
+        {
+            RollbackId = Guid.NewGuid(), ModelName = "cli-twice", IncidentId = "INC-10", FromVersion = 1, RequestedBy = "oncall", Reason = "still slow",
+        };
         await registry.Observer.PublishAsync(again);
         var refused = await registry.Observer.WaitForAsync<RollbackRejected>(r => r.RollbackId == again.RollbackId);
         Assert.Equal(Expected, $"{refused.ReasonCode}: {refused.Message}");
