@@ -29,13 +29,13 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
 
         await services.StopBrokerAsync();
         await services.StartBrokerAsync();
-        await using (var ticketing = await TicketingClient.StartAsync(services.RabbitMq, TestPolicies.Integration, TestPolicies.Secret))
+        await using (var ticketing = await TicketingClient.StartAsync(services.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret))
             await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
         await Eventually.UntilAsync(() => VotesAsync(run, production.PromotionId), n => n == 1, Bound, "the first vote recorded after the broker restart");
 
         await services.StopDatabaseAsync();
         await services.StartDatabaseAsync();
-        await using (var ticketing = await TicketingClient.StartAsync(services.RabbitMq, TestPolicies.Integration, TestPolicies.Secret))
+        await using (var ticketing = await TicketingClient.StartAsync(services.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret))
             await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("bob", "security-review"));
 
         await Eventually.UntilAsync(() => StateAsync(run, production.PromotionId), s => s == "Promoted", Bound, "promoted to production after both restarts");

@@ -21,6 +21,12 @@ public sealed class FaultServices : IAsyncLifetime
     private readonly string id = Guid.NewGuid().ToString("N")[..8];
 
     public RabbitMqOptions RabbitMq { get; } = new() { Port = RabbitPort, VirtualHost = "mreg", Username = "mreg-workers", Password = "mreg-workers" };
+    /// <summary>The broker as <paramref name="user"/>, a client user of compose/broker-users.json (password: its name).</summary>
+    public RabbitMqOptions As(string user) => new()
+    {
+        Host = RabbitMq.Host, Port = RabbitMq.Port, VirtualHost = RabbitMq.VirtualHost, Username = user, Password = BrokerUsers.PasswordOf(user),
+    };
+
     public DatabaseOptions Database { get; } = new()
     {
         ConnectionString = $"Host=127.0.0.1;Port={PostgresPort};Database=model_registry;Username=mreg_app;Password=mreg_app;Timeout=5;Command Timeout=30",
