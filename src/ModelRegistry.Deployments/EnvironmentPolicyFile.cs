@@ -1,4 +1,5 @@
 using ModelRegistry.Deployments.Rules;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Deployments;
 
@@ -18,29 +19,16 @@ public static class EnvironmentPolicyFile
     public static EnvironmentPolicy BuiltIn => Default.Value;
 
     /// <summary>The text of the shipped policy file, compiled into this assembly.</summary>
-    public static string BuiltInJson()
-    {
-        using var stream = typeof(EnvironmentPolicyFile).Assembly.GetManifestResourceStream("deployment-policy.json")
-            ?? throw new InvalidOperationException("the built-in deployment-policy.json resource is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string BuiltInJson() => PolicyFileText.BuiltIn(typeof(EnvironmentPolicyFile).Assembly, "deployment-policy.json");
 
     /// <summary>The policy, or one line per problem (each naming the setting, the file, its line and JSON path).</summary>
     public static (EnvironmentPolicy? Policy, IReadOnlyList<string> Errors) Load(string? policyFile)
     {
         if (string.IsNullOrWhiteSpace(policyFile)) return (BuiltIn, []);
-        var path = Path.GetFullPath(policyFile);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, [$"{DeploymentsOptions.Section}:PolicyFile: cannot read {path}: {e.Message}"]);
-        }
+        var setting = $"{DeploymentsOptions.Section}:PolicyFile";
+        var (path, text, unreadable) = PolicyFileText.Read(policyFile, setting);
+        if (text is null) return (null, [unreadable!]);
         var result = EnvironmentPolicy.Parse(text, path);
-        return result.IsValid ? (result.Policy, []) : (null, result.Errors.Select(e => $"{DeploymentsOptions.Section}:PolicyFile: {e}").ToList());
+        return result.IsValid ? (result.Policy, []) : (null, result.Errors.Select(e => $"{setting}: {e}").ToList());
     }
 }

@@ -11,15 +11,11 @@ namespace ModelRegistry.Deployments.Rules;
 /// </summary>
 internal sealed class DeploymentPolicyReader
 {
-    private readonly string source;
-    private readonly PositionedJson document;
     private readonly List<DeploymentPolicyError> errors = [];
+    private readonly PolicyDocumentChecks checks;
 
-    private DeploymentPolicyReader(string source, PositionedJson document)
-    {
-        this.source = source;
-        this.document = document;
-    }
+    private DeploymentPolicyReader(string source, PositionedJson document) =>
+        checks = new(document, (line, column, path, message) => errors.Add(new(source, line, column, path, message)));
 
     public static DeploymentPolicyParseResult Read(string json, string source)
     {
@@ -104,36 +100,11 @@ internal sealed class DeploymentPolicyReader
         return false;
     }
 
-    /// <summary>The properties of an object, after reporting unknown (when <paramref name="allowed"/> is given) and repeated ones.</summary>
-    private Dictionary<string, (int Offset, PositionedJsonNode Node)>? Fields(PositionedJsonNode node, string path, params string[] allowed)
-    {
-        if (node.Kind != JsonTokenType.StartObject)
-        {
-            Error(node.Offset, path, $"must be an object, not {node.KindName}");
-            return null;
-        }
-        var fields = new Dictionary<string, (int, PositionedJsonNode)>(StringComparer.Ordinal);
-        foreach (var (name, offset, value) in node.Properties)
-        {
-            var at = path.Length == 0 ? name : $"{path}.{name}";
-            if (allowed.Length > 0 && !allowed.Contains(name, StringComparer.Ordinal))
-                Error(offset, at, $"unknown property; expected one of {string.Join(", ", allowed)}");
-            else if (!fields.TryAdd(name, (offset, value)))
-                Error(offset, at, "appears more than once");
-        }
-        return fields;
-    }
+    private void Error(int offset, string path, string message) => checks.Error(offset, path, message);
 
-    private PositionedJsonNode? Required(Dictionary<string, (int Offset, PositionedJsonNode Node)> fields, PositionedJsonNode parent, string path, string name)
-    {
-        if (fields.TryGetValue(name, out var p)) return p.Node;
-        Error(parent.Offset, path.Length == 0 ? name : $"{path}.{name}", "is required");
-        return null;
-    }
+    private Dictionary<string, (int Offset, PositionedJsonNode Node)>? Fields(PositionedJsonNode node, string path, params string[] allowed) =>
+        checks.Fields(node, path, allowed);
 
-    private void Error(int offset, string path, string message)
-    {
-        var (line, column) = document.PositionOf(offset);
-        errors.Add(new DeploymentPolicyError(source, line, column, path, message));
-    }
+    private PositionedJsonNode? Required(Dictionary<string, (int Offset, PositionedJsonNode Node)> fields, PositionedJsonNode parent, string path, string name) =>
+        checks.Required(fields, parent, path, name);
 }

@@ -1,3 +1,5 @@
+using ModelRegistry.Platform.Rules;
+
 namespace ModelRegistry.Platform.Identity;
 
 /// <summary>Loads the access policy named by Access:PolicyFile, or the built-in one (the development users) when it is not set.</summary>
@@ -15,29 +17,16 @@ public static class AccessPolicyFile
     public static AccessPolicy BuiltIn => Default.Value;
 
     /// <summary>The text of the shipped policy file, compiled into this assembly.</summary>
-    public static string BuiltInJson()
-    {
-        using var stream = typeof(AccessPolicyFile).Assembly.GetManifestResourceStream("access-policy.json")
-            ?? throw new InvalidOperationException("the built-in access-policy.json resource is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string BuiltInJson() => PolicyFileText.BuiltIn(typeof(AccessPolicyFile).Assembly, "access-policy.json");
 
     /// <summary>The policy, or one line per problem (each naming the setting, the file, its line and JSON path).</summary>
     public static (AccessPolicy? Policy, IReadOnlyList<string> Errors) Load(string? policyFile)
     {
         if (string.IsNullOrWhiteSpace(policyFile)) return (BuiltIn, []);
-        var path = Path.GetFullPath(policyFile);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, [$"{AccessOptions.Section}:PolicyFile: cannot read {path}: {e.Message}"]);
-        }
+        var setting = $"{AccessOptions.Section}:PolicyFile";
+        var (path, text, unreadable) = PolicyFileText.Read(policyFile, setting);
+        if (text is null) return (null, [unreadable!]);
         var result = AccessPolicy.Parse(text, path);
-        return result.IsValid ? (result.Policy, []) : (null, result.Errors.Select(e => $"{AccessOptions.Section}:PolicyFile: {e}").ToList());
+        return result.IsValid ? (result.Policy, []) : (null, result.Errors.Select(e => $"{setting}: {e}").ToList());
     }
 }
