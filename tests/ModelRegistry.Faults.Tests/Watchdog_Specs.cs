@@ -21,7 +21,7 @@ public class Watchdog_Specs(FaultServices services, ITestOutputHelper output)
         await Eventually.UntilAsync(() => services.TryCountAsync("SELECT count(*) FROM registry.hosts WHERE status = 'consuming' AND workers = 'probe' AND reported_at > now() - interval '3 seconds'"),
             n => n == 1, TimeSpan.FromSeconds(30), "the host reporting itself consuming");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await services.RabbitCtlAsync("set_permissions", "-p", "mreg", "mreg", ".*", ".*", "^$");
+        await services.RabbitCtlAsync("set_permissions", "-p", "mreg", services.RabbitMq.Username, ".*", ".*", "^$");
         await services.RabbitCtlAsync("close_all_connections", "-p", "mreg", "watchdog test");
         // Counted from the moment the host's connections are closed for sure: each rabbitmqctl call boots an Erlang VM,
         // which took 25-50 s on a loaded machine (one CI run), and that is not the watchdog's time.
@@ -36,7 +36,7 @@ public class Watchdog_Specs(FaultServices services, ITestOutputHelper output)
         }
         finally
         {
-            await services.RabbitCtlAsync("set_permissions", "-p", "mreg", "mreg", ".*", ".*", ".*");
+            await services.RabbitCtlAsync("set_permissions", "-p", "mreg", services.RabbitMq.Username, ".*", ".*", ".*");
         }
         run.Log($"exited with {code} {exitedAfter.TotalSeconds:0.0} s after its connections were closed ({faulted.TotalSeconds:0.0} s to revoke read permission and close them)");
         Assert.Equal(HostExit.Stalled, code);

@@ -116,7 +116,7 @@ public sealed class RegistrationAudit_Specs(RunningRegistry registry) : IClassFi
         await registry.Observer.PublishAsync(unknown);
 
         var recorded = await WaitForAsync(a => a.Action == "evaluation.recorded" && a.Subject == evaluation.EvaluationId.ToString());
-        Assert.Equal(("svc:evaluation", "evaluation", "audited-eval"), (recorded.Actor, recorded.SubjectType, recorded.ModelName));
+        Assert.Equal(("mreg-evaluator", "evaluation", "audited-eval"), (recorded.Actor, recorded.SubjectType, recorded.ModelName));
         using (var details = JsonDocument.Parse(recorded.DetailsJson))
         {
             Assert.Equal("audited-eval/1", details.RootElement.GetProperty("modelVersion").GetString());

@@ -49,7 +49,7 @@ internal sealed class DemoLifecycle(TrainingPipelineActor pipeline, EvaluationJo
             TicketDecision.Reject("The smoke suite covered 200 rows only; rerun it on the full holdout."));
 
         // Break-glass: the version that just took production misbehaves; the one before it comes back at once.
-        var rolledBack = await oncall.RollbackAsync(Scorer, $"INC-DEMO-{round}", $"v{better.Version} flags refunds as fraud", ct);
+        var rolledBack = await oncall.RollbackAsync(Scorer, better.Version, $"INC-DEMO-{round}", $"v{better.Version} flags refunds as fraud", ct);
 
         log.Line(Name, $"done in {clock.Elapsed.TotalSeconds:0.0} s: {Scorer} v{rolledBack.RestoredVersion} in production (v{rolledBack.RetiredVersion} " +
             $"rolled back), v{rushed.Version} in staging (failed the accuracy gate); {Churn} v{churn.Version} in staging (production rejected); " +

@@ -14,13 +14,15 @@ internal sealed class OnCallActor(DemoBroker broker, DemoInbox inbox, DemoLog lo
     public const string Responder = "demo-oncall";
     public static readonly IReadOnlyList<Type> Events = [typeof(ModelVersionRolledBack), typeof(RollbackRejected)];
 
-    public async Task<ModelVersionRolledBack> RollbackAsync(string model, string incident, string reason, CancellationToken ct)
+    /// <summary>Rolls <paramref name="model"/> back from <paramref name="fromVersion"/>, the production version the incident is about.</summary>
+    public async Task<ModelVersionRolledBack> RollbackAsync(string model, int fromVersion, string incident, string reason, CancellationToken ct)
     {
         var request = new RequestRollback
         {
             RollbackId = Guid.NewGuid(),
             ModelName = model,
             IncidentId = incident,
+            FromVersion = fromVersion,
             RequestedBy = Responder,
             Reason = reason,
         };

@@ -5,11 +5,18 @@ using ModelRegistry.Platform.Rules;
 namespace ModelRegistry.Promotion.Approvals;
 
 /// <summary>
-/// Reason codes of <c>ApprovalRefused</c>: why an <c>ApprovalDecided</c> was not counted. The first five come from
-/// <see cref="ApprovalAuthentication.Check"/>; the rest from the promotion's state and <see cref="ApprovalRules"/>.
+/// Reason codes of <c>ApprovalRefused</c>: why an <c>ApprovalDecided</c> was not counted. The first two come from who sent
+/// it (<see cref="Rules.PromotionAuthority"/>), the next five from <see cref="ApprovalAuthentication.Check"/>; the rest from the
+/// promotion's state and <see cref="ApprovalRules"/>.
 /// </summary>
 public static class ApprovalRefusals
 {
+    /// <summary>The message carries no AMQP user_id.</summary>
+    public const string Unauthenticated = Contracts.RejectionReasons.Unauthenticated;
+
+    /// <summary>The sender's principal may not speak for the decision's integration under the access policy.</summary>
+    public const string NotPermitted = Contracts.RejectionReasons.NotPermitted;
+
     /// <summary>A required field is missing or out of form (decision not approved/rejected, nil promotion id, ...).</summary>
     public const string InvalidDecision = "invalid_decision";
 
