@@ -47,8 +47,9 @@ public class Demo_Specs(DemoRegistry registry) : IClassFixture<DemoRegistry>
         foreach (var version in new[] { 1, 2 })
         {
             var promotion = await ShowAsync(scorer.Single(p => p.Version == version && p.TargetStage == "production"));
-            Assert.Equal(("Promoted", "medium", "demo-release-manager"), (promotion.GetProperty("state").GetString(),
-                promotion.GetProperty("riskTier").GetString(), promotion.GetProperty("requestedBy").GetString()));
+            // The requester is the release manager's broker user (the principal); the name it gave is kept as claimed.
+            Assert.Equal(("Promoted", "medium", "mreg-operator", "demo-release-manager"), (promotion.GetProperty("state").GetString(),
+                promotion.GetProperty("riskTier").GetString(), promotion.GetProperty("requestedBy").GetString(), promotion.GetProperty("claimedBy").GetString()));
             var vote = Assert.Single(promotion.GetProperty("votes").EnumerateArray());
             Assert.Equal(("dev", "model-risk-officer", true), (vote.GetProperty("integration").GetString(), vote.GetProperty("role").GetString(),
                 vote.GetProperty("approved").GetBoolean()));

@@ -38,10 +38,11 @@ public class Demo_ticketing_Specs(DemoRegistry registry) : IClassFixture<DemoReg
         var (listed, promotions, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ListAsync(Settings, "demo-fraud-scorer", null, 100, json: true, w, default));
         Assert.Equal(0, listed);
         var id = promotions.EnumerateArray().Single(p => p.GetProperty("version").GetInt32() == 3 && p.GetProperty("targetStage").GetString() == "production"
-            && p.GetProperty("requestedBy").GetString() == "erin").GetProperty("promotionId").GetString()!;
+            && p.GetProperty("state").GetString() == "Promoted").GetProperty("promotionId").GetString()!;
         var (shownExit, shown, _) = await Cli_Specs.RunAsync(w => PromotionsCommand.ShowAsync(Settings, id, json: true, w, default));
         Assert.Equal(0, shownExit);
-        Assert.Equal(("Promoted", "medium"), (shown.GetProperty("state").GetString(), shown.GetProperty("riskTier").GetString()));
+        Assert.Equal(("Promoted", "medium", "mreg-operator", "erin"), (shown.GetProperty("state").GetString(), shown.GetProperty("riskTier").GetString(),
+            shown.GetProperty("requestedBy").GetString(), shown.GetProperty("claimedBy").GetString()));
         var vote = Assert.Single(shown.GetProperty("votes").EnumerateArray());
         Assert.Equal(("dev", "model-risk-officer", true), (vote.GetProperty("integration").GetString(), vote.GetProperty("role").GetString(),
             vote.GetProperty("approved").GetBoolean()));
