@@ -138,7 +138,12 @@ rabbit_fail() {
 # The RabbitMQ definitions of compose/broker-users.json with this script's vhost, workers' user and admin: what the
 # broker loads at boot, and (with the defaults) compose/rabbitmq-definitions.json, which docker-compose.yml mounts.
 definitions() {
-  command -v jq >/dev/null || die "jq is not installed: run 'sudo apt-get install -y jq' and retry"
+  if ! command -v jq >/dev/null; then
+    [[ $EUID == 0 ]] || die "jq is not installed: run 'sudo apt-get install -y jq' and retry"
+    echo "rabbitmq: installing jq with apt-get (it writes the broker's users from compose/broker-users.json)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null; } || die "cannot install jq"
+  fi
   jq --arg vhost "$RMQ_VHOST" --arg workers "$RMQ_USER" --arg workers_pw "$RMQ_PASSWORD" \
     --arg admin "$RMQ_ADMIN" --arg admin_pw "$RMQ_ADMIN_PASSWORD" "$BROKER_USERS_JQ" "$REPO/compose/broker-users.json" \
     || die "cannot read compose/broker-users.json"
