@@ -94,7 +94,8 @@ public static class MregCommand
         var show = new Command("show", "one model: its settings, current tags and versions; exits 1 when there is no such model") { name };
         show.SetAction((parse, ct) => ModelsCommand.ShowAsync(CliSettings.Load(), parse.GetRequiredValue(name), parse.GetValue(json), Console.Out, ct));
 
-        return new Command("models", "registered models") { list, show };
+        var governed = ModelName();
+        return new Command("models", "registered models") { list, show, GovernCommand.Build(json, governed) };
     }
 
     private static Command Versions(Option<bool> json)
