@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Dapper;
 using ModelRegistry.Contracts;
 using ModelRegistry.Platform;
+using ModelRegistry.Registration;
 using Npgsql;
 
 namespace ModelRegistry.Cli;
@@ -16,13 +16,6 @@ public static class GovernCommand
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
     private static readonly Type[] Outcomes = [typeof(ModelGovernanceChanged), typeof(ModelGovernanceRejected)];
-
-    private const string AuditSql = """
-        SELECT action AS Action, details::text AS Details FROM registry.audit_log
-        WHERE subject_type = 'model' AND subject = @Model AND action IN ('model.governance_changed', 'model.governance_rejected')
-          AND details->>'commandId' = @CommandId
-        LIMIT 1
-        """;
 
     public static Command Build(Option<bool> json, Argument<string> name)
     {
@@ -112,10 +105,8 @@ public static class GovernCommand
         {
             await using var dataSource = settings.CreateDataSource();
             await using var connection = await dataSource.OpenConnectionAsync(ct);
-            var found = await connection.QuerySingleOrDefaultAsync<(string Action, string Details)?>(new CommandDefinition(AuditSql,
-                new { Model = request.ModelName, CommandId = request.CommandId.ToString("D") }, cancellationToken: ct));
-            if (found is not { } record) return null;
-            using var details = JsonDocument.Parse(record.Details);
+            if (await GovernanceQueries.FindOutcomeAsync(connection, request.ModelName, request.CommandId, ct) is not { } record) return null;
+            using var details = JsonDocument.Parse(record.DetailsJson);
             var root = details.RootElement;
             string? Text(JsonElement e, string field) => e.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             return record.Action == "model.governance_changed"

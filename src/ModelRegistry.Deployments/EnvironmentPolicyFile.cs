@@ -1,5 +1,5 @@
 using ModelRegistry.Deployments.Rules;
-using ModelRegistry.Platform.Rules;
+using ModelRegistry.Platform;
 
 namespace ModelRegistry.Deployments;
 

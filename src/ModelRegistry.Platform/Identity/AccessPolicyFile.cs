@@ -1,5 +1,3 @@
-using ModelRegistry.Platform.Rules;
-
 namespace ModelRegistry.Platform.Identity;
 
 /// <summary>Loads the access policy named by Access:PolicyFile, or the built-in one (the development users) when it is not set.</summary>

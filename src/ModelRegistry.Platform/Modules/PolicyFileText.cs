@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace ModelRegistry.Platform.Rules;
+namespace ModelRegistry.Platform;
 
 /// <summary>The text of a policy file: the one a setting names, or the shipped one compiled into an assembly.</summary>
 public static class PolicyFileText
