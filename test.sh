@@ -41,7 +41,7 @@ dotnet test ModelRegistry.Workers.sln -c Release --no-build -nologo \
 rc=$?
 
 # Count from the TRX files: every test that did not pass (failed, skipped, not run) counts as failed.
-read -r total passed < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' |
+read -r total passed < <(cat "$results"/*.trx 2>/dev/null | grep -a -o '<Counters [^>]*>' |
   sed -E 's/.* total="([0-9]+)".* passed="([0-9]+)".*/\1 \2/' |
   awk '{t+=$1; p+=$2} END {print t+0, p+0}')
 failed=$((total - passed))
