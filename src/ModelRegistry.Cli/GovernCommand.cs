@@ -80,14 +80,7 @@ public static class GovernCommand
                 token => FromAuditLogAsync(settings, request, token), ct);
             outcome ??= new GovernanceOutcome(request.CommandId, request.ModelName, "timed_out", null, null, null,
                 $"no answer within {PromotionCommands.Format(timeout)}; the change may still be made (`mreg models show {request.ModelName}`)", "none");
-            if (json) CliJson.Write(output, outcome);
-            else output.WriteLine(outcome.Outcome == "refused" ? $"refused: {outcome.ReasonCode}: {outcome.Message}" : $"{outcome.Outcome}: {outcome.Message}");
-            return outcome.Outcome switch
-            {
-                "refused" => PromotionCommands.ExitRefused,
-                "timed_out" => PromotionCommands.ExitTimedOut,
-                _ => 0,
-            };
+            return OutcomeWait.Report(output, json, outcome, outcome.Outcome, outcome.ReasonCode, outcome.Message);
         }
         catch (CliBrokerRefusal e)
         {

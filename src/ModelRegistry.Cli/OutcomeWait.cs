@@ -41,4 +41,20 @@ internal static class OutcomeWait
 
     public static bool IsAbout(JsonElement message, string property, Guid id) =>
         CliBroker.Text(message, property) is { } text && Guid.TryParse(text, out var value) && value == id;
+
+    /// <summary>
+    /// Prints the outcome of a command answered with one event (JSON, or "refused: CODE: message" / "OUTCOME: message") and
+    /// returns its exit code: 0, <see cref="PromotionCommands.ExitRefused"/> or <see cref="PromotionCommands.ExitTimedOut"/>.
+    /// </summary>
+    public static int Report<T>(TextWriter output, bool json, T outcome, string kind, string? reasonCode, string message)
+    {
+        if (json) CliJson.Write(output, outcome);
+        else output.WriteLine(kind == "refused" ? $"refused: {reasonCode}: {message}" : $"{kind}: {message}");
+        return kind switch
+        {
+            "refused" => PromotionCommands.ExitRefused,
+            "timed_out" => PromotionCommands.ExitTimedOut,
+            _ => 0,
+        };
+    }
 }

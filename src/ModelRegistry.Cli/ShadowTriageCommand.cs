@@ -34,14 +34,7 @@ internal static class ShadowTriageCommand
             outcome ??= new ShadowTriageOutcome(requestId, digest, "timed_out", null,
                 $"no answer within {PromotionCommands.Format(timeout)}; the {(request is AdoptShadowModel ? "adoption" : "dismissal")} may still be carried out "
                 + "(`mreg shadow list --all`)", "none", null);
-            if (json) CliJson.Write(output, outcome);
-            else output.WriteLine(outcome.Outcome == "refused" ? $"refused: {outcome.ReasonCode}: {outcome.Message}" : $"{outcome.Outcome}: {outcome.Message}");
-            return outcome.Outcome switch
-            {
-                "refused" => PromotionCommands.ExitRefused,
-                "timed_out" => PromotionCommands.ExitTimedOut,
-                _ => 0,
-            };
+            return OutcomeWait.Report(output, json, outcome, outcome.Outcome, outcome.ReasonCode, outcome.Message);
         }
         catch (CliBrokerRefusal e)
         {
