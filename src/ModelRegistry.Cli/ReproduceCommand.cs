@@ -122,7 +122,7 @@ public static partial class ReproduceCommand
             foreach (var ds in a.Datasets) o.WriteLine($"  dataset        {ds.Name} {ds.Version}  {ds.Digest}");
             foreach (var b in a.BaseModels) o.WriteLine($"  base model     {new string(' ', 2 * (b.Depth - 1))}{b.Model} version {b.Version}  {b.ManifestDigest}");
             foreach (var e in a.Evaluations)
-                o.WriteLine($"  evaluation     {e.Suite}  max finding {e.MaxFindingSeverity}{string.Concat(e.Metrics.Select(m => $"  {m.Key}={m.Value}"))}");
+                o.WriteLine($"  evaluation     {e.Suite}  max finding {e.MaxFindingSeverity}{string.Concat(e.Metrics.Select(m => $"  {m.Key}={m.Value}"))}{(e.LatestOfSuite ? "" : "  (superseded)")}");
             foreach (var v in a.Approvals)
                 o.WriteLine($"  approval       {v.Approver} as {v.Role}: {(v.Approved ? "approved" : "rejected")} {Shown(v.DecidedAt)}  to {v.TargetStage}  ticket {v.TicketId}  change {v.ChangeTicket ?? "-"}  promotion {v.PromotionId}");
             if (a.Approvals.Count == 0) o.WriteLine("  approval       - (no counted approval decision on any promotion of this version)");

@@ -11,7 +11,7 @@ public sealed record VersionLineage(string TrainingRunId, string? TrainingRunUrl
     IReadOnlyList<LineageDataset> Datasets, LineageBaseModel? BaseModel, JsonElement Hyperparameters);
 public sealed record VersionEvaluation(Guid EvaluationId, string Suite, LineageDataset? Dataset, DateTime EvaluatedAt, DateTime RecordedAt,
     IReadOnlyDictionary<string, double> Metrics, string MaxFindingSeverity, IReadOnlyList<BiasAssessment> BiasAssessments,
-    IReadOnlyList<SecurityFinding> SecurityFindings);
+    IReadOnlyList<SecurityFinding> SecurityFindings, bool LatestOfSuite);
 public sealed record VersionDetail(string Model, int Version, Guid VersionId, string ManifestDigest, string IdempotencyKey, string? Description,
     string OwnerTeam, string RiskTier, DateTime TrainedAt, DateTime RegisteredAt, IReadOnlyDictionary<string, string> Tags,
     IReadOnlyList<VersionFile> Files, VersionLineage? Lineage, IReadOnlyList<VersionEvaluation> Evaluations, string Stage, DateTime? StageSince);
@@ -47,7 +47,8 @@ public static class VersionsCommand
         e.DatasetName is null ? null : new LineageDataset(e.DatasetName, e.DatasetVersion ?? "", e.DatasetDigest ?? ""),
         e.EvaluatedAt, e.RecordedAt, e.Metrics.ToDictionary(m => m.Key, m => ShownNumber.Of(m.Value)), e.MaxFindingSeverity,
         e.BiasAssessments.Select(b => b with { Value = ShownNumber.Of(b.Value) }).ToList(),
-        e.SecurityFindings.OrderByDescending(f => FindingSeverities.Rank(f.Severity)).ThenBy(f => f.Id, StringComparer.Ordinal).ToList());
+        e.SecurityFindings.OrderByDescending(f => FindingSeverities.Rank(f.Severity)).ThenBy(f => f.Id, StringComparer.Ordinal).ToList(),
+        e.LatestOfSuite);
 
     private static void Print(VersionDetail v, TextWriter o)
     {
@@ -87,11 +88,11 @@ public static class VersionsCommand
         else o.WriteLine("lineage          - (none recorded)");
 
         o.WriteLine();
-        o.WriteLine($"evaluations ({v.Evaluations.Count})");
+        o.WriteLine($"evaluations ({v.Evaluations.Count}, in the order received; the latest received of each suite counts for the gates)");
         foreach (var e in v.Evaluations)
         {
             var dataset = e.Dataset is { } d ? $"  on {d.Name} {d.Version}" : "";
-            o.WriteLine($"  {e.Suite}{dataset}  evaluated {Time(e.EvaluatedAt)}  max finding severity {e.MaxFindingSeverity}");
+            o.WriteLine($"  {e.Suite}{dataset}  received {Time(e.RecordedAt)}  evaluated {Time(e.EvaluatedAt)} (as reported)  max finding severity {e.MaxFindingSeverity}{(e.LatestOfSuite ? "" : "  superseded")}");
             foreach (var (metric, value) in e.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
                 o.WriteLine($"    {metric,-32} {ShownNumber.Text(value)}");
             foreach (var b in e.BiasAssessments)

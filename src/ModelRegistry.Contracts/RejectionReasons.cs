@@ -48,6 +48,12 @@ public static class RejectionReasons
     /// <summary>An evaluation names a model version the registry does not know.</summary>
     public const string UnknownModelVersion = "unknown_model_version";
 
+    /// <summary>
+    /// An evaluation's <c>evaluatedAt</c> lies further after the registry's clock than the allowed clock skew
+    /// (<c>Evaluation:MaxClockSkewSeconds</c>, 300 s by default): a date in the future cannot have been measured.
+    /// </summary>
+    public const string EvaluatedAtInFuture = "evaluated_at_in_future";
+
     /// <summary>The message carries no AMQP <c>user_id</c>: the registry cannot tell who sent it (docs/security.md).</summary>
     public const string Unauthenticated = "unauthenticated";
 

@@ -11,10 +11,15 @@ public sealed class EvaluationModule : IRegistryModule
     public string Name => "evaluation";
     public string Description => "attaches EvaluationCompleted to model versions";
     public IReadOnlyList<string> Queues { get; } = [EvaluationCompletedConsumerDefinition.Queue];
-    public IReadOnlyList<string> Settings { get; } = [];
+    public IReadOnlyList<string> Settings { get; } = ["Evaluation__MaxClockSkewSeconds"];
     public bool HasJobs => false;
 
-    public void AddServices(IServiceCollection services, SettingsBinder settings) => services.AddSingleton<EvaluationStore>();
+    public void AddServices(IServiceCollection services, SettingsBinder settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings.Bind<EvaluationOptions>(EvaluationOptions.Section));
+        services.AddSingleton<EvaluationStore>();
+    }
 
     public void AddConsumers(IBusRegistrationConfigurator bus) =>
         bus.AddConsumer<EvaluationCompletedConsumer, EvaluationCompletedConsumerDefinition>();

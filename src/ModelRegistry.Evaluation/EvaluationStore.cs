@@ -29,16 +29,21 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
 {
     public const string Consumer = "evaluation";
 
+    // FOR SHARE OF m: a promotion locks the model's row (FOR UPDATE) before it checks the gates once more at the moment
+    // of promotion, so an evaluation is either committed before that check reads the evaluations, or recorded after the
+    // promotion (docs/promotion.md, "Which evaluation counts").
     private const string ByNameAndVersion = """
         SELECT v.version_id AS VersionId, m.name AS ModelName, v.version AS Version
         FROM registry.model_versions v JOIN registry.models m USING (model_id)
         WHERE m.name = @ModelName AND v.version = @Version
+        FOR SHARE OF m
         """;
 
     private const string ByDigest = """
         SELECT v.version_id AS VersionId, m.name AS ModelName, v.version AS Version
         FROM registry.model_versions v JOIN registry.models m USING (model_id)
         WHERE v.manifest_digest = @ArtifactDigest ORDER BY v.registered_at LIMIT 2
+        FOR SHARE OF m
         """;
 
     private const string InsertEvaluation = """
@@ -46,6 +51,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
             bias_assessments, security_findings, max_finding_severity, evaluated_at, recorded_at, message_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12)
         ON CONFLICT (evaluation_id) DO NOTHING
+        RETURNING received_seq
         """;
 
     private const string InsertMetrics = """
@@ -98,17 +104,19 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                 MaxFindingSeverity = maxSeverity,
                 RecordedAt = now,
             };
+            long receivedSeq;
             await using (var insert = new NpgsqlCommand(InsertEvaluation, connection, tx))
             {
                 AddParameters(insert.Parameters, e.EvaluationId, target.VersionId, e.Suite, e.Dataset?.Name, e.Dataset?.Version, e.Dataset?.Digest,
                     JsonSerializer.Serialize(e.BiasAssessments, OutboxMessageTypes.Json),
                     JsonSerializer.Serialize(e.SecurityFindings, OutboxMessageTypes.Json),
                     maxSeverity, e.EvaluatedAt.ToUniversalTime(), now.ToUniversalTime(), messageId);
-                if (await insert.ExecuteNonQueryAsync(token) == 0)
+                if (await insert.ExecuteScalarAsync(token) is not long seq)
                 {
                     await work.CommitAsync(now, token);
                     return new EvaluationResult(EvaluationOutcome.Duplicate, recorded, null);
                 }
+                receivedSeq = seq;
             }
             await using (var metrics = new NpgsqlCommand(InsertMetrics, connection, tx))
             {
@@ -133,6 +141,7 @@ public sealed class EvaluationStore(NpgsqlDataSource dataSource)
                         .Select(b => new { attribute = b.Attribute, metric = b.Metric, value = b.Value }),
                     biasAssessmentsLeftOut = Math.Max(0, e.BiasAssessments.Count - MaxAuditedBiasAssessments),
                     evaluatedAt = e.EvaluatedAt,
+                    receivedSeq,
                     messageId,
                 }));
             await work.CommitAsync(now, token);

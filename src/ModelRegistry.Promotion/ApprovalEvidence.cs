@@ -6,7 +6,7 @@ using ModelRegistry.Promotion.Rules;
 namespace ModelRegistry.Promotion;
 
 /// <summary>
-/// What approvers see in <see cref="ApprovalRequested"/>: the version's lineage, the latest evaluation of each suite (metrics,
+/// What approvers see in <see cref="ApprovalRequested"/>: the version's lineage, the latest received evaluation of each suite (metrics,
 /// bias measurements, security findings) and the gates it passed, against production. Numbers are rounded as
 /// <see cref="ShownNumber"/> does, so no float noise reaches a ticket.
 /// </summary>
@@ -86,9 +86,9 @@ public static class ApprovalEvidence
         return gates;
     }
 
-    /// <summary>The latest evaluation of each suite, by suite name.</summary>
+    /// <summary>The latest received evaluation of each suite (<see cref="LatestEvaluations.PerSuite"/>), by suite name.</summary>
     private static List<EvaluationSummary> Latest(IReadOnlyList<EvaluationSummary> evaluations) =>
-        evaluations.GroupBy(e => e.Suite).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.MaxBy(e => e.EvaluatedAt)!).ToList();
+        [.. LatestEvaluations.PerSuite(evaluations).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value)];
 
     private static Dictionary<string, double> Metrics(IEnumerable<EvaluationSummary> latest)
     {

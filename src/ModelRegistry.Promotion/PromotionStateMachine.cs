@@ -105,14 +105,22 @@ public sealed class PromotionStateMachine : MassTransitStateMachine<PromotionSta
             .If(c => c.Verdict() == PromotionVerdict.Promote,
                 promote => Promote(promote.Then(workflow.StopAwaitingEvaluations), workflow));
 
-    /// <summary>Promotes (Promoted), unless the version moved while the promotion waited to a stage it may not leave for the target (Rejected, stage_changed).</summary>
+    /// <summary>
+    /// Promotes (Promoted), after the last approval or when none is needed, unless the gates fail when checked again on
+    /// the evaluations received by now (Rejected, gates_failed), or the version moved while the promotion waited to a
+    /// stage it may not leave for the target (Rejected, stage_changed).
+    /// </summary>
     private EventActivityBinder<PromotionState, T> Promote<T>(EventActivityBinder<PromotionState, T> binder, PromotionWorkflow workflow)
         where T : class =>
         binder
-            .ThenAsync(workflow.CheckStagesAsync)
-            .IfElse(c => c.StageMove().Moved is not null,
-                moved => moved.Then(workflow.RejectStageChanged).TransitionTo(Rejected),
-                still => still.ThenAsync(workflow.PromoteAsync).TransitionTo(Promoted));
+            .ThenAsync(workflow.CheckGatesAtPromotionAsync)
+            .IfElse(c => c.Verdict() == PromotionVerdict.Rejected,
+                failed => failed.Then(workflow.Reject).TransitionTo(Rejected),
+                passed => passed
+                    .ThenAsync(workflow.CheckStagesAsync)
+                    .IfElse(c => c.StageMove().Moved is not null,
+                        moved => moved.Then(workflow.RejectStageChanged).TransitionTo(Rejected),
+                        still => still.ThenAsync(workflow.PromoteAsync).TransitionTo(Promoted)));
 
     private void CorrelateEvents(PromotionWorkflow workflow)
     {

@@ -85,17 +85,17 @@ public static class PromotionStore
                 row.Datasets?.Split('\n') ?? [], row.BaseModel) { ModelRiskTier = row.ModelRiskTier };
     }
 
-    /// <summary>Every evaluation of a version, as the gates read them.</summary>
+    /// <summary>Every evaluation of a version, as the gates read them, in the order the registry received them.</summary>
     public static async Task<IReadOnlyList<EvaluationSummary>> EvaluationsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
         Guid versionId, CancellationToken ct)
     {
         var rows = await connection.QueryAsync<EvaluationRow>(new CommandDefinition("""
-            SELECT e.suite AS Suite, e.evaluated_at AS EvaluatedAt, e.max_finding_severity AS MaxFindingSeverity,
+            SELECT e.suite AS Suite, e.evaluated_at AS EvaluatedAt, e.received_seq AS Received, e.max_finding_severity AS MaxFindingSeverity,
                    e.bias_assessments::text AS BiasJson, e.security_findings::text AS FindingsJson,
                    coalesce((SELECT jsonb_object_agg(m.name, m.value) FROM registry.evaluation_metrics m
                              WHERE m.evaluation_id = e.evaluation_id), '{}')::text AS MetricsJson
             FROM registry.evaluations e WHERE e.version_id = @versionId
-            ORDER BY e.evaluated_at
+            ORDER BY e.received_seq
             """, new { versionId }, transaction, cancellationToken: ct));
         return rows.Select(r =>
             {
@@ -107,6 +107,7 @@ public static class PromotionStore
                     r.MaxFindingSeverity,
                     r.EvaluatedAt)
                 {
+                    Received = r.Received,
                     BiasAssessments = bias,
                     Findings = JsonSerializer.Deserialize<List<Contracts.SecurityFinding>>(r.FindingsJson, OutboxMessageTypes.Json) ?? [],
                 };
@@ -242,6 +243,6 @@ public static class PromotionStore
     private sealed record VersionRow(Guid VersionId, Guid ModelId, string ModelName, int Version, string RiskTier, string ManifestDigest,
         string Stage, string? TrainingRunId, string? CodeRepository, string? CodeCommit, string? Datasets, string? BaseModel, string? ModelRiskTier);
 
-    private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, string MaxFindingSeverity, string BiasJson, string FindingsJson,
+    private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, long Received, string MaxFindingSeverity, string BiasJson, string FindingsJson,
         string MetricsJson);
 }

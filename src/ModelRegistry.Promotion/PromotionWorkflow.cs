@@ -109,6 +109,25 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         context.Keep(PromotionDecisions.OnGates(stage, evaluations, passedDeadline));
     }
 
+    /// <summary>
+    /// At the moment of promotion: locks the model, reads its evaluations once more, and keeps
+    /// <see cref="PromotionDecisions.OnGatesAtPromotion"/>. The evaluation worker records under a share lock of the same
+    /// model row, so an evaluation is either committed before this read (and counts) or recorded after the promotion.
+    /// </summary>
+    public async Task CheckGatesAtPromotionAsync(BehaviorContext<PromotionState> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (s, ct, store) = (context.Saga, context.CancellationToken, context.Store());
+        var facts = context.TryGetPayload<PromotionReading>(out var reading)
+            ? reading.Facts
+            : (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        KeepTierInForce(context, facts);
+        await store.LockModelAsync(facts.ModelId, ct);
+        var evaluations = await store.EvaluationsAsync(facts.VersionId, ct);
+        context.Keep(new PromotionReading(facts, evaluations));
+        context.Keep(PromotionDecisions.OnGatesAtPromotion(StagePolicyOf(context), evaluations));
+    }
+
     /// <summary>Waiting for missing suites: the first time, schedules the evaluation deadline and audits the wait.</summary>
     public void AwaitEvaluations(BehaviorContext<PromotionState> context)
     {

@@ -46,19 +46,17 @@ public sealed class InMemoryPromotionStore : IPromotionStore
         lock (gate) return stages[versions[(model, version)].VersionId];
     }
 
-    public void AddEvaluation(string model, int version, double accuracy, DateTimeOffset at)
-    {
-        lock (gate)
-        {
-            evaluations.Add((versions[(model, version)].VersionId,
-                new EvaluationSummary("accuracy", new Dictionary<string, double> { ["accuracy"] = accuracy }, [], "none", at)));
-        }
-    }
+    /// <summary>Records an accuracy evaluation that claims it ran <paramref name="at"/>; it is received now, after every earlier one.</summary>
+    public void AddEvaluation(string model, int version, double accuracy, DateTimeOffset at) =>
+        AddEvaluation(model, version, new EvaluationSummary("accuracy", new Dictionary<string, double> { ["accuracy"] = accuracy }, [], "none", at));
 
-    /// <summary>Attaches any evaluation (bias measurements, findings) to a version.</summary>
+    /// <summary>
+    /// Attaches any evaluation (bias measurements, findings) to a version, received now: it gets the next receive number,
+    /// as registry.evaluations.received_seq gives it.
+    /// </summary>
     public void AddEvaluation(string model, int version, EvaluationSummary evaluation)
     {
-        lock (gate) evaluations.Add((versions[(model, version)].VersionId, evaluation));
+        lock (gate) evaluations.Add((versions[(model, version)].VersionId, evaluation with { Received = evaluations.Count + 1 }));
     }
 
     public void OpenElsewhere(string model, int version, string stage)
@@ -86,7 +84,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
         lock (gate)
         {
             return Task.FromResult<IReadOnlyList<EvaluationSummary>>(
-                [.. evaluations.Where(e => e.VersionId == versionId).Select(e => e.Evaluation).OrderBy(e => e.EvaluatedAt)]);
+                [.. evaluations.Where(e => e.VersionId == versionId).Select(e => e.Evaluation).OrderBy(e => e.Received)]);
         }
     }
 

@@ -43,6 +43,18 @@ public class Settings_Specs
         Assert.Equal("mreg_app", database.AppRole);
     }
 
+    [Theory]
+    [InlineData(300, null)]
+    [InlineData(0, null)]
+    [InlineData(86_400, null)]
+    [InlineData(-1, "Evaluation:MaxClockSkewSeconds must be 0-86400 seconds (was -1)")]
+    [InlineData(86_401, "Evaluation:MaxClockSkewSeconds must be 0-86400 seconds (was 86401)")]
+    public void The_evaluation_clock_skew_is_0_to_a_day_and_300_seconds_by_default(int seconds, string? error)
+    {
+        Assert.Equal(300, new ModelRegistry.Evaluation.EvaluationOptions().MaxClockSkewSeconds);
+        Assert.Equal(error, new ModelRegistry.Evaluation.EvaluationOptions { MaxClockSkewSeconds = seconds }.Validate().SingleOrDefault());
+    }
+
     [Fact]
     public void Each_bad_broker_setting_is_named()
     {

@@ -76,6 +76,7 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     [InlineData("Outbox__BatchTimeoutSeconds", "0", "mreg-host: Outbox:BatchTimeoutSeconds must be 1-3600 seconds (was 0)")]
     [InlineData("Health__MaxStalledSeconds", "3", "mreg-host: Health:MaxStalledSeconds must be at least twice Health:CheckIntervalSeconds and at most 86400 (was 3)")]
     [InlineData("Messages__MaxBodyBytes", "1000", "mreg-host: Messages:MaxBodyBytes must be 65536-134217728 bytes (64 KiB to 128 MiB; was 1000)")]
+    [InlineData("Evaluation__MaxClockSkewSeconds", "-5", "mreg-host: Evaluation:MaxClockSkewSeconds must be 0-86400 seconds (was -5)")]
     public async Task A_recovery_or_message_setting_out_of_range(string key, string value, string expected)
     {
         var (exit, line) = await StartWith(new() { [key] = value });

@@ -65,7 +65,7 @@ public class HostCommandLine_Specs(IsolatedEnvironment env) : IClassFixture<Isol
         Assert.Equal(0, await help.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Workers: " + string.Join(", ", ModuleCatalog.All.Select(w => w.Name)), help.Output);
         foreach (var setting in new[] { "RabbitMq__Host", "Database__ConnectionString", "Artifacts__AllowedSourceRoots__0", "Logging__Console__FormatterName",
-                     "Outbox__BatchTimeoutSeconds", "Health__MaxStalledSeconds", "Health__File" })
+                     "Outbox__BatchTimeoutSeconds", "Health__MaxStalledSeconds", "Health__File", "Evaluation__MaxClockSkewSeconds" })
             Assert.Contains(setting, help.Output);
     }
 }

@@ -35,10 +35,13 @@ public record PromotionRejected
     public DateTimeOffset RejectedAt { get; init; }
 }
 
-/// <summary>One gate that did not pass. <see cref="Gate"/> is metric, bias or finding_severity.</summary>
+/// <summary>
+/// One gate that did not pass. <see cref="Gate"/> is metric, bias or finding_severity; when the gates are checked again at
+/// the moment of promotion also suite (a required suite with no evaluation).
+/// </summary>
 public record FailedGate
 {
-    /// <summary>metric, bias or finding_severity.</summary>
+    /// <summary>metric, bias, finding_severity or suite.</summary>
     public string Gate { get; init; } = "";
 
     /// <summary>For people: what was wrong.</summary>

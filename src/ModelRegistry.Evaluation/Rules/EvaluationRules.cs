@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelRegistry.Contracts;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Platform;
@@ -34,15 +35,34 @@ public static class EvaluationRules
 
     /// <summary>
     /// Why the evaluation is refused before the database is consulted, or null: no principal (unauthenticated), a problem
-    /// with the body, or a principal the access policy does not let report the suite (not_permitted).
+    /// with the body, a principal the access policy does not let report the suite (not_permitted), or an
+    /// <c>evaluatedAt</c> after <paramref name="now"/> + <paramref name="maxClockSkew"/> (evaluated_at_in_future).
     /// </summary>
-    public static Rejection? Refusal(EvaluationCompleted e, string? principal, AccessPolicy access)
+    public static Rejection? Refusal(EvaluationCompleted e, string? principal, AccessPolicy access, DateTimeOffset now, TimeSpan maxClockSkew)
     {
         ArgumentNullException.ThrowIfNull(access);
         return AccessRules.Unauthenticated(principal)
             ?? Validate(e)
-            ?? (access.MayReport(principal!, e.Suite) ? null : AccessRules.NotPermitted(principal!, $"report evaluations of suite '{e.Suite}'"));
+            ?? (access.MayReport(principal!, e.Suite) ? null : AccessRules.NotPermitted(principal!, $"report evaluations of suite '{e.Suite}'"))
+            ?? InFuture(e.EvaluatedAt, now, maxClockSkew);
     }
+
+    /// <summary>
+    /// An <c>evaluatedAt</c> later than <paramref name="now"/> + <paramref name="maxClockSkew"/>: refused, since nothing was
+    /// measured in the future (and a far-future date must not look like the newest run to anyone reading it).
+    /// </summary>
+    public static Rejection? InFuture(DateTimeOffset evaluatedAt, DateTimeOffset now, TimeSpan maxClockSkew)
+    {
+        var latest = now + maxClockSkew;
+        return evaluatedAt <= latest
+            ? null
+            : new(RejectionReasons.EvaluatedAtInFuture, string.Create(CultureInfo.InvariantCulture,
+                $"evaluatedAt: {evaluatedAt.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'} is {Ahead(evaluatedAt - now)} after the registry's clock ({now.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'}); at most {maxClockSkew.TotalSeconds:0} s of clock skew is allowed (Evaluation:MaxClockSkewSeconds)"));
+    }
+
+    private static string Ahead(TimeSpan ahead) => ahead.TotalDays >= 2
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(ahead.TotalDays):0} days")
+        : string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(ahead.TotalSeconds):0} s");
 
     /// <summary>The most severe finding's severity: none, info, low, medium, high or critical. Unknown severities count as none.</summary>
     public static string MaxSeverity(IEnumerable<SecurityFinding> findings)

@@ -8,21 +8,15 @@ namespace ModelRegistry.Promotion.Rules;
 public static class GateEvaluation
 {
     /// <summary>
-    /// Uses only the latest evaluation of each required suite (a re-run replaces a failed run); evaluations of other
-    /// suites are ignored. A failure is reported as soon as the suite it reads is present, even while others are missing.
+    /// Uses only the latest received evaluation of each required suite (<see cref="LatestEvaluations.PerSuite"/>: a re-run
+    /// replaces a failed run, whatever evaluatedAt either claims); evaluations of other suites are ignored. A failure is reported as soon as the suite it reads is present, even while others are missing.
     /// </summary>
     public static GateResult Evaluate(StagePolicy policy, IReadOnlyList<EvaluationSummary> evaluations)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(evaluations);
         var gates = policy.Gates;
-        var latest = new Dictionary<string, EvaluationSummary>(StringComparer.Ordinal);
-        foreach (var e in evaluations)
-        {
-            if (!gates.RequiredSuites.Contains(e.Suite, StringComparer.Ordinal)) continue;
-            // Ties go to the later one in the list: the one recorded last.
-            if (!latest.TryGetValue(e.Suite, out var seen) || e.EvaluatedAt >= seen.EvaluatedAt) latest[e.Suite] = e;
-        }
+        var latest = LatestEvaluations.PerSuite(evaluations.Where(e => gates.RequiredSuites.Contains(e.Suite, StringComparer.Ordinal)));
         var missing = gates.RequiredSuites.Where(s => !latest.ContainsKey(s)).ToList();
         var failed = new List<GateFailure>();
 

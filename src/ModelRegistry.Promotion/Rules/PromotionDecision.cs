@@ -21,7 +21,7 @@ public enum PromotionVerdict
     Promote,
 }
 
-/// <summary>The decision of <see cref="PromotionDecisions.OnRequest"/> or <see cref="PromotionDecisions.OnGates"/>.</summary>
+/// <summary>The decision of <see cref="PromotionDecisions.OnRequest"/>, <see cref="PromotionDecisions.OnGates"/> or <see cref="PromotionDecisions.OnGatesAtPromotion"/>.</summary>
 /// <param name="Verdict">Where it leads.</param>
 /// <param name="Why">Rejected or Expired: the reason code and message.</param>
 /// <param name="FailedGates">A gates_failed rejection: the failed gates; null otherwise (the audit record says null).</param>

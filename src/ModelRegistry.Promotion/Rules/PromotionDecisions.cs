@@ -58,9 +58,7 @@ public static class PromotionDecisions
     {
         ArgumentNullException.ThrowIfNull(stage);
         var gates = GateEvaluation.Evaluate(stage, evaluations);
-        if (gates.Failed.Count > 0)
-            return PromotionDecision.Refused(new("gates_failed",
-                $"{gates.Failed.Count} gate(s) failed: {string.Join("; ", gates.Failed.Select(f => f.Message))}"), gates.Failed);
+        if (gates.Failed.Count > 0) return GatesFailed(gates.Failed, "");
         if (gates.MissingSuites.Count > 0)
         {
             return passedDeadline is not null
@@ -70,6 +68,25 @@ public static class PromotionDecisions
         }
         return PromotionDecision.Of(stage.Approvals is null ? PromotionVerdict.Promote : PromotionVerdict.AwaitApproval);
     }
+
+    /// <summary>
+    /// The gates once more at the moment of promotion: after the last approval, or (no approval needed) just before the
+    /// stage changes. The evaluations are those received by then, so one received while the approvals were awaited counts.
+    /// A failed gate rejects (gates_failed, the failures as <see cref="OnGates"/> reports them); so does a required suite
+    /// with no evaluation (the policy or the model's tier changed meanwhile): nothing is promoted on a gate it has not
+    /// seen pass. Otherwise promote.
+    /// </summary>
+    public static PromotionDecision OnGatesAtPromotion(StagePolicy stage, IReadOnlyList<EvaluationSummary> evaluations)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        var gates = GateEvaluation.Evaluate(stage, evaluations);
+        IReadOnlyList<GateFailure> failed =
+            [.. gates.Failed, .. gates.MissingSuites.Select(suite => new GateFailure("suite", $"{suite}: required, but the version has no evaluation of it"))];
+        return failed.Count > 0 ? GatesFailed(failed, "gates checked again at promotion: ") : PromotionDecision.Of(PromotionVerdict.Promote);
+    }
+
+    private static PromotionDecision GatesFailed(IReadOnlyList<GateFailure> failed, string when) =>
+        PromotionDecision.Refused(new("gates_failed", $"{when}{failed.Count} gate(s) failed: {string.Join("; ", failed.Select(f => f.Message))}"), failed);
 
     /// <summary>How long a promotion waits for missing evaluations: the stage's evaluation timeout, else its approval timeout, else the default.</summary>
     public static TimeSpan EvaluationTimeout(StagePolicy stage, TimeSpan fallback)

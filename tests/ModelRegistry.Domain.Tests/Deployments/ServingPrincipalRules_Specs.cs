@@ -76,14 +76,14 @@ public class ServingPrincipalRules_Specs
             EvaluationId = Guid.NewGuid(), ModelName = "m", Version = 1, Suite = suite, Metrics = new() { ["accuracy"] = 0.9 },
             EvaluatedAt = DateTimeOffset.UtcNow,
         };
-        Assert.Equal(refused, EvaluationRules.Refusal(evaluation, principal, Policy)?.ReasonCode);
+        Assert.Equal(refused, EvaluationRules.Refusal(evaluation, principal, Policy, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))?.ReasonCode);
     }
 
     [Fact]
     public void A_body_problem_is_named_before_the_suite_is_checked_against_the_principal()
     {
         var noSuite = new EvaluationCompleted { EvaluationId = Guid.NewGuid(), ModelName = "m", Version = 1, Suite = "", EvaluatedAt = DateTimeOffset.UtcNow };
-        Assert.Equal(RejectionReasons.MissingField, EvaluationRules.Refusal(noSuite, "evaluator", Policy)?.ReasonCode);
+        Assert.Equal(RejectionReasons.MissingField, EvaluationRules.Refusal(noSuite, "evaluator", Policy, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))?.ReasonCode);
     }
 
     [Fact]

@@ -62,10 +62,32 @@ public class GateEvaluation_Specs
     }
 
     [Fact]
-    public void Only_the_latest_evaluation_of_a_suite_counts()
+    public void Only_the_latest_received_evaluation_of_a_suite_counts()
     {
-        Assert.True(GateEvaluation.Evaluate(Policy, [Accuracy(accuracy: 0.95, minutes: 10), Accuracy(accuracy: 0.5, minutes: 0), Fairness()]).Passed);
-        Assert.Single(GateEvaluation.Evaluate(Policy, [Accuracy(accuracy: 0.95, minutes: 0), Accuracy(accuracy: 0.5, minutes: 10), Fairness()]).Failed);
+        Assert.True(GateEvaluation.Evaluate(Policy, [Accuracy(accuracy: 0.5) with { Received = 1 }, Accuracy(accuracy: 0.95) with { Received = 2 }, Fairness()]).Passed);
+        Assert.Single(GateEvaluation.Evaluate(Policy, [Accuracy(accuracy: 0.95) with { Received = 1 }, Accuracy(accuracy: 0.5) with { Received = 2 }, Fairness()]).Failed);
+    }
+
+    [Fact]
+    public void An_evaluation_received_later_counts_even_when_it_claims_an_earlier_evaluatedAt()
+    {
+        // The first claims to have run far in the future; the second, received after it, claims an earlier run.
+        var pinned = Accuracy(accuracy: 0.99, minutes: 60 * 24 * 365) with { Received = 7 };
+        var later = Accuracy(accuracy: 0.5, minutes: -60) with { Received = 8 };
+
+        Assert.Equal("metric: accuracy-v2/accuracy: must be at least 0.9, was 0.5", Failures(GateEvaluation.Evaluate(Policy, [pinned, later, Fairness()])));
+        Assert.Equal("metric: accuracy-v2/accuracy: must be at least 0.9, was 0.5", Failures(GateEvaluation.Evaluate(Policy, [later, pinned, Fairness()])));
+    }
+
+    [Fact]
+    public void The_latest_per_suite_is_the_greatest_receive_number_and_on_equal_numbers_the_later_in_the_list()
+    {
+        var latest = LatestEvaluations.PerSuite(
+        [
+            Accuracy(accuracy: 0.1) with { Received = 3 }, Fairness(parity: 0.2) with { Received = 1 },
+            Accuracy(accuracy: 0.3) with { Received = 2 }, Fairness(parity: 0.4) with { Received = 1 },
+        ]);
+        Assert.Equal((0.1, 0.4), (latest["accuracy-v2"].Metrics["accuracy"], latest["fairness-v1"].Bias[0].Value));
     }
 
     [Fact]

@@ -50,6 +50,32 @@ public class PromotionDecisions_Specs
     }
 
     [Fact]
+    public void At_the_moment_of_promotion_failed_gates_reject_with_the_failures_the_first_check_reports()
+    {
+        var gated = Policies.Production(Accuracy, Policies.Approvals(1, "model-risk-officer"));
+        var first = PromotionDecisions.OnGates(gated, [Evaluation(0.5)], null);
+
+        var again = PromotionDecisions.OnGatesAtPromotion(gated, [Evaluation(0.9) with { Received = 1 }, Evaluation(0.5) with { Received = 2 }]);
+
+        Assert.Equal((PromotionVerdict.Rejected, "gates_failed"), (again.Verdict, again.Why?.ReasonCode));
+        Assert.Equal(first.FailedGates, again.FailedGates);
+        Assert.Equal("gates checked again at promotion: 1 gate(s) failed: accuracy/accuracy: must be at least 0.8, was 0.5", again.Why?.Message);
+    }
+
+    [Fact]
+    public void At_the_moment_of_promotion_passed_gates_promote_and_a_missing_suite_fails_rather_than_waits()
+    {
+        var gated = Policies.Production(Accuracy, Policies.Approvals(1, "model-risk-officer"));
+        var passed = PromotionDecisions.OnGatesAtPromotion(gated, [Evaluation(0.9)]);
+        Assert.Equal((PromotionVerdict.Promote, null, null), (passed.Verdict, passed.Why, passed.FailedGates));
+        Assert.Equal(PromotionVerdict.Promote, PromotionDecisions.OnGatesAtPromotion(Policies.Production(), []).Verdict);
+
+        var missing = PromotionDecisions.OnGatesAtPromotion(gated, []);
+        Assert.Equal((PromotionVerdict.Rejected, "gates_failed"), (missing.Verdict, missing.Why?.ReasonCode));
+        Assert.Equal(new[] { new GateFailure("suite", "accuracy: required, but the version has no evaluation of it") }, missing.FailedGates);
+    }
+
+    [Fact]
     public void A_vote_is_refused_counted_waiting_rejecting_or_the_last_approval_needed()
     {
         var stage = Policies.Production(approvals: Policies.Approvals(2, "model-risk-officer", "security-review"));
