@@ -135,11 +135,22 @@ public abstract class PromotionHarness : IAsyncLifetime
         Reason = "ready", ChangeTicket = "CHG-1",
     };
 
-    protected static ApprovalDecided Vote(Guid promotionId, string approver, string role, bool approved = true, string signature = "signed") => new()
+    /// <summary>
+    /// A decision as an integration sends it: it names what the promotion's request named (model, version, stage, the
+    /// version's manifest digest and the request's nonce, once approval was requested), decided now.
+    /// </summary>
+    protected ApprovalDecided Vote(Guid promotionId, string approver, string role, bool approved = true, string signature = "signed")
     {
-        PromotionId = promotionId, Integration = "desk", TicketId = "T-1", Approver = approver, Role = role,
-        Decision = approved ? "approved" : "rejected", Comment = approved ? "fine" : "not ready", DecidedAt = Start, Signature = signature,
-    };
+        var saga = Saga.Sagas.Contains(promotionId);
+        return new()
+        {
+            PromotionId = promotionId, Integration = "desk", TicketId = "T-1", Approver = approver, Role = role,
+            Decision = approved ? "approved" : "rejected", Comment = approved ? "fine" : "not ready", DecidedAt = Clock.GetUtcNow(),
+            Signature = signature, ModelName = saga?.ModelName ?? "", Version = saga?.ModelVersion ?? 0, TargetStage = saga?.TargetStage ?? "",
+            ManifestDigest = saga is null ? "" : Store.Facts(saga.ModelName, saga.ModelVersion)?.ManifestDigest ?? "",
+            Nonce = saga?.ApprovalNonce ?? "",
+        };
+    }
 
     protected static PromotionDeadlineReached Deadline(Guid promotionId, string kind, DateTimeOffset due) =>
         new() { PromotionId = promotionId, Deadline = kind, DueAt = due };
@@ -160,7 +171,15 @@ public abstract class PromotionHarness : IAsyncLifetime
 public sealed class SignedIsAuthentic : IApprovalAuthenticator
 {
     public Rejection? Check(ApprovalDecided decision) =>
-        decision.Signature == "bad" ? new(ApprovalRefusals.BadSignature, "signature: not the HMAC of the canonical fields") : null;
+        IsAuthentic(decision) ? null : new(ApprovalRefusals.BadSignature, "signature: not the HMAC of the canonical fields");
+
+    public bool IsAuthentic(ApprovalDecided decision) => decision.Signature != "bad";
+
+    /// <summary>One integration, "desk", whose signature of a request names its promotion and nonce.</summary>
+    public IReadOnlyDictionary<string, string> SignRequest(ApprovalRequested request) =>
+        new Dictionary<string, string> { ["desk"] = $"signed:{request.PromotionId:N}:{request.Nonce}" };
+
+    public TimeSpan ClockSkew => TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The deadlines the saga scheduled and cancelled.</summary>
