@@ -221,15 +221,17 @@ public sealed class TicketingClient : IAsyncDisposable
         WaitForRequestAsync(r => r.PromotionId == promotionId, timeout);
 
     /// <summary>
-    /// The decision on the latest request received for the promotion, as this integration sends it (<see cref="Decision(ApprovalRequested, TicketVote)"/>).
+    /// The decision on the latest request received for the promotion (waiting up to 60 s for the first to arrive), as this
+    /// integration sends it (<see cref="Decision(ApprovalRequested, TicketVote)"/>): a decision signs what its request names.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No request for the promotion has arrived yet: wait for it first.</exception>
+    /// <exception cref="TimeoutException">No request for the promotion arrived.</exception>
     public ApprovalDecided Decision(Guid promotionId, TicketVote vote)
     {
         ApprovalRequested? request;
         lock (gate) request = requests.LastOrDefault(r => r.PromotionId == promotionId);
-        return Decision(request ?? throw new InvalidOperationException(
-            $"no ApprovalRequested for promotion {promotionId} has arrived; a decision signs what the request names (WaitForRequestAsync first)"), vote);
+        // Off the test's synchronization context: the wait completes on the consumer's thread.
+        request ??= Task.Run(() => WaitForRequestAsync(promotionId)).GetAwaiter().GetResult();
+        return Decision(request, vote);
     }
 
     /// <summary>
