@@ -20,6 +20,8 @@ public sealed class BindingRegistry : RunningRegistry
     protected override string PromotionPolicyJson => """
         {
           "tiers": {
+            "low": { "staging": { "from": ["registered"] } },
+            "medium": { "staging": { "from": ["registered"] } },
             "high": {
               "staging": { "from": ["registered"] },
               "production": { "from": ["staging"], "approvals": { "roles": ["model-risk-officer", "security-review"], "distinctApprovers": 2, "timeout": "PT2M" } }
