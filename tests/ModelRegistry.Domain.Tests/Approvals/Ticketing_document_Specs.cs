@@ -76,6 +76,17 @@ public class Ticketing_document_Specs
     }
 
     [Fact]
+    public void The_examples_of_messages_md_carry_signatures_that_verify_with_the_example_secret()
+    {
+        var examples = Path.Combine(Repo, "docs/examples");
+        var request = JsonSerializer.Deserialize<ApprovalRequested>(File.ReadAllText(Path.Combine(examples, "ApprovalRequested.json")), Web)!;
+        Assert.True(ApprovalRequestSignature.Verify(request, "jira", ApprovalSignature.SecretBytes(Secret)));
+        var decision = JsonSerializer.Deserialize<ApprovalDecided>(File.ReadAllText(Path.Combine(examples, "ApprovalDecided.json")), Web)!;
+        Assert.Equal(Message, decision);
+        Assert.True(ApprovalSignature.Verify(decision, ApprovalSignature.SecretBytes(Secret)));
+    }
+
+    [Fact]
     public void The_canonical_forms_start_with_the_tags_the_code_uses()
     {
         Assert.StartsWith(ApprovalSignature.FormatTag + "\n", Block("canonical"), StringComparison.Ordinal);
