@@ -397,6 +397,8 @@ Artifacts__AllowedSourceRoots__0=$DATA/incoming
 Promotion__PolicyFile=$REPO/config/promotion-policy.json
 Health__File=$DATA/host-health.json
 Ticketing__Integrations__dev__Secret=$secret
+Ticketing__Integrations__dev__Approvers__0=*
+Ticketing__Integrations__dev__Roles__0=*
 EOF
   grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$REPO/config/dev-approvers.env"
 }

@@ -28,7 +28,16 @@ public interface IPromotionStore
     /// <summary>Writes stage changes (current stage and history).</summary>
     Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>The earlier refusal of this signed decision of this promotion, or null when there was none.</summary>
+    Task<RefusedDecision?> RefusedBeforeAsync(Guid promotionId, string signature, CancellationToken ct);
+
+    /// <summary>Remembers a refused signed decision, so it never counts later (the first refusal stands).</summary>
+    Task RememberRefusalAsync(Guid promotionId, string signature, string reasonCode, DateTimeOffset at, CancellationToken ct);
 }
+
+/// <summary>A signed decision refused before: why, and when.</summary>
+public sealed record RefusedDecision(string ReasonCode, DateTimeOffset RefusedAt);
 
 /// <summary>
 /// What the promotion saga sends out, committed with the message's transaction: events (outbox), audit records, and the
@@ -65,6 +74,12 @@ public sealed class PostgresPromotionStore(UnitOfWork work) : IPromotionStore
     public Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct) =>
         PromotionStore.ApplyStageChangesAsync(work, modelId, stages, changes, cause, causeId, actor, at, ct);
+
+    public Task<RefusedDecision?> RefusedBeforeAsync(Guid promotionId, string signature, CancellationToken ct) =>
+        PromotionStore.RefusedBeforeAsync(work, promotionId, signature, ct);
+
+    public Task RememberRefusalAsync(Guid promotionId, string signature, string reasonCode, DateTimeOffset at, CancellationToken ct) =>
+        PromotionStore.RememberRefusalAsync(work, promotionId, signature, reasonCode, at, ct);
 }
 
 /// <summary>The promotion outbox on the message's <see cref="UnitOfWork"/>.</summary>

@@ -13,7 +13,8 @@ public sealed class PromotionModule : IRegistryModule
     public IReadOnlyList<string> Queues { get; } =
         [PromotionStateMachineDefinition.Queue, EvaluationForwarderDefinition.Queue, RollbackConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
-        ["Promotion__PolicyFile (required)", "Promotion__DefaultEvaluationTimeout", "Ticketing__Integrations__<name>__Secret",
+        ["Promotion__PolicyFile (required)", "Promotion__DefaultEvaluationTimeout", "Ticketing__Integrations__<name>__Secret", "Ticketing__Integrations__<name>__Approvers__0", "Ticketing__Integrations__<name>__Roles__0",
+            "Ticketing__Integrations__<name>__AcceptV1Decisions", "Ticketing__ClockSkew",
             "Approvers__<person>__Roles__0 (__1, ...) (docs/promotion.md, docs/ticketing.md)"];
 
     /// <summary>The promotion deadlines are Quartz jobs.</summary>

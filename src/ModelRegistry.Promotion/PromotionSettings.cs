@@ -19,14 +19,22 @@ public sealed record PromotionSettings(PromotionOptions Options, LoadedPromotion
         var ticketing = settings.Bind<TicketingOptions>(TicketingOptions.Section);
         var approvers = settings.Bind<ApproversOptions>(ApproversOptions.Section);
         if (settings.Errors.Count > 0) return (null, settings.Errors);
+        var directory = new ApproverDirectory(approvers);
+        if (ticketing.Validate(directory).ToList() is { Count: > 0 } unknown) return (null, unknown);
         var (policy, policyErrors) = options.LoadPolicy();
         if (policy is null) return (null, policyErrors);
-        return (new PromotionSettings(options, new LoadedPromotionPolicy(policy), ticketing, new ApproverDirectory(approvers)), []);
+        return (new PromotionSettings(options, new LoadedPromotionPolicy(policy), ticketing, directory), []);
     }
 }
 
-/// <summary>Signature, integration and approver directory checks from configuration (docs/ticketing.md).</summary>
+/// <summary>Signature, integration, allow-list and approver directory checks, and request signatures, from configuration (docs/ticketing.md).</summary>
 public sealed class ConfiguredApprovalAuthenticator(TicketingOptions ticketing, ApproverDirectory approvers) : IApprovalAuthenticator
 {
     public Rejection? Check(ApprovalDecided decision) => ApprovalAuthentication.Check(decision, ticketing, approvers);
+
+    public bool IsAuthentic(ApprovalDecided decision) => ApprovalAuthentication.IsAuthentic(decision, ticketing);
+
+    public IReadOnlyDictionary<string, string> SignRequest(ApprovalRequested request) => ApprovalRequestSignature.ForEach(request, ticketing);
+
+    public TimeSpan ClockSkew => ticketing.ClockSkew;
 }

@@ -200,6 +200,12 @@ public sealed class PromotionState : SagaStateMachineInstance, ISagaVersion
     public DateTimeOffset? EvaluationDeadline { get; set; }
     public DateTimeOffset? ApprovalDeadline { get; set; }
 
+    /// <summary>The nonce of the approval request (<see cref="ApprovalRequested.Nonce"/>): every decision must sign it. Kept by a resend.</summary>
+    public string? ApprovalNonce { get; set; }
+
+    /// <summary>When approval was requested: a decision's decidedAt may not be earlier (less the clock skew).</summary>
+    public DateTimeOffset? ApprovalRequestedAt { get; set; }
+
     /// <summary>Every counted vote, in arrival order.</summary>
     public List<PromotionVote> Votes { get; set; } = [];
 

@@ -17,7 +17,7 @@ public static class PromotionStore
         risk_tier AS RiskTier, requested_by AS RequestedBy, claimed_by AS ClaimedBy, reason AS Reason, change_ticket AS ChangeTicket,
         requested_at AS RequestedAt, evaluation_deadline AS EvaluationDeadline, approval_deadline AS ApprovalDeadline,
         votes::text AS VotesJson, outcome_code AS OutcomeCode, outcome_message AS OutcomeMessage, finished_at AS FinishedAt,
-        updated_at AS UpdatedAt
+        updated_at AS UpdatedAt, approval_nonce AS ApprovalNonce, approval_requested_at AS ApprovalRequestedAt
         """;
 
     public static async Task<PromotionState?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid promotionId,
@@ -36,10 +36,10 @@ public static class PromotionStore
         await work.Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO registry.promotions (promotion_id, saga_version, state, model_name, version, target_stage, model_version_id,
                 from_stage, risk_tier, requested_by, claimed_by, reason, change_ticket, requested_at, evaluation_deadline, approval_deadline,
-                votes, outcome_code, outcome_message, finished_at, updated_at)
+                votes, outcome_code, outcome_message, finished_at, updated_at, approval_nonce, approval_requested_at)
             VALUES (@CorrelationId, @Version, @CurrentState, @ModelName, @ModelVersion, @TargetStage, @ModelVersionId,
                 @FromStage, @RiskTier, @RequestedBy, @ClaimedBy, @Reason, @ChangeTicket, @RequestedAt, @EvaluationDeadline, @ApprovalDeadline,
-                @VotesJson::jsonb, @OutcomeCode, @OutcomeMessage, @FinishedAt, @UpdatedAt)
+                @VotesJson::jsonb, @OutcomeCode, @OutcomeMessage, @FinishedAt, @UpdatedAt, @ApprovalNonce, @ApprovalRequestedAt)
             """, PromotionRow.From(state), work.Transaction, cancellationToken: ct));
     }
 
@@ -51,7 +51,8 @@ public static class PromotionStore
             UPDATE registry.promotions SET saga_version = saga_version + 1, state = @CurrentState, model_version_id = @ModelVersionId,
                 from_stage = @FromStage, risk_tier = @RiskTier, evaluation_deadline = @EvaluationDeadline,
                 approval_deadline = @ApprovalDeadline, votes = @VotesJson::jsonb, outcome_code = @OutcomeCode,
-                outcome_message = @OutcomeMessage, finished_at = @FinishedAt, updated_at = @UpdatedAt
+                outcome_message = @OutcomeMessage, finished_at = @FinishedAt, updated_at = @UpdatedAt, approval_nonce = @ApprovalNonce,
+                approval_requested_at = @ApprovalRequestedAt
             WHERE promotion_id = @CorrelationId AND saga_version = @Version
             """, PromotionRow.From(state), work.Transaction, cancellationToken: ct));
         if (rows == 1) state.Version++;
@@ -171,6 +172,25 @@ public static class PromotionStore
         if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The earlier refusal of this signed decision of this promotion, or null when there was none (migration 0016).</summary>
+    public static async Task<RefusedDecision?> RefusedBeforeAsync(UnitOfWork work, Guid promotionId, string signature, CancellationToken ct)
+    {
+        var row = await work.Connection.QuerySingleOrDefaultAsync<RefusedRow>(new CommandDefinition("""
+            SELECT reason_code AS ReasonCode, refused_at AS RefusedAt FROM registry.refused_approvals
+            WHERE promotion_id = @promotionId AND signature = @signature
+            """, new { promotionId, signature }, work.Transaction, cancellationToken: ct));
+        return row is null ? null : new RefusedDecision(row.ReasonCode, new DateTimeOffset(DateTime.SpecifyKind(row.RefusedAt, DateTimeKind.Utc)));
+    }
+
+    /// <summary>Remembers a refused signed decision (the first refusal stands).</summary>
+    public static Task RememberRefusalAsync(UnitOfWork work, Guid promotionId, string signature, string reasonCode, DateTimeOffset at,
+        CancellationToken ct) =>
+        work.Connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO registry.refused_approvals (promotion_id, signature, reason_code, refused_at)
+            VALUES (@promotionId, @signature, @reasonCode, @at)
+            ON CONFLICT (promotion_id, signature) DO NOTHING
+            """, new { promotionId, signature, reasonCode, at }, work.Transaction, cancellationToken: ct));
+
     /// <summary>Is another promotion of this version to this stage open?</summary>
     public static Task<bool> OtherOpenPromotionAsync(UnitOfWork work, Guid promotionId, string modelName, int version,
         string targetStage, CancellationToken ct) =>
@@ -214,6 +234,8 @@ public static class PromotionStore
         public string? OutcomeMessage { get; set; }
         public DateTime? FinishedAt { get; set; }
         public DateTime UpdatedAt { get; set; }
+        public string? ApprovalNonce { get; set; }
+        public DateTime? ApprovalRequestedAt { get; set; }
 
         public static PromotionRow From(PromotionState s) => new()
         {
@@ -223,7 +245,7 @@ public static class PromotionStore
             RequestedAt = s.RequestedAt.UtcDateTime, EvaluationDeadline = s.EvaluationDeadline?.UtcDateTime,
             ApprovalDeadline = s.ApprovalDeadline?.UtcDateTime, VotesJson = JsonSerializer.Serialize(s.Votes, OutboxMessageTypes.Json),
             OutcomeCode = s.OutcomeCode, OutcomeMessage = s.OutcomeMessage, FinishedAt = s.FinishedAt?.UtcDateTime,
-            UpdatedAt = s.UpdatedAt.UtcDateTime,
+            UpdatedAt = s.UpdatedAt.UtcDateTime, ApprovalNonce = s.ApprovalNonce, ApprovalRequestedAt = s.ApprovalRequestedAt?.UtcDateTime,
         };
 
         public PromotionState ToState() => new()
@@ -234,6 +256,7 @@ public static class PromotionStore
             ApprovalDeadline = Utc(ApprovalDeadline),
             Votes = JsonSerializer.Deserialize<List<PromotionVote>>(VotesJson, OutboxMessageTypes.Json) ?? [],
             OutcomeCode = OutcomeCode, OutcomeMessage = OutcomeMessage, FinishedAt = Utc(FinishedAt), UpdatedAt = Utc(UpdatedAt),
+            ApprovalNonce = ApprovalNonce, ApprovalRequestedAt = Utc(ApprovalRequestedAt),
         };
 
         private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
@@ -242,6 +265,8 @@ public static class PromotionStore
 
     private sealed record VersionRow(Guid VersionId, Guid ModelId, string ModelName, int Version, string RiskTier, string ManifestDigest,
         string Stage, string? TrainingRunId, string? CodeRepository, string? CodeCommit, string? Datasets, string? BaseModel, string? ModelRiskTier);
+
+    private sealed record RefusedRow(string ReasonCode, DateTime RefusedAt);
 
     private sealed record EvaluationRow(string Suite, DateTime EvaluatedAt, long Received, string MaxFindingSeverity, string BiasJson, string FindingsJson,
         string MetricsJson);

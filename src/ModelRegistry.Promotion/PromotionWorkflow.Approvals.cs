@@ -21,9 +21,13 @@ public sealed partial class PromotionWorkflow
         var stage = StagePolicyOf(context);
         var approvals = stage.Approvals!;
         // Whole microseconds, as PostgreSQL keeps it: a resent request then names the very instant the first one did.
-        var due = clock.GetUtcNow() + approvals.Timeout;
+        var now = clock.GetUtcNow();
+        var due = now + approvals.Timeout;
         due = new DateTimeOffset(due.UtcTicks - due.UtcTicks % 10, TimeSpan.Zero);
         s.ApprovalDeadline = due;
+        // Every decision answering this request must sign its nonce; a resend keeps it (docs/ticketing.md).
+        s.ApprovalNonce = ApprovalRequestSignature.NewNonce();
+        s.ApprovalRequestedAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
         outbox.BeforeCommit(c => deadlines.ScheduleAsync(s.CorrelationId, DeadlineKinds.Approval, due, c));
         var evidence = await ApprovalEvidence.ReadAsync(context.Store(), reading.Facts, stage, reading.Evaluations, context.CancellationToken);
         outbox.Publish(Requested(context, approvals, due, evidence));
@@ -66,6 +70,9 @@ public sealed partial class PromotionWorkflow
         var evidence = await ApprovalEvidence.ReadAsync(store, facts, stage, await store.EvaluationsAsync(facts.VersionId, ct), ct);
         var by = ActorOf(Principal(context));
         var outbox = context.Outbox();
+        // The same nonce: decisions already signed for the first request still count. A promotion requested before nonces
+        // existed gets its first one now.
+        s.ApprovalNonce ??= ApprovalRequestSignature.NewNonce();
         outbox.Publish(Requested(context, approvals, due, evidence));
         outbox.Audit(Record(s, by, "approval.resent",
             new { roles = approvals.Roles, distinctApprovers = approvals.DistinctApprovers, deadline = due, votesSoFar = s.Votes.Count,
@@ -73,18 +80,20 @@ public sealed partial class PromotionWorkflow
         logger.LogInformation("Promotion {PromotionId}: approval request sent again, asked by {By}", s.CorrelationId, by);
     }
 
-    private static ApprovalRequested Requested(BehaviorContext<PromotionState> context, ApprovalPolicy approvals, DateTimeOffset due,
-        PromotionEvidence evidence) => Requested(context.Saga,
-        context.TryGetPayload<TierInForce>(out var tier) ? tier.Tier : context.Saga.RiskTier, approvals, due, evidence);
-
-    private static ApprovalRequested Requested(PromotionState s, string? tier, ApprovalPolicy approvals, DateTimeOffset due,
-        PromotionEvidence evidence) => new()
+    /// <summary>The request, with its nonce and the registry's signature of it for each integration.</summary>
+    private ApprovalRequested Requested(BehaviorContext<PromotionState> context, ApprovalPolicy approvals, DateTimeOffset due,
+        PromotionEvidence evidence)
     {
-        PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
-        TargetStage = s.TargetStage, RiskTier = tier ?? "", RequestedBy = s.RequestedBy, Reason = s.Reason,
-        ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles, DistinctApprovers = approvals.DistinctApprovers,
-        Deadline = due, Evidence = evidence,
-    };
+        var s = context.Saga;
+        var request = new ApprovalRequested
+        {
+            PromotionId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, FromStage = s.FromStage ?? "",
+            TargetStage = s.TargetStage, RiskTier = (context.TryGetPayload<TierInForce>(out var tier) ? tier.Tier : s.RiskTier) ?? "",
+            RequestedBy = s.RequestedBy, Reason = s.Reason, ChangeTicket = s.ChangeTicket, RequiredRoles = approvals.Roles,
+            DistinctApprovers = approvals.DistinctApprovers, Deadline = due, Evidence = evidence, Nonce = s.ApprovalNonce ?? "",
+        };
+        return request with { Signatures = authenticator.SignRequest(request) };
+    }
 
     public void ExpireApproval(BehaviorContext<PromotionState> context)
     {
@@ -101,14 +110,16 @@ public sealed partial class PromotionWorkflow
     public async Task WeighVoteAsync(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (s, m) = (context.Saga, context.Message);
-        if (Authenticate(context, m) is { } unauthenticated)
+        var (s, m, store) = (context.Saga, context.Message, context.Store());
+        var facts = await store.FindVersionAsync(s.ModelName, s.ModelVersion, context.CancellationToken);
+        var terms = new ApprovalTerms(s.ModelName, s.ModelVersion, s.TargetStage, facts?.ManifestDigest, s.ApprovalNonce,
+            s.ApprovalRequestedAt ?? s.RequestedAt, s.ApprovalDeadline);
+        if ((await AuthenticateAsync(context, m, store) ?? ApprovalBinding.Check(m, terms, clock.GetUtcNow(), authenticator.ClockSkew)) is { } refused)
         {
-            context.Keep(VoteDecision.Refused(unauthenticated));
+            context.Keep(VoteDecision.Refused(refused));
             return;
         }
-        if (await context.Store().FindVersionAsync(s.ModelName, s.ModelVersion, context.CancellationToken) is { } facts)
-            KeepTierInForce(context, facts);
+        if (facts is not null) KeepTierInForce(context, facts);
         var earlier = s.Votes.Select(v => new ApprovalVote(v.Approver, v.Role, v.Approved)).ToList();
         var incoming = new ApprovalVote(m.Approver, m.Role, m.Decision == "approved");
         context.Keep(PromotionDecisions.OnVote(StagePolicyOf(context), s.RequestedBy, earlier, incoming, m.Comment));
@@ -116,15 +127,30 @@ public sealed partial class PromotionWorkflow
 
     /// <summary>
     /// A decision counts only from a principal the access policy lets speak for its integration (docs/ticketing.md), and
-    /// only when its signature and approver check out (<see cref="IApprovalAuthenticator"/>).
+    /// only when its signature, allow-lists and approver check out (<see cref="IApprovalAuthenticator"/>).
     /// </summary>
     private Rejection? Authenticate(ConsumeContext context, ApprovalDecided m) =>
         PromotionAuthority.MayDecide(access, Principal(context), m.Integration) ?? authenticator.Check(m);
 
+    /// <summary>
+    /// <see cref="Authenticate"/>, and a signed decision refused before for this promotion is refused again as
+    /// replayed_decision, whatever would apply now: once its signature checks out, before the allow-lists, the directory,
+    /// the promotion's facts and the clock, all of which can change.
+    /// </summary>
+    private async Task<Rejection?> AuthenticateAsync(ConsumeContext context, ApprovalDecided m, IPromotionStore store)
+    {
+        if (PromotionAuthority.MayDecide(access, Principal(context), m.Integration) is { } sender) return sender;
+        if (authenticator.IsAuthentic(m) && await store.RefusedBeforeAsync(m.PromotionId, m.Signature, context.CancellationToken) is { } before)
+            return new Rejection(ApprovalRefusals.ReplayedDecision,
+                $"signature: this signed decision was refused for promotion {m.PromotionId} at {ApprovalSignature.FormatTimestamp(before.RefusedAt)} " +
+                $"({before.ReasonCode}); a refused decision never counts, send a new one");
+        return authenticator.Check(m);
+    }
+
     public void RefuseVote(BehaviorContext<PromotionState, ApprovalDecided> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Refuse(context.Outbox(), context.Message, context.Vote().Why!, Principal(context));
+        Refuse(context, context.Message, context.Vote().Why!);
     }
 
     /// <summary>Records a counted vote on the saga, and audits it.</summary>
@@ -162,7 +188,7 @@ public sealed partial class PromotionWorkflow
             ?? (s.FinishedAt is not null
                 ? new Rejection(ApprovalRefusals.PromotionFinished, $"promotion {s.CorrelationId} is over ({s.CurrentState}); decisions no longer count")
                 : new Rejection(ApprovalRefusals.ApprovalNotRequested, $"promotion {s.CorrelationId} is {s.CurrentState}, not waiting for approval"));
-        Refuse(context.Outbox(), context.Message, rejection, Principal(context));
+        Refuse(context, context.Message, rejection);
     }
 
     /// <summary>A decision naming a promotion that does not exist.</summary>
@@ -171,13 +197,22 @@ public sealed partial class PromotionWorkflow
         ArgumentNullException.ThrowIfNull(context);
         var rejection = Authenticate(context, context.Message)
             ?? new Rejection(ApprovalRefusals.UnknownPromotion, $"there is no promotion {context.Message.PromotionId}");
-        Refuse(context.Outbox(), context.Message, rejection, Principal(context));
+        Refuse(context, context.Message, rejection);
         return Task.CompletedTask;
     }
 
-    private void Refuse(IPromotionOutbox outbox, ApprovalDecided m, Rejection why, string? sentBy)
+    /// <summary>
+    /// Publishes ApprovalRefused and audits it; an authentic (signed) decision is remembered in the same transaction, so the
+    /// same signed decision never counts later (replayed_decision).
+    /// </summary>
+    private void Refuse(ConsumeContext context, ApprovalDecided m, Rejection why)
     {
-        var now = clock.GetUtcNow();
+        var (outbox, sentBy, now) = (context.Outbox(), Principal(context), clock.GetUtcNow());
+        if (authenticator.IsAuthentic(m))
+        {
+            var store = context.Store();
+            outbox.BeforeCommit(ct => store.RememberRefusalAsync(m.PromotionId, m.Signature, why.ReasonCode, now, ct));
+        }
         outbox.Publish(new ApprovalRefused
         {
             PromotionId = m.PromotionId, Integration = Bounded.Clip(m.Integration, 200), TicketId = Bounded.Clip(m.TicketId, 200), Approver = Bounded.Clip(m.Approver, 200),

@@ -371,8 +371,18 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
             });
 }
 
-/// <summary>Checks that an <see cref="ApprovalDecided"/> is authentic and its approver holds the role (docs/ticketing.md).</summary>
+/// <summary>The ticketing side of approvals from configuration (docs/ticketing.md): checks decisions, signs requests.</summary>
 public interface IApprovalAuthenticator
 {
+    /// <summary>Whether an <see cref="ApprovalDecided"/> is authentic, allowed for its integration, and its approver holds the role.</summary>
     Rejection? Check(ApprovalDecided decision);
+
+    /// <summary>Whether its signature verifies under its integration's secret (refused ones are then remembered).</summary>
+    bool IsAuthentic(ApprovalDecided decision);
+
+    /// <summary>The registry's signature of a request for each configured integration.</summary>
+    IReadOnlyDictionary<string, string> SignRequest(ApprovalRequested request);
+
+    /// <summary>The clock skew allowed around a decision's decidedAt.</summary>
+    TimeSpan ClockSkew { get; }
 }

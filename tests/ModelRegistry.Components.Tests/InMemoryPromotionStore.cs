@@ -13,6 +13,16 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     private readonly HashSet<(string Model, int Version, string Stage)> openElsewhere = [];
     private readonly List<(StageChange Change, string Cause, Guid CauseId)> applied = [];
     private readonly Dictionary<string, string> modelTiers = []; // model -> its tier, once changed by governance
+    private readonly Dictionary<(Guid PromotionId, string Signature), RefusedDecision> refused = []; // registry.refused_approvals
+
+    /// <summary>The refused signed decisions remembered, by promotion and signature.</summary>
+    public IReadOnlyDictionary<(Guid PromotionId, string Signature), RefusedDecision> Refused { get { lock (gate) return refused.ToDictionary(); } }
+
+    /// <summary>A version's facts (its manifest digest, ...), as the saga reads them.</summary>
+    public VersionFacts? Facts(string model, int version)
+    {
+        lock (gate) return versions.GetValueOrDefault((model, version));
+    }
 
     public IReadOnlyList<(StageChange Change, string Cause, Guid CauseId)> Applied { get { lock (gate) return [.. applied]; } }
 
@@ -115,6 +125,17 @@ public sealed class InMemoryPromotionStore : IPromotionStore
                 applied.Add((change, cause, causeId));
             }
         }
+        return Task.CompletedTask;
+    }
+
+    public Task<RefusedDecision?> RefusedBeforeAsync(Guid promotionId, string signature, CancellationToken ct)
+    {
+        lock (gate) return Task.FromResult(refused.GetValueOrDefault((promotionId, signature)));
+    }
+
+    public Task RememberRefusalAsync(Guid promotionId, string signature, string reasonCode, DateTimeOffset at, CancellationToken ct)
+    {
+        lock (gate) refused.TryAdd((promotionId, signature), new RefusedDecision(reasonCode, at));
         return Task.CompletedTask;
     }
 }

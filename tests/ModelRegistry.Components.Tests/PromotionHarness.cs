@@ -135,11 +135,28 @@ public abstract class PromotionHarness : IAsyncLifetime
         Reason = "ready", ChangeTicket = "CHG-1",
     };
 
-    protected static ApprovalDecided Vote(Guid promotionId, string approver, string role, bool approved = true, string signature = "signed") => new()
+    /// <summary>
+    /// A decision as an integration sends it: it names what the promotion's request named (model, version, stage, the
+    /// version's manifest digest and the request's nonce, once approval was requested), decided now.
+    /// </summary>
+    protected ApprovalDecided Vote(Guid promotionId, string approver, string role, bool approved = true, string? signature = null)
     {
-        PromotionId = promotionId, Integration = "desk", TicketId = "T-1", Approver = approver, Role = role,
-        Decision = approved ? "approved" : "rejected", Comment = approved ? "fine" : "not ready", DecidedAt = Start, Signature = signature,
-    };
+        var saga = Saga.Sagas.Contains(promotionId);
+        var decision = new ApprovalDecided
+        {
+            PromotionId = promotionId, Integration = "desk", TicketId = "T-1", Approver = approver, Role = role,
+            Decision = approved ? "approved" : "rejected", Comment = approved ? "fine" : "not ready", DecidedAt = Clock.GetUtcNow(),
+            ModelName = saga?.ModelName ?? "", Version = saga?.ModelVersion ?? 0, TargetStage = saga?.TargetStage ?? "",
+            ManifestDigest = saga is null ? "" : Store.Facts(saga.ModelName, saga.ModelVersion)?.ManifestDigest ?? "",
+            Nonce = saga?.ApprovalNonce ?? "",
+        };
+        return signature is null ? SignedByDesk(decision) : decision with { Signature = signature };
+    }
+
+    /// <summary>The decision signed by the harness's integration "desk" (v2, or v1 without a nonce), as <see cref="SignedIsAuthentic"/> checks.</summary>
+    protected static ApprovalDecided SignedByDesk(ApprovalDecided decision) => ApprovalSignature.IsV1(decision)
+        ? ApprovalSignature.SignV1(decision, SignedIsAuthentic.DeskKey)
+        : ApprovalSignature.Sign(decision, SignedIsAuthentic.DeskKey);
 
     protected static PromotionDeadlineReached Deadline(Guid promotionId, string kind, DateTimeOffset due) =>
         new() { PromotionId = promotionId, Deadline = kind, DueAt = due };
@@ -156,11 +173,24 @@ public abstract class PromotionHarness : IAsyncLifetime
         Assert.Single(Commits.Events.OfType<T>(), e => id(e) == promotionId);
 }
 
-/// <summary>Authentic when signed: a signature "bad" is refused as bad_signature (the real checks have their own specs).</summary>
+/// <summary>
+/// Authentic when signed with <see cref="DeskKey"/> (in the decision's form), else bad_signature; no allow-lists, no
+/// directory (the real checks have their own specs).
+/// </summary>
 public sealed class SignedIsAuthentic : IApprovalAuthenticator
 {
+    public static readonly byte[] DeskKey = ApprovalSignature.SecretBytes("harness-desk-secret-0123456789abcdef-0123");
+
     public Rejection? Check(ApprovalDecided decision) =>
-        decision.Signature == "bad" ? new(ApprovalRefusals.BadSignature, "signature: not the HMAC of the canonical fields") : null;
+        IsAuthentic(decision) ? null : new(ApprovalRefusals.BadSignature, "signature: not the HMAC of the canonical fields");
+
+    public bool IsAuthentic(ApprovalDecided decision) => ApprovalSignature.Verify(decision, DeskKey);
+
+    /// <summary>One integration, "desk", whose signature of a request names its promotion and nonce.</summary>
+    public IReadOnlyDictionary<string, string> SignRequest(ApprovalRequested request) =>
+        new Dictionary<string, string> { ["desk"] = $"signed:{request.PromotionId:N}:{request.Nonce}" };
+
+    public TimeSpan ClockSkew => TimeSpan.FromMinutes(5);
 }
 
 /// <summary>The deadlines the saga scheduled and cancelled.</summary>

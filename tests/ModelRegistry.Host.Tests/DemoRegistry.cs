@@ -27,6 +27,8 @@ public sealed class DemoRegistry : IsolatedEnvironment
             var settings = EnvironmentVariables.Where(s => !s.Key.StartsWith("Ticketing__", StringComparison.Ordinal)
                 && !s.Key.StartsWith("Approvers__", StringComparison.Ordinal)).ToDictionary();
             settings["Ticketing__Integrations__dev__Secret"] = DevSecret;
+            settings["Ticketing__Integrations__dev__Approvers__0"] = "*";
+            settings["Ticketing__Integrations__dev__Roles__0"] = "*";
             foreach (var (person, roles) in DevApprovers)
                 for (var i = 0; i < roles.Count; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];
             return settings;

@@ -21,11 +21,21 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     private const string Secret = "ticketing-client-spec-secret-0123456789abcdef";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static TicketingOptions Ticketing => new() { Integrations = { ["jira"] = new TicketingIntegrationOptions { Secret = Secret } } };
+    private static TicketingOptions Ticketing => new()
+    {
+        Integrations = { ["jira"] = new TicketingIntegrationOptions { Secret = Secret, Approvers = ["*"], Roles = ["*"] } },
+    };
 
     private static readonly ApproverDirectory Approvers = ApproverDirectory.Of(("alice", ["model-risk-officer"]), ("bob", ["security-review"]));
 
-    private static ApprovalRequested Request(string model) => new()
+    /// <summary>A request as the registry sends it: with a nonce, signed for integration jira.</summary>
+    private static ApprovalRequested Request(string model)
+    {
+        var request = Unsigned(model);
+        return request with { Signatures = ApprovalRequestSignature.ForEach(request, Ticketing) };
+    }
+
+    private static ApprovalRequested Unsigned(string model) => new()
     {
         PromotionId = NewId.NextGuid(),
         ModelName = model,
@@ -39,6 +49,7 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
         DistinctApprovers = 2,
         Deadline = DateTimeOffset.UtcNow.AddDays(3),
         Evidence = new PromotionEvidence { ManifestDigest = "sha256:" + new string('a', 64), Metrics = new Dictionary<string, double> { ["accuracy-v2/accuracy"] = 0.93 } },
+        Nonce = ApprovalRequestSignature.NewNonce(),
     };
 
     /// <summary>The client as a ticketing user, once the requests' exchange exists as the registry declares it.</summary>
@@ -91,6 +102,8 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
             var decision = JsonSerializer.Deserialize<ApprovalDecided>(d.Body, TicketingClient.Wire)!;
             Assert.True(ApprovalSignature.Verify(decision, ApprovalSignature.SecretBytes(Secret)));
             Assert.Null(ApprovalAuthentication.Check(decision, Ticketing, Approvers));
+            Assert.Equal((request.ModelName, request.Version, request.TargetStage, request.Evidence.ManifestDigest, request.Nonce),
+                (decision.ModelName, decision.Version, decision.TargetStage, decision.ManifestDigest, decision.Nonce));
         }
         var byApprover = deliveries.Select(d => JsonSerializer.Deserialize<ApprovalDecided>(d.Body, TicketingClient.Wire)!).ToDictionary(d => d.Approver);
         Assert.Equal(("model-risk-officer", "approved", "Geprüft: ok ✓\n2:x"), (byApprover["alice"].Role, byApprover["alice"].Decision, byApprover["alice"].Comment));
@@ -131,11 +144,36 @@ public class TicketingClient_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     }
 
     [Fact]
+    public async Task A_request_the_registry_did_not_sign_for_its_integration_is_never_answered()
+    {
+        await using var decided = await DecidedQueue.StartAsync(env.RabbitMq);
+        await using var client = await StartClientAsync("jira", Secret, r => [TicketVote.Approve("alice", r.RequiredRoles[0])]);
+        var signed = Request("genuine-model");
+        var forged = signed with { ModelName = "toy-model", PromotionId = NewId.NextGuid() }; // the genuine signature, another request
+        var unsigned = Unsigned("unsigned-model");
+
+        await using (var connection = await Preflight.ConnectionFactory(env.RabbitMq).CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            foreach (var request in new[] { forged, unsigned, signed })
+                await channel.BasicPublishAsync(TicketingClient.RequestedExchange, "", false,
+                    new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent },
+                    JsonSerializer.SerializeToUtf8Bytes(request, TicketingClient.Wire));
+        }
+
+        var answer = JsonSerializer.Deserialize<ApprovalDecided>((await decided.NextAsync(Patience)).Body, TicketingClient.Wire)!;
+        Assert.Equal((signed.PromotionId, "genuine-model"), (answer.PromotionId, answer.ModelName));
+        Assert.Equal(2, client.Faults.Count);
+        Assert.All(client.Faults, f => Assert.Contains("no valid registry signature for integration 'jira'", f.Message, StringComparison.Ordinal));
+        Assert.Single(client.Published);
+    }
+
+    [Fact]
     public async Task Forged_and_unsigned_decisions_are_published_as_given()
     {
         await using var decided = await DecidedQueue.StartAsync(env.RabbitMq);
         await using var client = await StartClientAsync("jira", Secret);
-        var honest = client.Decision(Guid.NewGuid(), TicketVote.Approve("alice", "model-risk-officer"));
+        var honest = client.Decision(Request("forged-model"), TicketVote.Approve("alice", "model-risk-officer"));
 
         await client.PublishAsync(honest with { Signature = "" });
         await client.PublishAsync(honest with { Approver = "bob" });

@@ -35,7 +35,14 @@ public class Ticketing_configuration_Specs
     {
         var configuration = FromEnvironment(
             ("Ticketing__Integrations__jira__Secret", "jira-secret-0123456789abcdef-0123456789"),
+            ("Ticketing__Integrations__jira__Approvers__0", "alice"),
+            ("Ticketing__Integrations__jira__Approvers__1", "Carol"),
+            ("Ticketing__Integrations__jira__Roles__0", "model-risk-officer"),
+            ("Ticketing__Integrations__jira__AcceptV1Decisions", "true"),
             ("Ticketing__Integrations__servicenow__Secret", "servicenow-secret-0123456789abcdef-012345"),
+            ("Ticketing__Integrations__servicenow__Approvers__0", "*"),
+            ("Ticketing__Integrations__servicenow__Roles__0", "*"),
+            ("Ticketing__ClockSkew", "00:02:00"),
             ("Approvers__alice__Roles__0", "model-risk-officer"),
             ("Approvers__carol__Roles__0", "model-risk-officer"),
             ("Approvers__carol__Roles__1", "security-review"));
@@ -51,6 +58,29 @@ public class Ticketing_configuration_Specs
         Assert.True(directory.Holds("alice", "model-risk-officer"));
         Assert.True(directory.Holds("Carol", "security-review"));
         Assert.Equal(2, directory.People.Count);
+        Assert.Empty(ticketing.Validate(directory));
+        var jira = ticketing.Of("jira")!;
+        Assert.True(jira.MaySpeakFor("carol") && jira.MaySignAs("model-risk-officer") && jira.AcceptV1Decisions);
+        Assert.False(jira.MaySignAs("security-review"));
+        Assert.True(ticketing.Of("servicenow")!.MaySpeakFor("anyone"));
+        Assert.False(ticketing.Of("servicenow")!.AcceptV1Decisions);
+        Assert.Equal(TimeSpan.FromMinutes(2), ticketing.ClockSkew);
+    }
+
+    [Fact]
+    public void An_integration_without_allow_lists_or_listing_an_unknown_approver_is_named()
+    {
+        var unlisted = Bind<TicketingOptions>(FromEnvironment(("Ticketing__Integrations__jira__Secret", "jira-secret-0123456789abcdef-0123456789")),
+            TicketingOptions.Section);
+        Assert.Equal([
+            "Ticketing:Integrations:jira:Approvers: required; list the people this integration may speak for (Ticketing__Integrations__jira__Approvers__0=alice), or '*' for everyone in Approvers",
+            "Ticketing:Integrations:jira:Roles: required; list the roles this integration may sign for (Ticketing__Integrations__jira__Roles__0=model-risk-officer), or '*' for every role",
+        ], unlisted.Validate());
+        var unknown = Bind<TicketingOptions>(FromEnvironment(("Ticketing__Integrations__jira__Secret", "jira-secret-0123456789abcdef-0123456789"),
+            ("Ticketing__Integrations__jira__Approvers__0", "zed"), ("Ticketing__Integrations__jira__Roles__0", "*")), TicketingOptions.Section);
+        Assert.Empty(unknown.Validate());
+        Assert.Equal("Ticketing:Integrations:jira:Approvers:0: 'zed' is not in the approver directory (Approvers)",
+            Assert.Single(unknown.Validate(ApproverDirectory.Of(("alice", ["model-risk-officer"])))));
     }
 
     [Fact]
@@ -71,7 +101,8 @@ public class Ticketing_configuration_Specs
     [Fact]
     public void A_short_secret_from_the_environment_is_named_as_the_setting() =>
         Assert.Equal("Ticketing:Integrations:jira:Secret: must be at least 32 characters",
-            Assert.Single(Bind<TicketingOptions>(FromEnvironment(("Ticketing__Integrations__jira__Secret", "too-short")), TicketingOptions.Section).Validate()));
+            Assert.Single(Bind<TicketingOptions>(FromEnvironment(("Ticketing__Integrations__jira__Secret", "too-short"),
+                ("Ticketing__Integrations__jira__Approvers__0", "*"), ("Ticketing__Integrations__jira__Roles__0", "*")), TicketingOptions.Section).Validate()));
 
     [Fact]
     public void An_approver_listed_without_roles_is_named() =>

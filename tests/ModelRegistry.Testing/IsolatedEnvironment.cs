@@ -91,6 +91,8 @@ public class IsolatedEnvironment : IAsyncLifetime
             ["Artifacts__Fsync"] = "true",
             ["Promotion__PolicyFile"] = policyFile,
             [$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret,
+            [$"Ticketing__Integrations__{TestPolicies.Integration}__Approvers__0"] = "*",
+            [$"Ticketing__Integrations__{TestPolicies.Integration}__Roles__0"] = "*",
         };
         foreach (var (person, roles) in TestPolicies.Approvers)
             for (var i = 0; i < roles.Length; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];

@@ -144,10 +144,13 @@ public sealed class TicketingClient : IAsyncDisposable
         try
         {
             request = Read(delivery.Body);
+            // As docs/ticketing.md tells integrators: answer only what the registry signed for this integration.
+            if (!ApprovalRequestSignature.Verify(request, Integration, secret))
+                throw new InvalidDataException($"ApprovalRequested {request.PromotionId}: no valid registry signature for integration '{Integration}'");
             if (answered.TryAdd(request.PromotionId, true))
             {
                 foreach (var vote in strategy(request).ToList())
-                    await DecideAsync(request.PromotionId, vote);
+                    await DecideAsync(request, vote);
             }
         }
         catch (Exception e)
@@ -217,16 +220,40 @@ public sealed class TicketingClient : IAsyncDisposable
     public Task<ApprovalRequested> WaitForRequestAsync(Guid promotionId, TimeSpan? timeout = null) =>
         WaitForRequestAsync(r => r.PromotionId == promotionId, timeout);
 
-    /// <summary>The decision as this integration sends it: defaults filled in, signed with its secret; not published.</summary>
+    /// <summary>
+    /// The decision on the latest request received for the promotion (waiting up to 60 s for the first to arrive), as this
+    /// integration sends it (<see cref="Decision(ApprovalRequested, TicketVote)"/>): a decision signs what its request names.
+    /// </summary>
+    /// <exception cref="TimeoutException">No request for the promotion arrived.</exception>
     public ApprovalDecided Decision(Guid promotionId, TicketVote vote)
     {
+        ApprovalRequested? request;
+        lock (gate) request = requests.LastOrDefault(r => r.PromotionId == promotionId);
+        // Off the test's synchronization context: the wait completes on the consumer's thread.
+        request ??= Task.Run(() => WaitForRequestAsync(promotionId)).GetAwaiter().GetResult();
+        return Decision(request, vote);
+    }
+
+    /// <summary>
+    /// The decision as this integration sends it: it names the model, version, stage, manifest digest and nonce of
+    /// <paramref name="request"/>, defaults filled in, signed with its secret (mreg-approval-v2); not published.
+    /// </summary>
+    public ApprovalDecided Decision(ApprovalRequested request, TicketVote vote)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(vote);
+        var promotionId = request.PromotionId;
         // Whole microseconds: the body then shows exactly the instant that is signed.
         var now = DateTimeOffset.UtcNow;
         var decidedAt = vote.DecidedAt ?? new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
         return ApprovalSignature.Sign(new ApprovalDecided
         {
             PromotionId = promotionId,
+            ModelName = request.ModelName,
+            Version = request.Version,
+            TargetStage = request.TargetStage,
+            ManifestDigest = request.Evidence.ManifestDigest,
+            Nonce = request.Nonce,
             Integration = Integration,
             TicketId = vote.TicketId ?? $"{Integration.ToUpperInvariant()}-{promotionId.ToString("N")[..8]}",
             Approver = vote.Approver,
@@ -237,13 +264,27 @@ public sealed class TicketingClient : IAsyncDisposable
         }, secret);
     }
 
-    /// <summary>Signs and publishes a decision, as the strategy's votes are; returns what was sent.</summary>
+    /// <summary>Signs and publishes a decision on the latest request received for the promotion; returns what was sent.</summary>
     public async Task<ApprovalDecided> DecideAsync(Guid promotionId, TicketVote vote, CancellationToken cancellationToken = default)
     {
         var decision = Decision(promotionId, vote);
         await PublishAsync(decision, cancellationToken);
         return decision;
     }
+
+    /// <summary>Signs and publishes a decision on <paramref name="request"/>, as the strategy's votes are; returns what was sent.</summary>
+    public async Task<ApprovalDecided> DecideAsync(ApprovalRequested request, TicketVote vote, CancellationToken cancellationToken = default)
+    {
+        var decision = Decision(request, vote);
+        await PublishAsync(decision, cancellationToken);
+        return decision;
+    }
+
+    /// <summary>The decision as given, signed with this integration's secret (mreg-approval-v2): to sign a changed body.</summary>
+    public ApprovalDecided Sign(ApprovalDecided decision) => ApprovalSignature.Sign(decision, secret);
+
+    /// <summary>The decision without a nonce, signed in the old form (mreg-approval-v1), as an integration not yet moved to v2 would.</summary>
+    public ApprovalDecided SignV1(ApprovalDecided decision) => ApprovalSignature.SignV1(decision, secret);
 
     /// <summary>Publishes the decision exactly as given (unsigned, forged, signed with another secret...), as plain JSON.</summary>
     public async Task PublishAsync(ApprovalDecided decision, CancellationToken cancellationToken = default)

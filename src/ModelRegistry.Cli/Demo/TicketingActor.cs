@@ -111,6 +111,16 @@ internal sealed class TicketingActor : IAsyncDisposable
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false);
             return;
         }
+        if (!ApprovalRequestSignature.Verify(request, DemoSettings.Integration, settings.TicketingSecret))
+        {
+            // Not the registry's (or signed with another secret): never answered, as docs/ticketing.md asks of integrations;
+            // left unacknowledged, so a misconfigured demo does not take a real request out of the queue.
+            if (seen.TryAdd(request.PromotionId, true))
+                log.Line(Name, $"{Ticket(request.PromotionId)}: a request for {request.ModelName} v{request.Version} -> {request.TargetStage} " +
+                    $"carries no valid registry signature for integration {DemoSettings.Integration}: not answered (do the host and mreg share " +
+                    $"{DemoSettings.SecretSetting}?)");
+            return;
+        }
         var first = seen.TryAdd(request.PromotionId, true);
         var decision = standing ? StandInDecision(request) : expected.GetValueOrDefault(request.PromotionId);
         if (standing && decision is null)
@@ -165,6 +175,12 @@ internal sealed class TicketingActor : IAsyncDisposable
             var signed = ApprovalSignature.Sign(new ApprovalDecided
             {
                 PromotionId = request.PromotionId,
+                // What is approved, as the request names it, and the request's nonce: all signed (mreg-approval-v2).
+                ModelName = request.ModelName,
+                Version = request.Version,
+                TargetStage = request.TargetStage,
+                ManifestDigest = request.Evidence.ManifestDigest,
+                Nonce = request.Nonce,
                 Integration = DemoSettings.Integration,
                 TicketId = ticket,
                 Approver = person,

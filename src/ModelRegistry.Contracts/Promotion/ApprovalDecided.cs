@@ -4,7 +4,8 @@ namespace ModelRegistry.Contracts.Promotion;
 
 /// <summary>
 /// Command from a ticketing integration: one approver's decision on a promotion, signed with the integration's secret
-/// (HMAC-SHA256 over the canonical fields, docs/ticketing.md). Unsigned, badly signed or otherwise unacceptable
+/// (HMAC-SHA256 over the canonical form mreg-approval-v2, which names the model version, stage, manifest digest
+/// and request nonce it approves: docs/ticketing.md). Unsigned, badly signed or otherwise unacceptable
 /// decisions are refused with <see cref="ApprovalRefused"/>, audited, and leave the promotion waiting.
 /// </summary>
 [EntityName("mreg.approval-decided")]
@@ -12,6 +13,22 @@ public record ApprovalDecided
 {
     /// <summary>The promotion's id, chosen by its requester.</summary>
     public Guid PromotionId { get; init; }
+
+    /// <summary>The model approved, as in the request; signed, and must be the promotion's.</summary>
+    public string ModelName { get; init; } = "";
+
+    /// <summary>The version approved, as in the request; signed, and must be the promotion's.</summary>
+    public int Version { get; init; }
+
+    /// <summary>The stage approved, as in the request; signed, and must be the promotion's.</summary>
+    public string TargetStage { get; init; } = "";
+
+    /// <summary>The manifest digest approved (the request's evidence.manifestDigest); signed, and must be the version's.</summary>
+    public string ManifestDigest { get; init; } = "";
+
+    /// <summary>The nonce of the request answered; signed, and must be the one the registry issued. Without it the decision is
+    /// taken as signed in the old v1 form, which is refused unless the integration's configuration accepts it.</summary>
+    public string Nonce { get; init; } = "";
 
     /// <summary>The ticketing integration that signed (its secret is configured in Ticketing:Integrations).</summary>
     public string Integration { get; init; } = "";

@@ -21,8 +21,8 @@ public record ApprovalRefused
     /// <summary>The role signed as.</summary>
     public string Role { get; init; } = "";
 
-    /// <summary>invalid_decision, unknown_integration, bad_signature, approver_unknown, approver_lacks_role, role_not_required,
-    /// self_approval, duplicate_vote, no_approval_required, approval_not_requested, promotion_finished, unknown_promotion.</summary>
+    /// <summary>One of the codes of docs/ticketing.md (ApprovalRefused and reason codes), e.g. bad_signature, model_mismatch,
+    /// approval_expired, replayed_decision; treat an unknown code as a refusal that needs a person to look.</summary>
     public string ReasonCode { get; init; } = "";
 
     /// <summary>For people: what was wrong.</summary>

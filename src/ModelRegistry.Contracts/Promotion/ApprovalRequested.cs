@@ -5,6 +5,7 @@ namespace ModelRegistry.Contracts.Promotion;
 /// <summary>
 /// Event for ticketing integrations: a promotion needs sign-off. Open a ticket, show the evidence, and answer each
 /// approver's decision with a signed <see cref="ApprovalDecided"/> (docs/ticketing.md) before <see cref="Deadline"/>.
+/// Check first that it is the registry's: <see cref="Signatures"/> holds an HMAC of it for your integration.
 /// </summary>
 [EntityName("mreg.approval-requested")]
 public record ApprovalRequested
@@ -47,6 +48,17 @@ public record ApprovalRequested
 
     /// <summary>What the approvers decide on.</summary>
     public PromotionEvidence Evidence { get; init; } = new();
+
+    /// <summary>
+    /// This request's nonce (64 lower-case hex digits): every decision answering it carries and signs it. A resend keeps it.
+    /// </summary>
+    public string Nonce { get; init; } = "";
+
+    /// <summary>
+    /// The registry's signature of this request for each configured integration, by integration name: lower-case hex
+    /// HMAC-SHA256 of the request's canonical form keyed with that integration's secret (docs/ticketing.md).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Signatures { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The evidence an approver sees: lineage, gate results, latest metrics, and the difference from production.</summary>

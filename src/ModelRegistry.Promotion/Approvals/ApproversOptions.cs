@@ -20,6 +20,11 @@ public sealed class ApproversOptions : Dictionary<string, ApproverOptions>, ISet
     {
     }
 
+    /// <summary>Whether <paramref name="person"/> is a person name: 1-200 characters, not starting or ending with whitespace.</summary>
+    public static bool IsPersonName(string? person) =>
+        !string.IsNullOrWhiteSpace(person) && !char.IsWhiteSpace(person[0]) && !char.IsWhiteSpace(person[^1])
+        && person.Length <= MaxPersonLength && FieldRules.Storable(person, "") is null;
+
     /// <summary>One line per problem, each naming the setting.</summary>
     /// <remarks>An empty directory is not an error here: every decision is then refused as approver_unknown.</remarks>
     public IEnumerable<string> Validate()
@@ -27,8 +32,7 @@ public sealed class ApproversOptions : Dictionary<string, ApproverOptions>, ISet
         foreach (var (person, settings) in this.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var setting = $"{Section}:{person}";
-            if (string.IsNullOrWhiteSpace(person) || char.IsWhiteSpace(person[0]) || char.IsWhiteSpace(person[^1])
-                || person.Length > MaxPersonLength || FieldRules.Storable(person, "") is not null)
+            if (!IsPersonName(person))
                 yield return $"{Section}:{FieldRules.Shown(person)}: person names are 1-{MaxPersonLength} characters, not starting or ending with whitespace";
             var roles = settings?.Roles ?? [];
             if (roles.Count == 0)

@@ -10,7 +10,26 @@ public class ApprovalSignature_Specs
     private static string Canonical(ApprovalDecided m) => Encoding.UTF8.GetString(ApprovalSignature.Canonical(m));
 
     [Fact]
-    public void The_canonical_form_is_the_tag_then_eight_length_prefixed_fields() =>
+    public void The_canonical_form_is_the_tag_then_thirteen_length_prefixed_fields_what_is_approved_first() =>
+        Assert.Equal(
+            "mreg-approval-v2\n" +
+            "36:3f2504e0-4f89-41d3-9a0c-0305e82c3301\n" +
+            "13:ticket-router\n" +
+            "1:4\n" +
+            "10:production\n" +
+            "71:sha256:2d20c7e67981cb488b7a0f7c9e0ebcb3abd8b66b93d17291f214f221abb32b4c\n" +
+            "64:8c1f0e5a9b3d47e2a6f4c0d9e8b7a6f5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9\n" +
+            "4:jira\n" +
+            "10:MRISK-1042\n" +
+            "5:alice\n" +
+            "18:model-risk-officer\n" +
+            "8:approved\n" +
+            "27:Gates and lineage reviewed.\n" +
+            "27:2026-11-26T14:03:07.250000Z\n",
+            Canonical(Decisions.Unsigned));
+
+    [Fact]
+    public void The_v1_form_is_the_old_tag_then_eight_fields_and_names_nothing_approved() =>
         Assert.Equal(
             "mreg-approval-v1\n" +
             "36:3f2504e0-4f89-41d3-9a0c-0305e82c3301\n" +
@@ -21,7 +40,7 @@ public class ApprovalSignature_Specs
             "8:approved\n" +
             "27:Gates and lineage reviewed.\n" +
             "27:2026-11-26T14:03:07.250000Z\n",
-            Canonical(Decisions.Unsigned));
+            Encoding.UTF8.GetString(ApprovalSignature.CanonicalV1(Decisions.Unsigned)));
 
     [Fact]
     public void Lengths_count_utf8_bytes_not_characters()
@@ -88,6 +107,11 @@ public class ApprovalSignature_Specs
         { "decision", m => m with { Decision = "rejected" } },
         { "comment", m => m with { Comment = "Gates and lineage reviewed" } },
         { "time", m => m with { DecidedAt = m.DecidedAt.AddTicks(10) } },
+        { "model", m => m with { ModelName = "toy-model" } },
+        { "version", m => m with { Version = 3 } },
+        { "stage", m => m with { TargetStage = "staging" } },
+        { "digest", m => m with { ManifestDigest = "sha256:" + new string('0', 64) } },
+        { "nonce", m => m with { Nonce = new string('a', 64) } },
     };
 
     [Theory]
@@ -151,5 +175,25 @@ public class ApprovalSignature_Specs
     {
         Assert.Equal("  ä"u8.ToArray(), ApprovalSignature.SecretBytes("  ä"));
         Assert.Throws<FormatException>(() => ApprovalSignature.SecretBytes("\udc00"));
+    }
+
+    [Fact]
+    public void A_decision_without_a_nonce_is_in_the_v1_form_and_verifies_only_as_v1()
+    {
+        var v1 = ApprovalSignature.SignV1(Decisions.Unsigned, Decisions.JiraKey);
+        Assert.True(ApprovalSignature.IsV1(v1));
+        Assert.Equal(ApprovalSignature.ComputeV1(Decisions.Unsigned with { Nonce = "" }, Decisions.JiraKey), v1.Signature);
+        Assert.True(ApprovalSignature.Verify(v1, Decisions.JiraKey));
+        // The v1 signature does not say what is approved: the model, version, stage and digest may be anything.
+        Assert.True(ApprovalSignature.Verify(v1 with { ModelName = "toy-model", Version = 1, TargetStage = "staging" }, Decisions.JiraKey));
+    }
+
+    [Fact]
+    public void A_v2_signature_never_verifies_as_v1_nor_a_v1_signature_as_v2()
+    {
+        var v2 = Decisions.Signed();
+        Assert.False(ApprovalSignature.Verify(v2 with { Nonce = "" }, Decisions.JiraKey));
+        var v1 = ApprovalSignature.SignV1(Decisions.Unsigned, Decisions.JiraKey);
+        Assert.False(ApprovalSignature.Verify(v1 with { Nonce = Decisions.Nonce }, Decisions.JiraKey));
     }
 }

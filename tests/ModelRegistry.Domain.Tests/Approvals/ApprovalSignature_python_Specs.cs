@@ -31,9 +31,14 @@ public class ApprovalSignature_python_Specs
         for line in sys.stdin:
             case = json.loads(line)
             m = case["message"]
-            fields = [str(uuid.UUID(m["promotionId"])), m["integration"], m["ticketId"], m["approver"], m["role"],
-                      m["decision"], m["comment"], timestamp(m["decidedAt"])]
-            canonical = b"mreg-approval-v1\n"
+            own = [m["integration"], m["ticketId"], m["approver"], m["role"], m["decision"], m["comment"], timestamp(m["decidedAt"])]
+            if m.get("nonce"):
+                fields = [str(uuid.UUID(m["promotionId"])), m["modelName"], str(m["version"]), m["targetStage"], m["manifestDigest"],
+                          m["nonce"]] + own
+                canonical = b"mreg-approval-v2\n"
+            else:
+                fields = [str(uuid.UUID(m["promotionId"]))] + own
+                canonical = b"mreg-approval-v1\n"
             for field in fields:
                 data = field.encode("utf-8")
                 canonical += str(len(data)).encode("ascii") + b":" + data + b"\n"
@@ -51,6 +56,8 @@ public class ApprovalSignature_python_Specs
         }),
         (Decisions.JiraSecret, Decisions.Unsigned with { Comment = "10:looks\nlike:\n8:approved\n\r\n\t a field \"quoted\" \\ back" }),
         (Decisions.JiraSecret, Decisions.Unsigned with { TicketId = "T:1\n", Approver = "a:b", Comment = ":\n:" }),
+        (Decisions.JiraSecret, Decisions.Unsigned with { ModelName = "modèle:4\n", Version = 123456, TargetStage = "canary" }),
+        (Decisions.JiraSecret, Decisions.Unsigned with { Nonce = "" }), // the v1 form, where an integration still accepts it
         ("ünïcödé secret with spaces inside, 40 chars", Decisions.Unsigned with
         {
             PromotionId = Guid.Parse("ABCDEF01-2345-6789-ABCD-EF0123456789"),
@@ -70,12 +77,15 @@ public class ApprovalSignature_python_Specs
                 promotionId = c.Message.PromotionId.ToString("D", CultureInfo.InvariantCulture).ToUpperInvariant(),
                 c.Message.Integration, c.Message.TicketId, c.Message.Approver, c.Message.Role, c.Message.Decision, c.Message.Comment,
                 decidedAt = c.Message.DecidedAt.ToString("o", CultureInfo.InvariantCulture),
+                c.Message.ModelName, c.Message.Version, c.Message.TargetStage, c.Message.ManifestDigest, c.Message.Nonce,
             },
         }, Web))) + "\n";
 
         var python = await RunPythonAsync(Script, input);
 
-        var expected = Cases.Select(c => ApprovalSignature.Compute(c.Message, ApprovalSignature.SecretBytes(c.Secret))).ToList();
+        var expected = Cases.Select(c => ApprovalSignature.IsV1(c.Message)
+            ? ApprovalSignature.ComputeV1(c.Message, ApprovalSignature.SecretBytes(c.Secret))
+            : ApprovalSignature.Compute(c.Message, ApprovalSignature.SecretBytes(c.Secret))).ToList();
         Assert.Equal(expected, python);
         Assert.Equal(Cases.Length, expected.Distinct().Count());
     }

@@ -25,6 +25,12 @@ public class Ticketing_document_Specs
     private static string Secret => Block("secret");
     private static string Signature => Block("signature");
     private static ApprovalDecided Message => JsonSerializer.Deserialize<ApprovalDecided>(Block("message"), Web)!;
+    private static ApprovalRequested Request => JsonSerializer.Deserialize<ApprovalRequested>(Block("request"), Web)!;
+
+    private static TicketingOptions Documented => new()
+    {
+        Integrations = { ["jira"] = new TicketingIntegrationOptions { Secret = Secret, Approvers = ["alice", "bob"], Roles = ["*"] } },
+    };
 
     [Fact]
     public void The_canonical_form_shown_is_the_one_signed()
@@ -45,11 +51,47 @@ public class Ticketing_document_Specs
     }
 
     [Fact]
-    public void The_example_is_accepted_with_the_documented_configuration()
+    public void The_example_is_accepted_with_the_documented_configuration_and_answers_the_request_example()
     {
-        var ticketing = new TicketingOptions { Integrations = { ["jira"] = new TicketingIntegrationOptions { Secret = Secret } } };
-        Assert.Empty(ticketing.Validate());
-        Assert.Null(ApprovalAuthentication.Check(Message, ticketing, ApproverDirectory.Of(("alice", ["model-risk-officer"]))));
+        var directory = ApproverDirectory.Of(("alice", ["model-risk-officer"]), ("bob", ["security-review"]));
+        Assert.Empty(Documented.Validate());
+        Assert.Empty(Documented.Validate(directory));
+        Assert.Null(ApprovalAuthentication.Check(Message, Documented, directory));
+        var request = Request;
+        var terms = new ApprovalTerms(request.ModelName, request.Version, request.TargetStage, request.Evidence.ManifestDigest, request.Nonce,
+            Message.DecidedAt.AddHours(-1), request.Deadline);
+        Assert.Null(ApprovalBinding.Check(Message, terms, Message.DecidedAt.AddSeconds(1), TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void The_request_example_carries_the_signature_computed_for_jira()
+    {
+        var request = Request;
+        Assert.Equal(Block("request-canonical") + "\n", Encoding.UTF8.GetString(ApprovalRequestSignature.Canonical(request, "jira")));
+        Assert.Contains($"canonical form, {ApprovalRequestSignature.Canonical(request, "jira").Length} bytes", Doc, StringComparison.Ordinal);
+        Assert.Equal(Block("request-signature"), ApprovalRequestSignature.Compute(request, "jira", ApprovalSignature.SecretBytes(Secret)));
+        Assert.Equal(Block("request-signature"), request.Signatures["jira"]);
+        Assert.Equal(ApprovalRequestSignature.ForEach(request, Documented), request.Signatures);
+        Assert.True(ApprovalRequestSignature.Verify(request, "jira", ApprovalSignature.SecretBytes(Secret)));
+    }
+
+    [Fact]
+    public void The_examples_of_messages_md_carry_signatures_that_verify_with_the_example_secret()
+    {
+        var examples = Path.Combine(Repo, "docs/examples");
+        var request = JsonSerializer.Deserialize<ApprovalRequested>(File.ReadAllText(Path.Combine(examples, "ApprovalRequested.json")), Web)!;
+        Assert.True(ApprovalRequestSignature.Verify(request, "jira", ApprovalSignature.SecretBytes(Secret)));
+        var decision = JsonSerializer.Deserialize<ApprovalDecided>(File.ReadAllText(Path.Combine(examples, "ApprovalDecided.json")), Web)!;
+        Assert.Equal(Message, decision);
+        Assert.True(ApprovalSignature.Verify(decision, ApprovalSignature.SecretBytes(Secret)));
+    }
+
+    [Fact]
+    public void The_canonical_forms_start_with_the_tags_the_code_uses()
+    {
+        Assert.StartsWith(ApprovalSignature.FormatTag + "\n", Block("canonical"), StringComparison.Ordinal);
+        Assert.StartsWith(ApprovalRequestSignature.FormatTag + "\n", Block("request-canonical"), StringComparison.Ordinal);
+        Assert.Contains($"tag `{ApprovalSignature.V1FormatTag}`", Doc, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -74,12 +116,22 @@ public class Ticketing_document_Specs
             # The same instant written another way signs the same.
             print(sign(dict(body, decidedAt="2026-11-26T15:03:07.250000+01:00", promotionId=body["promotionId"].upper()), case["secret"]))
             print(signed_time(datetime(2026, 11, 26, 15, 3, 7, 250000, tzinfo=timezone(timedelta(hours=1)))))
+            request = case["request"]
+            print(request_is_from_registry(request, "jira", case["secret"]))
+            print(request_is_from_registry(dict(request, version=3), "jira", case["secret"]))
+            print(request_is_from_registry(request, "servicenow", case["secret"]))
+            print(all(body[k] == v for k, v in decision_for(request).items()))
             """;
-        var input = JsonSerializer.Serialize(new { secret = Secret, body = JsonSerializer.Deserialize<JsonElement>(Block("message")) });
+        var input = JsonSerializer.Serialize(new
+        {
+            secret = Secret,
+            body = JsonSerializer.Deserialize<JsonElement>(Block("message")),
+            request = JsonSerializer.Deserialize<JsonElement>(Block("request")),
+        });
 
         var output = await ApprovalSignature_python_Specs.RunPythonAsync(driver, input);
 
-        Assert.Equal([Signature, Signature, "2026-11-26T14:03:07.250000Z"], output);
+        Assert.Equal([Signature, Signature, "2026-11-26T14:03:07.250000Z", "True", "False", "False", "True"], output);
     }
 
     [Fact]
@@ -98,9 +150,8 @@ public class Ticketing_document_Specs
     {
         var shown = JsonSerializer.Deserialize<ApprovalRefused>(
             Regex.Match(Doc, "## ApprovalRefused and reason codes\\n.*?```json\\n(?<json>.*?)\\n```", RegexOptions.Singleline).Groups["json"].Value, Web)!;
-        var ticketing = new TicketingOptions { Integrations = { ["jira"] = new TicketingIntegrationOptions { Secret = Secret } } };
         var decision = ApprovalSignature.Sign(Message with { Approver = shown.Approver, Role = shown.Role }, ApprovalSignature.SecretBytes(Secret));
-        var rejection = ApprovalAuthentication.Check(decision, ticketing, ApproverDirectory.Of(("bob", ["security-review"])));
+        var rejection = ApprovalAuthentication.Check(decision, Documented, ApproverDirectory.Of(("bob", ["security-review"])));
         Assert.Equal(new Rejection(shown.ReasonCode, shown.Message), rejection);
     }
 }

@@ -8,7 +8,7 @@ public class Ticketing_options_Specs
     {
         var options = new TicketingOptions();
         foreach (var (name, secret) in integrations)
-            options.Integrations[name] = secret is null ? null! : new TicketingIntegrationOptions { Secret = secret };
+            options.Integrations[name] = secret is null ? null! : new TicketingIntegrationOptions { Secret = secret, Approvers = ["*"], Roles = ["*"] };
         return options;
     }
 

@@ -172,7 +172,8 @@ public class Approval_Specs(RunningRegistry registry) : IClassFixture<RunningReg
         Assert.Equal("production", await StageAsync(registry, "finished", 1));
 
         var nowhere = Guid.NewGuid();
-        await ticketing.DecideAsync(nowhere, TicketVote.Approve("alice", "model-risk-officer"));
+        var asked = await ticketing.WaitForRequestAsync(request.PromotionId);
+        await ticketing.DecideAsync(asked with { PromotionId = nowhere }, TicketVote.Approve("alice", "model-risk-officer"));
         await RefusedAsync(nowhere, ApprovalRefusals.UnknownPromotion);
     }
 
