@@ -13,6 +13,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     private readonly HashSet<(string Model, int Version, string Stage)> openElsewhere = [];
     private readonly List<(StageChange Change, string Cause, Guid CauseId)> applied = [];
     private readonly Dictionary<string, string> modelTiers = []; // model -> its tier, once changed by governance
+    private readonly Dictionary<Guid, long> stageSequences = []; // model id -> its last stage-change number
 
     public IReadOnlyList<(StageChange Change, string Cause, Guid CauseId)> Applied { get { lock (gate) return [.. applied]; } }
 
@@ -105,7 +106,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
         }
     }
 
-    public Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
+    public Task<long> ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct)
     {
         lock (gate)
@@ -116,7 +117,8 @@ public sealed class InMemoryPromotionStore : IPromotionStore
                 this.stages[ids[change.Version]] = StageNames.Format(change.To);
                 applied.Add((change, cause, causeId));
             }
+            stageSequences[modelId] = stageSequences.GetValueOrDefault(modelId) + 1;
+            return Task.FromResult(stageSequences[modelId]);
         }
-        return Task.CompletedTask;
     }
 }
