@@ -11,7 +11,11 @@ namespace ModelRegistry.Deployments;
 /// </summary>
 public sealed record DeployAcknowledgementView(Guid InstructionId, string Cause, string ModelName, int Version, string ManifestDigest,
     DateTime IssuedAt, DateTime DueAt, string State, DateTime? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgedEndpoint,
-    DateTime? ViolationRaisedAt);
+    DateTime? ViolationRaisedAt)
+{
+    /// <summary>The model's stage-change number the instruction carried (null: recorded before instructions carried one).</summary>
+    public long? StageSequence { get; init; }
+}
 
 /// <summary>Read queries over registry.deploy_instructions (the CLI composes them with the promotion module's).</summary>
 public static class AcknowledgementQueries
@@ -19,7 +23,7 @@ public static class AcknowledgementQueries
     private const string Find = """
         SELECT instruction_id AS InstructionId, cause AS Cause, model_name AS ModelName, version AS Version, manifest_digest AS ManifestDigest,
                issued_at AS IssuedAt, due_at AS DueAt, acknowledged_at AS AcknowledgedAt, acknowledged_by AS AcknowledgedBy,
-               acknowledged_endpoint AS AcknowledgedEndpoint, violation_raised_at AS ViolationRaisedAt
+               acknowledged_endpoint AS AcknowledgedEndpoint, violation_raised_at AS ViolationRaisedAt, stage_sequence AS StageSequence
         FROM registry.deploy_instructions WHERE instruction_id = @id
         """;
 
@@ -31,7 +35,7 @@ public static class AcknowledgementQueries
         if (row is null) return null;
         var state = AcknowledgementStates.Of(Utc(row.AcknowledgedAt), Utc(row.DueAt)!.Value, Utc(row.ViolationRaisedAt), now);
         return new(row.InstructionId, row.Cause, row.ModelName, row.Version, row.ManifestDigest, row.IssuedAt, row.DueAt, NameOf(state),
-            row.AcknowledgedAt, row.AcknowledgedBy, row.AcknowledgedEndpoint, row.ViolationRaisedAt);
+            row.AcknowledgedAt, row.AcknowledgedBy, row.AcknowledgedEndpoint, row.ViolationRaisedAt) { StageSequence = row.StageSequence };
     }
 
     public static string NameOf(AcknowledgementState state) => state switch
@@ -45,5 +49,5 @@ public static class AcknowledgementQueries
     private static DateTimeOffset? Utc(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 
     private sealed record Row(Guid InstructionId, string Cause, string ModelName, int Version, string ManifestDigest, DateTime IssuedAt, DateTime DueAt,
-        DateTime? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgedEndpoint, DateTime? ViolationRaisedAt);
+        DateTime? AcknowledgedAt, string? AcknowledgedBy, string? AcknowledgedEndpoint, DateTime? ViolationRaisedAt, long? StageSequence);
 }

@@ -17,8 +17,9 @@ public static class DeployAcknowledgements
     private const string LockDigest = "SELECT pg_advisory_xact_lock(hashtextextended('deploy-ack:' || @digest, 0))";
 
     private const string InsertInstruction = """
-        INSERT INTO registry.deploy_instructions (instruction_id, cause, model_name, version, model_version_id, manifest_digest, issued_at, due_at)
-        VALUES (@Id, @Cause, @ModelName, @Version, @ModelVersionId, @Digest, @IssuedAt, @DueAt)
+        INSERT INTO registry.deploy_instructions (instruction_id, cause, model_name, version, model_version_id, manifest_digest, issued_at, due_at,
+            stage_sequence)
+        VALUES (@Id, @Cause, @ModelName, @Version, @ModelVersionId, @Digest, @IssuedAt, @DueAt, @StageSequence)
         ON CONFLICT (instruction_id) DO NOTHING
         """;
 
@@ -56,13 +57,15 @@ public static class DeployAcknowledgements
             Id = instruction.DeploymentId, instruction.Cause, instruction.ModelName, instruction.Version, instruction.ModelVersionId,
             Digest = instruction.ManifestDigest, IssuedAt = instruction.IssuedAt.ToUniversalTime(),
             DueAt = (instruction.IssuedAt + timeout).ToUniversalTime(),
+            // 0: an instruction from before instructions carried one (docs/messages.md); kept as unknown.
+            StageSequence = instruction.StageSequence > 0 ? instruction.StageSequence : (long?)null,
         }, work.Transaction, cancellationToken: token));
         if (inserted == 0) return false;
         work.Audit(new AuditAppend(DeploymentStore.AuditActor, "deployment.instruction_recorded", "instruction", instruction.DeploymentId.ToString("D"),
             instruction.ModelName, new
             {
                 modelVersion = $"{instruction.ModelName}/{instruction.Version}", manifestDigest = instruction.ManifestDigest, cause = instruction.Cause,
-                issuedAt = instruction.IssuedAt, dueAt = instruction.IssuedAt + timeout,
+                issuedAt = instruction.IssuedAt, dueAt = instruction.IssuedAt + timeout, stageSequence = instruction.StageSequence,
             }));
 
         var fact = new InstructionFact(instruction.DeploymentId, instruction.ManifestDigest, instruction.IssuedAt);

@@ -25,8 +25,8 @@ public interface IPromotionStore
     /// <summary>The versions of a model that have left 'registered', plus <paramref name="alsoVersion"/> in any stage.</summary>
     Task<IReadOnlyList<StoredStage>> StagesAsync(Guid modelId, int? alsoVersion, CancellationToken ct);
 
-    /// <summary>Writes stage changes (current stage and history).</summary>
-    Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
+    /// <summary>Writes stage changes (current stage and history); returns the model's stage-change number they take.</summary>
+    Task<long> ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>The earlier refusal of this signed decision of this promotion, or null when there was none.</summary>
@@ -45,7 +45,8 @@ public sealed record RefusedDecision(string ReasonCode, DateTimeOffset RefusedAt
 /// </summary>
 public interface IPromotionOutbox
 {
-    void Publish<T>(T message) where T : class;
+    /// <summary>Publishes at commit; after the earlier events of <paramref name="orderingKey"/>, if given (<see cref="Platform.Outbox.OutboxEntry.OrderingKey"/>).</summary>
+    void Publish<T>(T message, string? orderingKey = null) where T : class;
 
     void Audit(AuditAppend record);
 
@@ -71,7 +72,7 @@ public sealed class PostgresPromotionStore(UnitOfWork work) : IPromotionStore
     public Task<IReadOnlyList<StoredStage>> StagesAsync(Guid modelId, int? alsoVersion, CancellationToken ct) =>
         PromotionStore.StagesAsync(work, modelId, alsoVersion, ct);
 
-    public Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
+    public Task<long> ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct) =>
         PromotionStore.ApplyStageChangesAsync(work, modelId, stages, changes, cause, causeId, actor, at, ct);
 
@@ -85,7 +86,7 @@ public sealed class PostgresPromotionStore(UnitOfWork work) : IPromotionStore
 /// <summary>The promotion outbox on the message's <see cref="UnitOfWork"/>.</summary>
 public sealed class UnitOfWorkPromotionOutbox(UnitOfWork work) : IPromotionOutbox
 {
-    public void Publish<T>(T message) where T : class => work.Publish(message);
+    public void Publish<T>(T message, string? orderingKey = null) where T : class => work.Publish(message, orderingKey);
 
     public void Audit(AuditAppend record) => work.Audit(record);
 

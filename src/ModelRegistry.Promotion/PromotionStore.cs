@@ -134,12 +134,23 @@ public static class PromotionStore
         return rows.ToList();
     }
 
-    /// <summary>Writes stage changes (current stage and history). Retirements first: production is unique per model.</summary>
-    public static async Task ApplyStageChangesAsync(UnitOfWork work, Guid modelId, IReadOnlyList<StoredStage> stages,
+    // The model's next stage-change number. The caller holds the model's row lock (LockModelAsync) from before it queues
+    // any event: a model's events then enter the outbox in the order their transactions commit.
+    private const string NextStageSequence = """
+        UPDATE registry.models SET stage_sequence = stage_sequence + 1 WHERE model_id = $1 RETURNING stage_sequence
+        """;
+
+    /// <summary>
+    /// Writes stage changes (current stage and history), retirements first (production is unique per model), and returns the
+    /// model's stage-change number they take (<see cref="Contracts.Promotion.DeployModelVersion.StageSequence"/>). The caller
+    /// holds the model's lock.
+    /// </summary>
+    public static async Task<long> ApplyStageChangesAsync(UnitOfWork work, Guid modelId, IReadOnlyList<StoredStage> stages,
         IReadOnlyList<StageChange> changes, string cause, Guid causeId, string actor, DateTimeOffset at, CancellationToken ct)
     {
         var ids = stages.ToDictionary(s => s.Version, s => s.VersionId);
         await using var batch = new NpgsqlBatch(work.Connection, work.Transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(NextStageSequence) { Parameters = { new() { Value = modelId } } });
         foreach (var change in changes.OrderBy(c => c.To == Stage.Retired ? 0 : 1))
         {
             var versionId = ids[change.Version];
@@ -169,7 +180,9 @@ public static class PromotionStore
                 },
             });
         }
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        return await batch.ExecuteScalarAsync(ct) is long sequence
+            ? sequence
+            : throw new InvalidOperationException($"model {modelId} is gone: no stage sequence to take");
     }
 
     /// <summary>The earlier refusal of this signed decision of this promotion, or null when there was none (migration 0016).</summary>

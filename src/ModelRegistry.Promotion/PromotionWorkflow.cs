@@ -4,6 +4,7 @@ using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
 using ModelRegistry.Platform.Identity;
+using ModelRegistry.Platform.Outbox;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion.Rules;
 
@@ -278,7 +279,8 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
         var (s, outbox, check) = (context.Saga, context.Outbox(), context.GetPayload<StageCheck>());
         var (facts, current, changes) = (check.Facts, check.Move.Current, check.Move.Changes);
         var now = clock.GetUtcNow();
-        await context.Store().ApplyStageChangesAsync(facts.ModelId, check.Stages, changes, "promotion", s.CorrelationId, s.RequestedBy, now,
+        // The model is locked (CheckStagesAsync) and nothing is in the outbox yet: the stage sequence is in commit order.
+        var sequence = await context.Store().ApplyStageChangesAsync(facts.ModelId, check.Stages, changes, "promotion", s.CorrelationId, s.RequestedBy, now,
             context.CancellationToken);
         foreach (var change in changes)
         {
@@ -293,15 +295,16 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
             FromStage = StageNames.Format(current), ToStage = s.TargetStage, RetiredVersions = retired, RequestedBy = s.RequestedBy,
             ApprovedBy = s.Votes.Where(v => v.Approved)
                 .Select(v => new Approval { Approver = v.Approver, Role = v.Role, TicketId = v.TicketId, DecidedAt = v.DecidedAt }).ToList(),
-            ChangeTicket = s.ChangeTicket, PromotedAt = now,
-        });
+            ChangeTicket = s.ChangeTicket, PromotedAt = now, StageSequence = sequence,
+        }, OrderingKeys.Model(s.ModelName));
         if (StageNames.Parse(s.TargetStage) == Stage.Production)
         {
             outbox.Publish(new DeployModelVersion
             {
                 DeploymentId = s.CorrelationId, ModelName = s.ModelName, Version = s.ModelVersion, ModelVersionId = facts.VersionId,
                 ManifestDigest = facts.ManifestDigest, Cause = "promotion", ReplacesVersion = retired.Count > 0 ? retired[0] : null, IssuedAt = now,
-            });
+                StageSequence = sequence,
+            }, OrderingKeys.Model(s.ModelName));
         }
         outbox.Audit(Record(s, Actor, "promotion.promoted",
             new { from = StageNames.Format(current), to = s.TargetStage, retired, approvedBy = s.Votes.Where(v => v.Approved).Select(v => $"{v.Approver} ({v.Role})") }));

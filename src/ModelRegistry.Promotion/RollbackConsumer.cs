@@ -5,6 +5,7 @@ using ModelRegistry.Contracts.Promotion;
 using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
 using ModelRegistry.Platform.Identity;
+using ModelRegistry.Platform.Outbox;
 using ModelRegistry.Platform.Rules;
 using ModelRegistry.Promotion.Rules;
 using Npgsql;
@@ -97,7 +98,8 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
             new(retired, Stage.Production, Stage.Retired),
             new(previous, restoredFrom, Stage.Production),
         ];
-        await PromotionStore.ApplyStageChangesAsync(work, found.ModelId, all, changes, "rollback", m.RollbackId, requester, now, ct);
+        // Locked above (FOR UPDATE) before anything is queued for the outbox: the stage sequence is in commit order.
+        var sequence = await PromotionStore.ApplyStageChangesAsync(work, found.ModelId, all, changes, "rollback", m.RollbackId, requester, now, ct);
         await work.Connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO registry.rollbacks (rollback_id, model_id, restored_version, retired_version, incident_id, requested_by, reason, rolled_back_at)
             VALUES (@RollbackId, @ModelId, @previous, @retired, @IncidentId, @RequestedBy, @Reason, @now)
@@ -122,12 +124,13 @@ public sealed class RollbackConsumer(NpgsqlDataSource dataSource, LoadedPromotio
         {
             RollbackId = m.RollbackId, ModelName = m.ModelName, RestoredVersion = previous, RetiredVersion = retired,
             IncidentId = m.IncidentId, RequestedBy = requester, Reason = m.Reason, ReviewRoles = reviewRoles, RolledBackAt = now,
-        });
+            StageSequence = sequence,
+        }, OrderingKeys.Model(m.ModelName));
         work.Publish(new DeployModelVersion
         {
             DeploymentId = m.RollbackId, ModelName = m.ModelName, Version = previous, ModelVersionId = restored.VersionId,
-            ManifestDigest = restored.ManifestDigest, Cause = "rollback", ReplacesVersion = retired, IssuedAt = now,
-        });
+            ManifestDigest = restored.ManifestDigest, Cause = "rollback", ReplacesVersion = retired, IssuedAt = now, StageSequence = sequence,
+        }, OrderingKeys.Model(m.ModelName));
         logger.LogWarning("Rolled back {Model}: version {Restored} is production again, {Retired} retired (incident {Incident}, by {By})",
             m.ModelName, previous, retired, m.IncidentId, requester);
         return null;

@@ -23,6 +23,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
     {
         lock (gate) return versions.GetValueOrDefault((model, version));
     }
+    private readonly Dictionary<Guid, long> stageSequences = []; // model id -> its last stage-change number
 
     public IReadOnlyList<(StageChange Change, string Cause, Guid CauseId)> Applied { get { lock (gate) return [.. applied]; } }
 
@@ -113,7 +114,7 @@ public sealed class InMemoryPromotionStore : IPromotionStore
         }
     }
 
-    public Task ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
+    public Task<long> ApplyStageChangesAsync(Guid modelId, IReadOnlyList<StoredStage> stages, IReadOnlyList<StageChange> changes, string cause,
         Guid causeId, string actor, DateTimeOffset at, CancellationToken ct)
     {
         lock (gate)
@@ -124,8 +125,9 @@ public sealed class InMemoryPromotionStore : IPromotionStore
                 this.stages[ids[change.Version]] = StageNames.Format(change.To);
                 applied.Add((change, cause, causeId));
             }
+            stageSequences[modelId] = stageSequences.GetValueOrDefault(modelId) + 1;
+            return Task.FromResult(stageSequences[modelId]);
         }
-        return Task.CompletedTask;
     }
 
     public Task<RefusedDecision?> RefusedBeforeAsync(Guid promotionId, string signature, CancellationToken ct)

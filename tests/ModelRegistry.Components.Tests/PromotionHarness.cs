@@ -219,11 +219,18 @@ public sealed class RecordingDeadlines : IPromotionDeadlines
 public sealed class RecordingOutbox : IPromotionOutbox
 {
     public List<object> Events { get; } = [];
+    /// <summary>The ordering key each event was published with (null: none), by event.</summary>
+    public Dictionary<object, string?> OrderingKeys { get; } = new(ReferenceEqualityComparer.Instance);
     public List<AuditAppend> Audits { get; } = [];
     public List<Func<CancellationToken, Task>> Before { get; } = [];
     public List<Func<CancellationToken, Task>> After { get; } = [];
 
-    public void Publish<T>(T message) where T : class => Events.Add(message);
+    public void Publish<T>(T message, string? orderingKey = null) where T : class
+    {
+        Events.Add(message);
+        OrderingKeys[message] = orderingKey;
+    }
+
     public void Audit(AuditAppend record) => Audits.Add(record);
     public void BeforeCommit(Func<CancellationToken, Task> action) => Before.Add(action);
     public void AfterCommit(Func<CancellationToken, Task> action) => After.Add(action);
@@ -235,11 +242,18 @@ public sealed class CommitLog
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource> handled = new();
     private readonly Lock gate = new();
     private readonly List<object> events = [];
+    private readonly Dictionary<object, string?> orderingKeys = new(ReferenceEqualityComparer.Instance);
     private readonly List<AuditAppend> audits = [];
     private readonly List<Exception> faults = [];
 
     public object[] Events { get { lock (gate) return [.. events]; } }
     public AuditAppend[] Audits { get { lock (gate) return [.. audits]; } }
+
+    /// <summary>The ordering key <paramref name="message"/> was committed with (null: none).</summary>
+    public string? OrderingKeyOf(object message)
+    {
+        lock (gate) return orderingKeys[message];
+    }
     public Exception[] Faults { get { lock (gate) return [.. faults]; } }
 
     public Task Handled(Guid messageId) => Signal(messageId).Task;
@@ -249,6 +263,7 @@ public sealed class CommitLog
         lock (gate)
         {
             events.AddRange(outbox.Events);
+            foreach (var (message, key) in outbox.OrderingKeys) orderingKeys[message] = key;
             audits.AddRange(outbox.Audits);
         }
     }

@@ -72,6 +72,24 @@ public static partial class PromotionStateMachine_Specs
             Assert.Equal(2, Commits.Audits.Count(a => a.Action == "stage.changed"));
             Assert.True(await Harness.Published.Any<ModelVersionPromoted>(x => x.Context.Message.PromotionId == request.PromotionId));
         }
+
+        [Fact]
+        public async Task Each_stage_change_takes_the_models_next_sequence_and_its_events_are_ordered_by_the_model()
+        {
+            Store.AddVersion("m", 1, "low");
+            Store.AddVersion("m", 2, "low");
+            var staging = Request("m", 1, "staging");
+            var production = Request("m", 2, "production");
+
+            await SendAsync(staging);
+            await SendAsync(production);
+
+            Assert.Equal(1, OnlyEvent<ModelVersionPromoted>(staging.PromotionId, e => e.PromotionId).StageSequence);
+            var promoted = OnlyEvent<ModelVersionPromoted>(production.PromotionId, e => e.PromotionId);
+            var deploy = OnlyEvent<DeployModelVersion>(production.PromotionId, e => e.DeploymentId);
+            Assert.Equal((2L, 2L), (promoted.StageSequence, deploy.StageSequence));
+            Assert.Equal(("model:m", "model:m"), (Commits.OrderingKeyOf(promoted), Commits.OrderingKeyOf(deploy)));
+        }
     }
 
     public class When_a_gate_fails_at_the_request : PromotionHarness

@@ -32,4 +32,11 @@ public record DeployModelVersion
 
     /// <summary>When the instruction was issued.</summary>
     public DateTimeOffset IssuedAt { get; init; }
+
+    /// <summary>
+    /// The model's stage-change number: each promotion or rollback of the model takes the next one (1, 2, ...), shared with
+    /// <see cref="ModelVersionPromoted.StageSequence"/> and <see cref="ModelVersionRolledBack.StageSequence"/>. A receiver ignores
+    /// an instruction whose number is lower than one it already applied for the model (docs/messages.md).
+    /// </summary>
+    public long StageSequence { get; init; }
 }

@@ -38,6 +38,9 @@ public record ModelVersionPromoted
 
     /// <summary>When the stage changed.</summary>
     public DateTimeOffset PromotedAt { get; init; }
+
+    /// <summary>The model's stage-change number (see <see cref="DeployModelVersion.StageSequence"/>).</summary>
+    public long StageSequence { get; init; }
 }
 
 /// <summary>An approval that counted toward a promotion.</summary>

@@ -32,4 +32,7 @@ public record ModelVersionRolledBack
 
     /// <summary>When production changed.</summary>
     public DateTimeOffset RolledBackAt { get; init; }
+
+    /// <summary>The model's stage-change number (see <see cref="DeployModelVersion.StageSequence"/>).</summary>
+    public long StageSequence { get; init; }
 }

@@ -20,8 +20,8 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     // One statement for every event of the unit, however many: a registration group writes hundreds.
     private const string InsertOutbox = """
-        INSERT INTO registry.outbox (message_id, message_type, body)
-        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+        INSERT INTO registry.outbox (message_id, message_type, body, ordering_key)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
         """;
 
     private readonly List<OutboxEntry> outbox = [];
@@ -74,8 +74,11 @@ public sealed class UnitOfWork : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Publishes <paramref name="message"/> once the transaction commits (through the outbox).</summary>
-    public void Publish<T>(T message) where T : class => outbox.Add(OutboxEntry.For(message));
+    /// <summary>
+    /// Publishes <paramref name="message"/> once the transaction commits (through the outbox); after the events written
+    /// earlier with the same <paramref name="orderingKey"/>, if one is given (<see cref="OutboxEntry.OrderingKey"/>).
+    /// </summary>
+    public void Publish<T>(T message, string? orderingKey = null) where T : class => outbox.Add(OutboxEntry.For(message, orderingKey: orderingKey));
 
     /// <summary>Publishes an event already in its outbox form once the transaction commits.</summary>
     public void Publish(OutboxEntry entry) => outbox.Add(entry);
@@ -145,6 +148,7 @@ public sealed class UnitOfWork : IAsyncDisposable
             new() { Value = entries.Select(e => e.MessageId).ToArray() },
             new() { Value = entries.Select(e => e.MessageType).ToArray() },
             new() { Value = entries.Select(e => e.Body).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new() { Value = entries.Select(e => e.OrderingKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
         },
     };
 

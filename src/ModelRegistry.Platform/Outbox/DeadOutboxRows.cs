@@ -15,11 +15,12 @@ public static class DeadOutboxRows
         FROM registry.outbox_dead ORDER BY sequence LIMIT @limit
         """;
 
-    // Back into the outbox under its own sequence and message id: consumers still deduplicate it.
+    // Back into the outbox under its own message id (consumers still deduplicate it) and ordering key, at the end: a model's
+    // stage change retried this way comes after its later ones, and receivers ignore its lower stageSequence.
     private const string Retry = """
         WITH moved AS (DELETE FROM registry.outbox_dead WHERE @all OR message_id = @messageId RETURNING *)
-        INSERT INTO registry.outbox (message_id, message_type, body, created_at)
-        SELECT message_id, message_type, body, created_at FROM moved ORDER BY sequence
+        INSERT INTO registry.outbox (message_id, message_type, body, created_at, ordering_key)
+        SELECT message_id, message_type, body, created_at, ordering_key FROM moved ORDER BY sequence
         """;
 
     public static async Task<IReadOnlyList<DeadOutboxRow>> ListAsync(NpgsqlConnection connection, int limit, CancellationToken ct) =>

@@ -16,7 +16,10 @@ public interface IOutboxPublisher
 /// Moves committed outbox rows to the broker: wakes on NOTIFY (or every second), takes a batch with
 /// FOR UPDATE SKIP LOCKED so several hosts share the work, publishes it with confirms, deletes the
 /// rows the broker confirmed, commits. A crash before the delete commits publishes them again: at
-/// least once. A batch never waits longer than <see cref="OutboxOptions.BatchTimeout"/>: a publish
+/// least once. Rows with an ordering key (<see cref="OutboxEntry.OrderingKey"/>: a model's stage changes) are
+/// published in sequence order: a row whose key has an earlier row still in the outbox that another relay holds is
+/// deferred (left for a later batch, unpublished), and the rows of one key in a batch are published one after the other,
+/// each once the broker confirmed the one before (a failed one stops the rest of its key). A batch never waits longer than <see cref="OutboxOptions.BatchTimeout"/>: a publish
 /// whose confirm does not come (a channel lost in a broker restart) is cancelled, or left behind
 /// if it ignores its cancellation; its rows stay for the next batch and the transaction ends,
 /// releasing their locks. A row that cannot be read
@@ -27,6 +30,9 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
 {
     public const int BatchSize = 500;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    // How soon a relay looks again at rows it deferred: the relay holding the earlier row of their key is publishing it.
+    private static readonly TimeSpan DeferredRetry = TimeSpan.FromMilliseconds(20);
+    private int deferred; // rows the last batch deferred
     private readonly SemaphoreSlim wake = new(0);
     private DateTimeOffset? failingSince;
     private CancellationTokenSource? inFlight;
@@ -54,17 +60,27 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         return clock.GetUtcNow() - since > 2 * options.BatchTimeout ? since : null;
     }
 
+    // Deferred: a keyed row with an earlier row of its key that this batch did not take (another relay holds it, since it
+    // is skipped only when locked). A model's rows are written under its row lock, so their sequence is their commit order.
     private const string TakeBatch = """
-        SELECT sequence, message_id AS MessageId, message_type AS MessageType, body AS Body, created_at AS CreatedAt
-        FROM registry.outbox ORDER BY sequence LIMIT @BatchSize FOR UPDATE SKIP LOCKED
+        WITH taken AS MATERIALIZED (
+            SELECT sequence, message_id, message_type, body, created_at, ordering_key
+            FROM registry.outbox ORDER BY sequence LIMIT @BatchSize FOR UPDATE SKIP LOCKED)
+        SELECT t.sequence, t.message_id AS MessageId, t.message_type AS MessageType, t.body AS Body, t.created_at AS CreatedAt,
+               t.ordering_key AS OrderingKey,
+               t.ordering_key IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM registry.outbox e
+                   WHERE e.ordering_key = t.ordering_key AND e.sequence < t.sequence
+                     AND NOT EXISTS (SELECT 1 FROM taken x WHERE x.sequence = e.sequence)) AS Deferred
+        FROM taken t ORDER BY t.sequence
         """;
 
     private const string Delete = "DELETE FROM registry.outbox WHERE sequence = ANY(@sequences)";
 
     private const string Bury = """
         WITH moved AS (DELETE FROM registry.outbox WHERE sequence = @Sequence RETURNING *)
-        INSERT INTO registry.outbox_dead (sequence, message_id, message_type, body, created_at, reason)
-        SELECT sequence, message_id, message_type, body, created_at, @Reason FROM moved
+        INSERT INTO registry.outbox_dead (sequence, message_id, message_type, body, created_at, reason, ordering_key)
+        SELECT sequence, message_id, message_type, body, created_at, @Reason, ordering_key FROM moved
         """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -75,7 +91,8 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         {
             try
             {
-                while (await RelayBatchAsync(stoppingToken) == BatchSize)
+                // A full batch: go on at once, unless it deferred rows (taking them again at once would only spin).
+                while (await RelayBatchAsync(stoppingToken) == BatchSize && deferred == 0)
                 {
                 }
                 failingSince = null;
@@ -99,7 +116,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
                 // handler for a lost connection needs the publisher-confirm lock that our publishes keep taking (#1930);
                 // a relay that publishes again at once can keep the dead connection from ever being replaced.
                 if (failures > 0) await Task.Delay(Backoff(failures), clock, stoppingToken);
-                else await wake.WaitAsync(PollInterval, stoppingToken);
+                else await wake.WaitAsync(deferred > 0 ? DeferredRetry : PollInterval, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -112,7 +129,10 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
     /// <summary>2 s after the first failure, doubling to 10 s.</summary>
     private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(10, 2 << Math.Min(failures - 1, 3)));
 
-    /// <summary>Publishes one batch; returns how many rows it took. Throws when any publish failed or timed out.</summary>
+    /// <summary>
+    /// Publishes one batch; returns how many rows it took, deferred ones included (<see cref="Deferred"/>). Throws when any
+    /// publish failed or timed out.
+    /// </summary>
     public async Task<int> RelayBatchAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -157,16 +177,28 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         }
     }
 
+    /// <summary>How many rows the last batch deferred: their key has an earlier row that another relay holds.</summary>
+    public int Deferred => Volatile.Read(ref deferred);
+
     private async Task<int> RelayAsync(CancellationToken token)
     {
+        Volatile.Write(ref deferred, 0);
         await using var connection = await dataSource.OpenConnectionAsync(token);
         await using var transaction = await connection.BeginTransactionAsync(token);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(TakeBatch, new { BatchSize }, transaction, cancellationToken: token))).ToList();
         if (rows.Count == 0) return 0;
 
         var publishes = new List<(Row Row, Task Task)>(rows.Count);
+        // The last publish of each key in this batch: the next one of the key waits for its confirm.
+        var lastOfKey = new Dictionary<string, Task>(StringComparer.Ordinal);
+        var held = 0;
         foreach (var row in rows)
         {
+            if (row.Deferred)
+            {
+                held++;
+                continue;
+            }
             object message;
             try
             {
@@ -179,8 +211,20 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
                 await connection.ExecuteAsync(new CommandDefinition(Bury, new { row.Sequence, Reason = Bounded.Clip(e.Message, 2000) }, transaction, cancellationToken: token));
                 continue;
             }
-            publishes.Add((row, publisher.PublishAsync(row.MessageId, message, token)));
+            Task publish;
+            if (row.OrderingKey is null) publish = publisher.PublishAsync(row.MessageId, message, token);
+            else
+            {
+                // Concurrent publishes of one channel may reach the broker in any order; one at a time per key they cannot.
+                publish = lastOfKey.TryGetValue(row.OrderingKey, out var before)
+                    ? PublishAfterAsync(before, row.MessageId, message, token)
+                    : publisher.PublishAsync(row.MessageId, message, token);
+                lastOfKey[row.OrderingKey] = publish;
+            }
+            publishes.Add((row, publish));
         }
+        Volatile.Write(ref deferred, held);
+        if (held > 0) logger.LogDebug("Outbox relay deferred {Count} rows: an earlier row of their ordering key is held by another relay", held);
         var all = Task.WhenAll(publishes.Select(p => p.Task));
         try
         {
@@ -209,7 +253,14 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IOutboxPublisher pu
         return rows.Count;
     }
 
-    private sealed record Row(long Sequence, Guid MessageId, string MessageType, string Body, DateTime CreatedAt);
+    /// <summary>Publishes once <paramref name="before"/> (the previous row of the same key) was confirmed; fails with it.</summary>
+    private async Task PublishAfterAsync(Task before, Guid messageId, object message, CancellationToken token)
+    {
+        await before;
+        await publisher.PublishAsync(messageId, message, token);
+    }
+
+    private sealed record Row(long Sequence, Guid MessageId, string MessageType, string Body, DateTime CreatedAt, string? OrderingKey, bool Deferred);
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
