@@ -91,6 +91,7 @@ public class IsolatedEnvironment : IAsyncLifetime
             ["Artifacts__Fsync"] = "true",
             ["Promotion__PolicyFile"] = policyFile,
             [$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret,
+            ["Audit__CheckpointKeyFile"] = TestCheckpointKey.PrivateKeyFile,
         };
         foreach (var (person, roles) in TestPolicies.Approvers)
             for (var i = 0; i < roles.Length; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];
