@@ -86,8 +86,10 @@ public static class AuditCheckpointBroker
     }
 
     /// <summary>
-    /// Every checkpoint in the stream, from the first, without consuming any: reads until the stream has delivered as many
-    /// as it held when reading began, or nothing more arrives for <paramref name="idle"/>.
+    /// Every checkpoint in the stream, from the first, without consuming any (a stream's consumer only moves its own
+    /// offset). AMQP gives no end-of-stream marker, and the broker may report no message count for a stream, so it reads
+    /// until it has as many as a count reported when reading began or, without one, until nothing more arrives for
+    /// <paramref name="idle"/> (the stream delivers what it holds at once).
     /// </summary>
     public static async Task<IReadOnlyList<AuditCheckpointRead>> ReadAllAsync(RabbitMqOptions rabbit, TimeSpan idle, CancellationToken ct)
     {
