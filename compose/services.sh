@@ -19,7 +19,9 @@ Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [conne
           the connections only): the connections, Artifacts__Root=.data/artifacts,
           Artifacts__AllowedSourceRoots__0=.data/incoming, Promotion__PolicyFile=config/promotion-policy.json,
           Health__File=.data/host-health.json, the ticketing integration 'dev' (its secret is made once,
-          .data/ticketing/dev.secret, mode 600) and the approvers of config/dev-approvers.env.
+          .data/ticketing/dev.secret, mode 600), the approvers of config/dev-approvers.env, and the audit
+          checkpoint key pair (made once: .data/audit/checkpoint.key, mode 600, and checkpoint.pub) with
+          the checkpoint file .data/audit/checkpoints.jsonl (docs/audit.md, "Checkpoints").
           One KEY=value line each, values UNQUOTED (dotenv format; the connection strings contain ';',
           so do not eval/source them); the scripts keep a setting already in the environment:
             while IFS= read -r kv; do [[ -v \${kv%%=*} ]] || export "\$kv"; done < <(compose/services.sh env)
@@ -385,11 +387,28 @@ dev_secret() {
   echo "$secret"
 }
 
+# The audit checkpoint signing key (EC P-256, PKCS#8 PEM, mode 600) and its public key, made on first use and kept.
+dev_checkpoint_key() {
+  local key=$DATA/audit/checkpoint.key tmp
+  if [[ ! -s $key ]]; then
+    (umask 077; mkdir -p "$DATA/audit")
+    tmp=$(mktemp "$key.XXXXXX")
+    openssl ecparam -name prime256v1 -genkey 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$tmp" 2>/dev/null \
+      || die "openssl could not make the audit checkpoint key"
+    ln "$tmp" "$key" 2>/dev/null || true   # two commands starting at once: the first one's key stays
+    rm -f "$tmp"
+  fi
+  chmod 600 "$key"
+  [[ -s $key.pub ]] || openssl ec -in "$key" -pubout -out "$key.pub" 2>/dev/null || die "$key: not an EC key (delete it: a new one is made)"
+  echo "$key"
+}
+
 # Every development setting: the connections, then what run.sh's host, ./mreg and the demo share: the artifact store
 # and the one folder file:// sources may come from (both in the data folder), the shipped promotion policy, the health
 # file, the ticketing integration 'dev' and the development approvers (docs/ticketing.md, "Development setup").
 print_dev_env() {
-  local secret; secret=$(dev_secret) || exit 1
+  local secret key; secret=$(dev_secret) || exit 1
+  key=$(dev_checkpoint_key) || exit 1
   print_env
   cat <<EOF
 Artifacts__Root=$DATA/artifacts
@@ -399,6 +418,9 @@ Health__File=$DATA/host-health.json
 Ticketing__Integrations__dev__Secret=$secret
 Ticketing__Integrations__dev__Approvers__0=*
 Ticketing__Integrations__dev__Roles__0=*
+Audit__CheckpointKeyFile=$key
+Audit__CheckpointPublicKeyFile=$key.pub
+Audit__CheckpointFile=$DATA/audit/checkpoints.jsonl
 EOF
   grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$REPO/config/dev-approvers.env"
 }

@@ -9,9 +9,19 @@ namespace ModelRegistry.Cli;
 public sealed record AuditListItem(long Sequence, DateTimeOffset RecordedAt, string Actor, string Action, string SubjectType, string Subject,
     string? ModelName, JsonElement Details, string PreviousHash, string Hash);
 
-/// <summary>The outcome of <c>mreg audit verify</c>.</summary>
-public sealed record AuditVerifyResult(bool Ok, long Verified, long LastSequence, string LastHash, long? FirstBadSequence, string? Fault,
-    string? Reason, double ElapsedSeconds, double RecordsPerSecond);
+/// <summary>
+/// The outcome of <c>mreg audit verify</c>: the chain's faults (every one, the first also as <c>FirstBadSequence</c>,
+/// <c>Fault</c>, <c>Reason</c>), and what each checkpoint given says.
+/// </summary>
+public sealed record AuditVerifyResult(bool Ok, long Verified, long Read, long LastSequence, string LastHash, long? FirstBadSequence, string? Fault,
+    string? Reason, long FaultCount, IReadOnlyList<AuditVerifyFault> Faults, AuditVerifyCheckpoints? Checkpoints, double ElapsedSeconds,
+    double RecordsPerSecond);
+
+/// <summary>One fault of the chain (<c>Sequence</c>: the record) or of a checkpoint (<c>Origin</c>: where it was read).</summary>
+public sealed record AuditVerifyFault(long? Sequence, string Fault, string Reason, string? Origin = null);
+
+/// <summary>The checkpoints <c>mreg audit verify</c> checked: how many, how many vouch for the log, and the faults of the others.</summary>
+public sealed record AuditVerifyCheckpoints(int Checked, int Ok, long? LastCheckpointedSequence, IReadOnlyList<AuditVerifyFault> Faults);
 
 /// <summary>
 /// One line of <c>mreg audit export</c>: the record exactly as hashed, so that anyone can re-verify it (docs/audit.md).
@@ -46,9 +56,8 @@ public static class AuditCommand
         list.SetAction((parse, ct) => ListAsync(CliSettings.Load(), parse.GetValue(model), parse.GetValue(listSince), parse.GetValue(limit),
             parse.GetValue(json), Console.Out, ct));
 
-        var verify = new Command("verify",
-            "walk the hash chain from record 1: exits 0 when it is intact (records, records/s, last hash), 1 naming the first bad record and why");
-        verify.SetAction((parse, ct) => VerifyAsync(CliSettings.Load(), parse.GetValue(json), Console.Out, ct));
+        var verify = AuditCheckpointCommands.Verify(json);
+        var checkpoint = AuditCheckpointCommands.Checkpoint(json);
 
         var exportSince = Since();
         var export = new Command("export",
@@ -58,7 +67,7 @@ public static class AuditCommand
         };
         export.SetAction((parse, ct) => ExportAsync(CliSettings.Load(), parse.GetValue(exportSince), Console.Out, ct));
 
-        return new Command("audit", "the immutable, hash-chained audit log") { list, verify, export };
+        return new Command("audit", "the immutable, hash-chained audit log, and its signed checkpoints") { list, verify, export, checkpoint };
     }
 
     public static Task<int> ListAsync(CliSettings settings, string? model, DateTimeOffset? since, int limit, bool json, TextWriter output,
@@ -86,30 +95,9 @@ public static class AuditCommand
             return 0;
         }, ct);
 
+    /// <summary><c>mreg audit verify</c> without checkpoints: the chain alone.</summary>
     public static Task<int> VerifyAsync(CliSettings settings, bool json, TextWriter output, CancellationToken ct) =>
-        CliDatabase.ReadAsync(settings, async connection =>
-        {
-            var report = await AuditReader.VerifyAsync(connection, ct);
-            var v = report.Verification;
-            var result = new AuditVerifyResult(v.Ok, v.Verified, v.LastSequence, v.LastHash, v.FirstBadSequence,
-                v.Fault is { } fault ? JsonNamingPolicy.SnakeCaseLower.ConvertName(fault.ToString()) : null, v.Reason,
-                Math.Round(report.Elapsed.TotalSeconds, 3), Math.Round(report.RecordsPerSecond));
-            if (json)
-            {
-                CliJson.Write(output, result);
-            }
-            else if (result.Ok)
-            {
-                output.WriteLine($"audit verify: ok, {result.Verified:N0} records in {result.ElapsedSeconds:F2} s ({result.RecordsPerSecond:N0} records/s)");
-                output.WriteLine($"last record {result.LastSequence}, hash {result.LastHash}");
-            }
-            else
-            {
-                output.WriteLine($"audit verify: FAILED at record {result.FirstBadSequence} ({result.Fault}): {result.Reason}");
-                output.WriteLine($"{result.Verified:N0} records intact before it; the last intact one is {result.LastSequence}, hash {result.LastHash}");
-            }
-            return result.Ok ? 0 : 1;
-        }, ct);
+        AuditCheckpointCommands.VerifyAsync(settings, new AuditVerifyRequest(), json, output, ct);
 
     public static Task<int> ExportAsync(CliSettings settings, DateTimeOffset? since, TextWriter output, CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async connection =>

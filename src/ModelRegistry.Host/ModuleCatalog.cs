@@ -1,6 +1,7 @@
 using ModelRegistry.Deployments;
 using ModelRegistry.Evaluation;
 using ModelRegistry.Platform;
+using ModelRegistry.Platform.Checkpoints;
 using ModelRegistry.Promotion;
 using ModelRegistry.Registration;
 
@@ -19,5 +20,6 @@ public static class ModuleCatalog
         new PromotionModule(),
         new DeploymentsModule(),
         new ProbeModule(),
+        new AuditCheckpointModule(),
     ];
 }

@@ -31,7 +31,8 @@ public class WireFormat_Specs
         nameof(PromotionDeadlineReached), nameof(ModelDeployed), nameof(ModelUndeployed), nameof(DeploymentFailed),
         nameof(EndpointInventoryReported), nameof(CheckDeploymentAdmission), nameof(DeploymentAdmitted), nameof(DeploymentDenied),
         nameof(AdoptShadowModel), nameof(DismissShadowModel), nameof(ShadowModelTriaged), nameof(DeploymentRecorded),
-        nameof(DeploymentEventRejected), nameof(UnregisteredModelDetected), nameof(PolicyViolationDetected), nameof(DiscoveryAuditCompleted), nameof(DiscoveryAuditDue));
+        nameof(DeploymentEventRejected), nameof(UnregisteredModelDetected), nameof(PolicyViolationDetected), nameof(DiscoveryAuditCompleted), nameof(DiscoveryAuditDue),
+        nameof(AuditCheckpoint), nameof(AuditCheckpointDue));
 
     // Documented elsewhere: AuditRecorded in docs/audit.md.
     private static readonly string[] NotInMessagesDoc = [nameof(AuditRecorded)];

@@ -44,7 +44,8 @@ public sealed partial class Audit_Cli_Specs : IAsyncLifetime
         Assert.False(json.GetProperty("ok").GetBoolean());
         Assert.Equal(13, json.GetProperty("firstBadSequence").GetInt64());
         Assert.Equal("hash_mismatch", json.GetProperty("fault").GetString());
-        Assert.Equal(12, json.GetProperty("verified").GetInt64());
+        Assert.Equal(19, json.GetProperty("verified").GetInt64()); // the walk goes on after record 13: every fault is reported
+        Assert.Equal(1, json.GetProperty("faultCount").GetInt64());
         Assert.Contains("record 13", json.GetProperty("reason").GetString(), StringComparison.Ordinal);
         (_, _, text) = await RunAsync(w => AuditCommand.VerifyAsync(Settings, json: false, w, default));
         Assert.StartsWith("audit verify: FAILED at record 13 (hash_mismatch)", text, StringComparison.Ordinal);
@@ -120,7 +121,9 @@ public sealed partial class Audit_Cli_Specs : IAsyncLifetime
         var root = MregCommand.Build();
 
         var audit = root.Subcommands.Single(c => c.Name == "audit");
-        Assert.Equal(["export", "list", "verify"], audit.Subcommands.Select(c => c.Name).Order());
+        Assert.Equal(["checkpoint", "export", "list", "verify"], audit.Subcommands.Select(c => c.Name).Order());
+        Assert.Empty(root.Parse(["audit", "verify", "--checkpoint", "a.jsonl", "--checkpoint", "b.jsonl", "--from-broker", "--public-key", "k.pub", "--json"]).Errors);
+        Assert.Empty(root.Parse(["audit", "checkpoint", "--key", "k", "--file", "c.jsonl", "--no-broker"]).Errors);
         Assert.Empty(root.Parse(["audit", "list", "--model", "m", "--since", "2024-06-01", "--limit", "5"]).Errors);
         Assert.NotEmpty(root.Parse(["audit", "list", "--since", "yesterday"]).Errors);
         Assert.NotEmpty(root.Parse(["audit", "list", "--limit", "0"]).Errors);

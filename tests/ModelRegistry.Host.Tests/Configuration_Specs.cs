@@ -89,7 +89,7 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     {
         var (exit, line) = await StartWith([], "--workers", "probe,nope");
         Assert.Equal(2, exit);
-        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, deployments, probe, or all)", line);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, deployments, probe, audit, or all)", line);
     }
 
     [Fact]
@@ -117,6 +117,28 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
         Assert.Equal(2, exit);
         Assert.StartsWith($"mreg-host: Ticketing:Integrations:{TestPolicies.Integration}:Secret", line);
         Assert.DoesNotContain("short-secret", line);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_checkpoint_key_that_others_may_read_or_that_is_missing_stops_the_host_with_one_line()
+    {
+        var folder = Path.GetDirectoryName(env.PolicyFile)!;
+        var (key, pub) = TestCheckpointKey.MakeIn(Path.Combine(folder, "open-key"));
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        var (exit, line) = await StartWith(new() { ["Audit__CheckpointKeyFile"] = key });
+        Assert.Equal(2, exit);
+        Assert.Equal($"mreg-host: Audit:CheckpointKeyFile: {key} is readable or writable by others than its owner: chmod 600 it", line);
+
+        (exit, line) = await StartWith(new() { ["Audit__CheckpointKeyFile"] = "" });
+        Assert.Equal(2, exit);
+        Assert.StartsWith("mreg-host: Audit:CheckpointKeyFile: required: the PEM file of the audit checkpoint signing key", line);
+
+        File.SetUnixFileMode(pub, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        (exit, line) = await StartWith(new() { ["Audit__CheckpointKeyFile"] = pub });
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"mreg-host: Audit:CheckpointKeyFile: {pub} holds a public key", line);
     }
 
     [Fact]

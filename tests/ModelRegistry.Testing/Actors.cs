@@ -16,7 +16,8 @@ public static class Actors
         nameof(ModelDeployed) or nameof(ModelUndeployed) or nameof(DeploymentFailed) or nameof(EndpointInventoryReported)
             or nameof(CheckDeploymentAdmission) => BrokerUsers.Serving,
         nameof(RequestPromotion) or nameof(CancelPromotion) or nameof(ResendApprovalRequest) or nameof(RequestRollback)
-            or nameof(AdoptShadowModel) or nameof(DismissShadowModel) or nameof(RunProbe) or "ChangeModelGovernance" => BrokerUsers.Operator,
+            or nameof(AdoptShadowModel) or nameof(DismissShadowModel) or nameof(RunProbe) or "ChangeModelGovernance"
+            or nameof(AuditCheckpoint) => BrokerUsers.Operator,
         _ => null,
     };
 }

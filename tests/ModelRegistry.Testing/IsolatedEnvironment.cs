@@ -93,6 +93,7 @@ public class IsolatedEnvironment : IAsyncLifetime
             [$"Ticketing__Integrations__{TestPolicies.Integration}__Secret"] = TestPolicies.Secret,
             [$"Ticketing__Integrations__{TestPolicies.Integration}__Approvers__0"] = "*",
             [$"Ticketing__Integrations__{TestPolicies.Integration}__Roles__0"] = "*",
+            ["Audit__CheckpointKeyFile"] = TestCheckpointKey.PrivateKeyFile,
         };
         foreach (var (person, roles) in TestPolicies.Approvers)
             for (var i = 0; i < roles.Length; i++) settings[$"Approvers__{person}__Roles__{i}"] = roles[i];

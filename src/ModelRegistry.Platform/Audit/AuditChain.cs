@@ -116,13 +116,12 @@ public static class AuditChain
         return new AuditEntry(sequence, at, actor, action, subjectType, subject, modelName, details, previousHash, hash);
     }
 
-    /// <summary>Walks the chain from record 1 and stops at the first record that breaks it.</summary>
+    /// <summary>Walks the chain from record 1 and reports every record that breaks it.</summary>
     public static AuditVerification Verify(IEnumerable<AuditEntry> entriesInSequenceOrder)
     {
         ArgumentNullException.ThrowIfNull(entriesInSequenceOrder);
         var verifier = new AuditChainVerifier();
-        foreach (var entry in entriesInSequenceOrder)
-            if (!verifier.Add(entry)) break;
+        foreach (var entry in entriesInSequenceOrder) verifier.Add(entry);
         return verifier.Result;
     }
 
@@ -130,15 +129,22 @@ public static class AuditChain
     /// The verdict of walking a chain in one pass, from the verdicts of its two parts walked separately (e.g. read over two
     /// connections at once): <paramref name="first"/> from record 1, <paramref name="second"/> by a verifier that started after
     /// its first record's own link (sequence <paramref name="secondFirstSequence"/> - 1, hash <paramref name="secondFirstPreviousHash"/>);
-    /// null when the second part is empty. Checks that link against the first part's last record, as one pass would.
+    /// null when the second part is empty. Checks that link against the first part's last record, as one pass would, and
+    /// lists the faults of both parts in order. Exact for parts that do not overlap in sequence (two ranges of the table's
+    /// primary key, as <see cref="AuditReader.VerifyAsync(CancellationToken)"/> reads them).
     /// </summary>
     public static AuditVerification Join(AuditVerification first, AuditVerification? second, long secondFirstSequence, string secondFirstPreviousHash)
     {
         ArgumentNullException.ThrowIfNull(first);
-        if (!first.Ok || second is null) return first;
-        var link = new AuditChainVerifier(first.LastSequence, first.LastHash, first.Verified);
-        return link.Link(secondFirstSequence, secondFirstPreviousHash)
-            ? second with { Verified = first.Verified + second.Verified }
-            : link.Result;
+        if (second is null) return first;
+        var link = new AuditChainVerifier(first);
+        link.Link(secondFirstSequence, secondFirstPreviousHash);
+        var head = link.Result;
+        // The second part counted its first record as intact unless it had a fault of its own (listed first, under its
+        // sequence); a broken link makes it not intact in one pass.
+        var firstIntact = second.Faults.Count == 0 || second.Faults[0].Sequence != secondFirstSequence;
+        var uncounted = head.FaultCount > first.FaultCount && firstIntact ? 1 : 0;
+        return new AuditVerification(head.Verified + second.Verified - uncounted, head.Read + second.Read, second.LastSequence, second.LastHash,
+            head.Faults.Concat(second.Faults).Take(AuditChainVerifier.MaxListedFaults).ToArray(), head.FaultCount + second.FaultCount);
     }
 }

@@ -16,8 +16,7 @@ namespace ModelRegistry.Platform.Audit;
 /// <see cref="AuditChain.Join"/> makes of the two verdicts the one a single walk gives; the tests hold both paths to
 /// <see cref="AuditReader.VerifyRowByRowAsync"/>. The log is append-only, so the halves need no common snapshot: the first
 /// half's records cannot change, the second may see records committed in between.</para>
-/// <para>At a bad record the rest of that COPY is read off the connection and dropped (as disposing a data reader does),
-/// which leaves the connection usable.</para>
+/// <para>A bad record does not stop the walk: the verifier lists it and goes on (every fault is reported).</para>
 /// </remarks>
 internal static class AuditChainCopyVerifier
 {
@@ -94,7 +93,7 @@ internal static class AuditChainCopyVerifier
 
     private delegate int Fill(Span<byte> buffer);
 
-    // Parses rows out of what `fill` reads and checks them, until the trailer or the first bad record.
+    // Parses rows out of what `fill` reads and checks them, until the trailer.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(Part part, Fill fill)
     {
@@ -157,7 +156,7 @@ internal static class AuditChainCopyVerifier
                     part.FirstPreviousHash = Encoding.UTF8.GetString(record.PreviousHash);
                     part.Verifier = new AuditChainVerifier(Math.Max(0, record.Sequence - 1), part.FirstPreviousHash);
                 }
-                if (!part.Verifier.Add(record)) return;
+                part.Verifier.Add(record);
             }
         }
     }

@@ -7,13 +7,15 @@ public sealed record HealthObservation(
     string? BusProblem,
     IReadOnlyList<QueueState> Queues,
     DateTimeOffset? RelayFailingSince,
-    string? RelayError);
+    string? RelayError,
+    string? CheckpointProblem = null);
 
-/// <summary>The host's state as it reports it: <c>consuming</c>, <c>waiting-for-broker</c>, <c>waiting-for-database</c> or <c>stalled</c>.</summary>
+/// <summary>The host's state as it reports it: <c>consuming</c>, <c>degraded</c> (consuming, but the last audit checkpoint
+/// failed), <c>waiting-for-broker</c>, <c>waiting-for-database</c> or <c>stalled</c>.</summary>
 public sealed record HostHealthState(string Status, string Detail, DateTimeOffset Since, DateTimeOffset? StalledSince)
 {
     public const string Starting = "starting", Consuming = "consuming", WaitingForBroker = "waiting-for-broker",
-        WaitingForDatabase = "waiting-for-database", Stalled = "stalled";
+        WaitingForDatabase = "waiting-for-database", Stalled = "stalled", Degraded = "degraded";
 
     public static HostHealthState Initial(DateTimeOffset now) => new(Starting, "", now, null);
 }
@@ -47,6 +49,8 @@ public static class HostHealth
         if (idle.Count > 0) return (HostHealthState.Stalled, "no consumer on " + string.Join(", ", idle));
         if (!seen.DatabaseReachable) return (HostHealthState.WaitingForDatabase, "the database does not answer");
         if (seen.RelayFailingSince is not null) return (HostHealthState.Stalled, "the outbox relay fails: " + seen.RelayError);
+        // Not stalled: a new process would not fix a sink that is missing, and the workers go on.
+        if (seen.CheckpointProblem is not null) return (HostHealthState.Degraded, "the audit checkpoint fails: " + seen.CheckpointProblem);
         return (HostHealthState.Consuming, "");
     }
 }

@@ -4,6 +4,7 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ModelRegistry.Platform.Checkpoints;
 using ModelRegistry.Platform.Outbox;
 using Npgsql;
 
@@ -26,7 +27,7 @@ public sealed class HostExit
 /// </summary>
 public sealed partial class HostHealthMonitor(
     IBusControl bus, RabbitMqOptions rabbit, NpgsqlDataSource dataSource, OutboxRelay relay, HealthOptions options,
-    SelectedModules selected, HostInstance instance, TimeProvider clock, IHostApplicationLifetime lifetime, HostExit exit,
+    SelectedModules selected, AuditCheckpointHealth checkpoints, HostInstance instance, TimeProvider clock, IHostApplicationLifetime lifetime, HostExit exit,
     ILogger<HostHealthMonitor> logger) : BackgroundService
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
@@ -104,7 +105,7 @@ public sealed partial class HostHealthMonitor(
         {
             databaseReachable = false;
         }
-        return new HealthObservation(brokerReachable, databaseReachable, busProblem, queues, relay.FailingSince, relay.LastError);
+        return new HealthObservation(brokerReachable, databaseReachable, busProblem, queues, relay.FailingSince, relay.LastError, checkpoints.Problem);
     }
 
     private static bool Unanswered(Exception e)

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using ModelRegistry.Platform.Artifacts;
+using ModelRegistry.Platform.Checkpoints;
 using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Outbox;
 using Quartz;
@@ -102,6 +103,7 @@ public static class PlatformServices
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         services.AddSingleton(new SelectedModules(modules));
         services.AddSingleton<HostExit>();
+        services.AddSingleton<AuditCheckpointHealth>();
         services.AddHostedService<HostHealthMonitor>();
     }
 

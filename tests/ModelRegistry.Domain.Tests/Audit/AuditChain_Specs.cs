@@ -191,8 +191,9 @@ public class AuditChain_Specs
 
         Assert.Equal(12, result.FirstBadSequence);
         Assert.Equal(AuditFault.HashMismatch, result.Fault);
-        Assert.Equal(11, result.Verified);
-        Assert.Equal(chain[10].Hash, result.LastHash);
+        Assert.Equal(1, result.FaultCount); // the next record names the stored hash: the walk goes on from it
+        Assert.Equal(chain.Count - 1, result.Verified);
+        Assert.Equal(chain[^1].Hash, result.LastHash);
         Assert.Contains("record 12", result.Reason, StringComparison.Ordinal);
     }
 
@@ -215,7 +216,7 @@ public class AuditChain_Specs
 
         Assert.Equal(7, result.FirstBadSequence);
         Assert.Equal(AuditFault.Gap, result.Fault);
-        Assert.Equal(6, result.LastSequence);
+        Assert.Equal((1L, 18L, 20L), (result.FaultCount, result.Verified, result.LastSequence)); // 8's link cannot be checked
         Assert.Equal("record 7 is missing: the record after 6 is 8", result.Reason);
 
         chain.RemoveRange(6, 3); // 8, 9, 10 as well
@@ -263,7 +264,7 @@ public class AuditChain_Specs
         rewritten[4] = changed with { Hash = AuditChain.ComputeHash(changed) };
         result = AuditChain.Verify(rewritten);
         Assert.Equal((6L, AuditFault.WrongPreviousHash), (result.FirstBadSequence, result.Fault));
-        Assert.Equal(5, result.LastSequence);
+        Assert.Equal((1L, 10L), (result.FaultCount, result.LastSequence));
 
         // The same hash in uppercase is not the canonical hash.
         var upper = chain.ToList();

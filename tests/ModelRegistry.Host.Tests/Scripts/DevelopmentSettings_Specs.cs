@@ -39,6 +39,16 @@ public class DevelopmentSettings_Specs(IsolatedEnvironment env) : IClassFixture<
                 Directory.Delete(other, recursive: true);
             }
 
+            // The audit checkpoint key pair, made once, the private key readable by its owner only, and the host accepts it.
+            var key = settings["Audit__CheckpointKeyFile"];
+            Assert.Equal(Path.Combine(data, "audit", "checkpoint.key"), key);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+            Assert.Null(ModelRegistry.Platform.Audit.AuditCheckpointKeys.LoadPrivate(key).Problem);
+            Assert.Null(ModelRegistry.Platform.Audit.AuditCheckpointKeys.LoadPublic(settings["Audit__CheckpointPublicKeyFile"]).Problem);
+            var keyText = await File.ReadAllTextAsync(key);
+            await EnvAsync(data);
+            Assert.Equal(keyText, await File.ReadAllTextAsync(key));
+
             var approvers = Checkout.DotEnv(string.Join('\n', File.ReadLines(Path.Combine(Checkout.Repository, "config", "dev-approvers.env"))
                 .Where(l => !l.StartsWith('#') && l.Contains('=', StringComparison.Ordinal))));
             Assert.NotEmpty(approvers);

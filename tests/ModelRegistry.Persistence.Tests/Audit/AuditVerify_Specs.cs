@@ -50,7 +50,7 @@ public sealed class AuditVerify_Specs : IAsyncLifetime
         Assert.Equal(reference, whole);
         Assert.Equal(reference, halves);
         Assert.Equal(reference, byDefault);
-        // A walk that stopped early leaves the connection usable.
+        // A walk over bad records leaves the connection usable.
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT 1"));
     }
 
@@ -59,15 +59,15 @@ public sealed class AuditVerify_Specs : IAsyncLifetime
     {
         await using var connection = await env.DataSource.OpenConnectionAsync();
         var empty = (await AuditReader.VerifyAsync(connection, splitAbove: 0, default)).Verification;
-        Assert.Equal(new AuditVerification(0, 0, AuditChain.Genesis, null, null, null), empty);
+        Assert.Equal(new AuditVerification(0, 0, 0, AuditChain.Genesis, [], 0), empty);
 
         var appended = await AppendAsync(1);
         var one = (await AuditReader.VerifyAsync(connection, splitAbove: 0, default)).Verification;
-        Assert.Equal(new AuditVerification(1, 1, appended[0].Hash, null, null, null), one);
+        Assert.Equal(new AuditVerification(1, 1, 1, appended[0].Hash, [], 0), one);
 
         appended.AddRange(await AppendAsync(1, from: 2));
         var two = (await AuditReader.VerifyAsync(connection, splitAbove: 0, default)).Verification;
-        Assert.Equal(new AuditVerification(2, 2, appended[1].Hash, null, null, null), two);
+        Assert.Equal(new AuditVerification(2, 2, 2, appended[1].Hash, [], 0), two);
     }
 
     [Fact]
