@@ -46,12 +46,10 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     [Fact]
     public async Task Missing_database()
     {
-        var (exit, line) = await StartWith(new()
-        {
-            ["Database__ConnectionString"] = "Host=127.0.0.1;Port=5433;Database=no_such_db;Username=mreg_app;Password=mreg_app",
-        });
+        var missing = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Database = "no_such_db" };
+        var (exit, line) = await StartWith(new() { ["Database__ConnectionString"] = missing.ConnectionString });
         Assert.Equal(3, exit);
-        Assert.Equal("mreg-host: Database:ConnectionString: database 'no_such_db' does not exist on 127.0.0.1:5433", line);
+        Assert.Equal($"mreg-host: Database:ConnectionString: database 'no_such_db' does not exist on {missing.Host}:{missing.Port}", line);
     }
 
     [Fact]
