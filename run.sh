@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Brings up RabbitMQ and PostgreSQL (compose/services.sh up), builds, and runs the worker host in
-# the foreground with all workers (or those given: ./run.sh --workers probe). Ctrl-C stops the
+# Brings up RabbitMQ and PostgreSQL (compose/services.sh up), builds, migrates the database as the schema owner (the
+# separate step: ModelRegistry.Host --migrate-only), and runs the worker host in the foreground with all workers (or
+# those given: ./run.sh --workers probe), as the runtime role only: the owner's connection is not in its environment. Ctrl-C stops the
 # host cleanly; the services keep running until `compose/services.sh down`. Like a supervisor
 # (systemd Restart=on-failure, Docker's restart policy), it starts the host again when it exits
 # with code 4: stalled (docs/architecture.md, "Faults"). ./run.sh --demo also runs the sample lifecycle
@@ -24,8 +25,10 @@ for arg in "$@"; do
   if [[ $arg == --demo ]]; then { ./mreg demo --wait-for-host 5m; exec ./mreg demo ticketing; } & demo=$!; else args+=("$arg"); fi
 done
 trap '[[ -z $demo ]] || kill -TERM "$demo" 2>/dev/null || true' EXIT
+host=src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll
+dotnet "$host" --migrate-only
 while true; do
-  rc=0; dotnet src/ModelRegistry.Host/bin/Release/net10.0/ModelRegistry.Host.dll "${args[@]}" || rc=$?
+  rc=0; env -u Database__MigrationConnectionString dotnet "$host" "${args[@]}" || rc=$?
   [[ $rc == 4 ]] || exit "$rc"
   echo "run.sh: the host stalled (exit 4); starting it again" >&2
 done

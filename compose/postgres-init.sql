@@ -23,6 +23,12 @@
 SELECT 'CREATE ROLE mreg_owner' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mreg_owner') \gexec
 ALTER ROLE mreg_owner WITH LOGIN CREATEDB NOSUPERUSER NOCREATEROLE PASSWORD :'owner_password';
 
+-- mreg_audit owns the audit log (registry.audit_log, migration 0018) and logs in as nobody. mreg_owner is a member so that
+-- migrations can hand the table over to it; the workers' role never is (the host refuses to start as one: docs/audit.md).
+SELECT 'CREATE ROLE mreg_audit' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mreg_audit') \gexec
+ALTER ROLE mreg_audit WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+GRANT mreg_audit TO mreg_owner;
+
 -- mreg_app is the workers' runtime role: nothing beyond what migrations grant it.
 SELECT 'CREATE ROLE mreg_app' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'mreg_app') \gexec
 ALTER ROLE mreg_app WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'app_password';

@@ -87,13 +87,18 @@ public static class StatusCommand
         if (error is not null) return new DatabaseStatus(false, address, error, null, 0, []);
         try
         {
-            var status = new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).GetStatus();
+            // As the runtime role, as a host reads it: status needs no owner's credentials.
+            var status = await new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).ReadStatusAsync(options.ConnectionString, ct);
             return new DatabaseStatus(true, address, null, status.Latest, status.Applied.Count, status.Pending);
+        }
+        catch (MigrationLevelUnreadableException e)
+        {
+            return new DatabaseStatus(false, address, $"{DatabaseOptions.Section}:ConnectionString: {e.Message}; {DatabaseOptions.MigrateHint}", null, 0, []);
         }
         catch (Exception e)
         {
             return new DatabaseStatus(false, address,
-                $"{DatabaseOptions.Section}:MigrationConnectionString: cannot read the migration level: {e.Message}", null, 0, []);
+                $"{DatabaseOptions.Section}:ConnectionString: cannot read the migration level: {e.Message}", null, 0, []);
         }
     }
 

@@ -9,8 +9,9 @@ using ModelRegistry.Platform.Outbox;
 namespace ModelRegistry.Host;
 
 /// <summary>
-/// Starts the worker host: validates settings, checks broker and database, migrates, then runs
-/// until SIGTERM or Ctrl-C. Every startup failure is one line on stderr naming the setting.
+/// Starts the worker host: validates settings, checks broker and database (up to date, and a runtime role that cannot
+/// rewrite the audit log), then runs until SIGTERM or Ctrl-C. Every startup failure is one line on stderr naming the
+/// setting. A host never migrates: <c>--migrate-only</c> is the separate step, run with the owner's credentials.
 /// </summary>
 public static class RegistryHost
 {
@@ -27,14 +28,17 @@ public static class RegistryHost
             return ExitOk;
         }
         var checkOnly = args.Contains("--check");
+        var migrateOnly = args.Contains("--migrate-only");
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = args.Where(a => a != "--check").ToArray(),
+            Args = args.Where(a => a is not ("--check" or "--migrate-only")).ToArray(),
             // The binary's folder, not the working directory: appsettings files are looked for there,
             // and no file watcher ends up watching a tree the artifact store writes into.
             ContentRootPath = AppContext.BaseDirectory,
             Configuration = NoReload(),
         });
+
+        if (migrateOnly) return await MigrateOnlyAsync(builder.Configuration);
 
         var (modules, platform, errors) = Compose(builder.Services, builder.Configuration);
         if (errors.Count > 0) return Fail(ExitConfiguration, errors);
@@ -48,8 +52,10 @@ public static class RegistryHost
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelRegistry.Host");
 
-        if (await MigrateAsync(host.Services.GetRequiredService<DatabaseMigrator>(), database.MigrateAtStart && !checkOnly, logger) is { } behind)
+        if (await CheckLevelAsync(host.Services.GetRequiredService<DatabaseMigrator>(), database, logger) is { } behind)
             return Fail(ExitUnavailable, [behind]);
+        if (await RuntimeRole.AuditLogPowerAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString) is { } tooPowerful)
+            return Fail(ExitConfiguration, [tooPowerful]);
 
         if (checkOnly)
         {
@@ -97,9 +103,6 @@ public static class RegistryHost
         return (await Task.WhenAll(
                 Preflight.CheckBrokerAsync(platform.RabbitMq),
                 Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:ConnectionString", database.ConnectionString),
-                database.MigrateAtStart
-                    ? Preflight.CheckDatabaseAsync($"{DatabaseOptions.Section}:MigrationConnectionString", database.EffectiveMigrationConnectionString)
-                    : Task.FromResult<string?>(null),
                 Task.FromResult(Preflight.CheckArtifactStore(platform.Artifacts))))
             .OfType<string>().Distinct().ToList();
     }
@@ -124,22 +127,56 @@ public static class RegistryHost
         });
     }
 
-    /// <summary>Migrates (or only reads the level); the line to fail with when the database is behind or migrating failed.</summary>
-    private static async Task<string?> MigrateAsync(DatabaseMigrator migrator, bool migrate, ILogger logger)
+    /// <summary>Reads the migration level as the runtime role; the line to fail with when the database is behind.</summary>
+    private static async Task<string?> CheckLevelAsync(DatabaseMigrator migrator, DatabaseOptions database, ILogger logger)
     {
         try
         {
-            var status = migrate ? await migrator.MigrateAsync() : migrator.GetStatus();
+            var status = await migrator.ReadStatusAsync(database.ConnectionString);
             if (!status.UpToDate)
-                return $"{DatabaseOptions.Section}: {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending)}); run `mreg db migrate` or set {DatabaseOptions.Section}:MigrateAtStart=true";
+                return $"{DatabaseOptions.Section}: {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending)}); {DatabaseOptions.MigrateHint}";
             logger.LogInformation("Database at migration {Migration}", status.Latest);
             return null;
         }
-        catch (Exception e) when (e is MigrationFailedException or Npgsql.NpgsqlException)
+        catch (MigrationLevelUnreadableException e)
         {
-            return $"{DatabaseOptions.Section}:MigrationConnectionString: migrating failed: {e.Message}";
+            return $"{DatabaseOptions.Section}:ConnectionString: {e.Message}; {DatabaseOptions.MigrateHint}";
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            return $"{DatabaseOptions.Section}:ConnectionString: cannot read the migration level: {OneLine(e.Message)}";
         }
     }
+
+    /// <summary>
+    /// <c>--migrate-only</c>: the separate migration step (operator, CI, an init container). Reads only the <c>Database</c>
+    /// settings, migrates as <c>Database:MigrationConnectionString</c>, prints the level and exits 0; any failure is one line
+    /// and exit 2.
+    /// </summary>
+    private static async Task<int> MigrateOnlyAsync(IConfiguration configuration)
+    {
+        var settings = new SettingsBinder(configuration);
+        var database = settings.Bind<DatabaseOptions>(DatabaseOptions.Section);
+        if (settings.Errors.Count > 0) return Fail(ExitConfiguration, settings.Errors);
+        var setting = $"{DatabaseOptions.Section}:MigrationConnectionString";
+        if (await Preflight.CheckDatabaseAsync(setting, database.EffectiveMigrationConnectionString) is { } down)
+            return Fail(ExitConfiguration, [down]);
+        var migrator = new DatabaseMigrator(database, Microsoft.Extensions.Logging.Abstractions.NullLogger<DatabaseMigrator>.Instance);
+        try
+        {
+            var before = migrator.GetStatus();
+            var after = await migrator.MigrateAsync();
+            foreach (var script in after.Applied.Except(before.Applied)) Console.Out.WriteLine($"applied {script}");
+            Console.Out.WriteLine($"database at {after.Latest} ({after.Applied.Count} applied, {after.Pending.Count} pending)");
+            return ExitOk;
+        }
+        catch (Exception e) when (e is MigrationFailedException or Npgsql.NpgsqlException)
+        {
+            return Fail(ExitConfiguration, [$"{setting}: migrating failed: {OneLine(e.Message)}"]);
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     private static ConfigurationManager NoReload()
     {

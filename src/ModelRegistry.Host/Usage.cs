@@ -18,14 +18,20 @@ internal static class Usage
         ModelRegistry.Host: runs the model registry's workers on RabbitMQ and PostgreSQL.
 
         Usage: ModelRegistry.Host [--workers NAMES] [--check] [--KEY VALUE ...]
+               ModelRegistry.Host --migrate-only [--KEY VALUE ...]
 
           --workers NAMES   comma-separated workers to run in this process (default: all).
                             Start several processes with any subsets; they share the queues.
                             Workers: @NAMES@
           --check           check settings, broker, database and migration level, then exit
-                            (0 = ok, 2 = bad setting, 3 = a service is unreachable or behind);
+                            (0 = ok, 2 = bad setting, or a runtime role that could alter the
+                            audit log, 3 = a service is unreachable or behind);
                             with Health__File set, also the running host's report in that file
                             (1 = stalled, or not rewritten for 3 check intervals)
+          --migrate-only    apply pending migrations as Database__MigrationConnectionString (the
+                            schema owner), then exit: 0 = migrated, 2 = failed (one line). The
+                            separate step run by the operator, CI or an init container; a host
+                            never migrates, and refuses to start when the database is behind.
           --help            this text
 
         Workers:
@@ -37,8 +43,9 @@ internal static class Usage
         Settings come from environment variables (KEY__SUB=value) or --KEY:SUB value:
           RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username,
           RabbitMq__Password, RabbitMq__PrefetchCount, RabbitMq__StopTimeoutSeconds,
-          Database__ConnectionString, Database__MigrationConnectionString,
-          Database__MigrateAtStart, Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
+          Database__ConnectionString (the runtime role: never a superuser nor the audit log's
+          owner), Database__MigrationConnectionString (--migrate-only only),
+          Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
           Artifacts__Fsync, Artifacts__MaxFileBytes, Outbox__BatchTimeoutSeconds,
           Health__CheckIntervalSeconds, Health__MaxStalledSeconds, Health__File,
           Messages__MaxBodyBytes, Access__PolicyFile (who may do what; docs/security.md),

@@ -1,5 +1,6 @@
 using ModelRegistry.Testing;
 using ModelRegistry.Platform;
+using Npgsql;
 
 namespace ModelRegistry.Host.Tests;
 
@@ -45,23 +46,62 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     [Fact]
     public async Task Missing_database()
     {
-        var (exit, line) = await StartWith(new()
-        {
-            ["Database__ConnectionString"] = "Host=127.0.0.1;Port=5433;Database=no_such_db;Username=mreg_app;Password=mreg_app",
-        });
+        var missing = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Database = "no_such_db" };
+        var (exit, line) = await StartWith(new() { ["Database__ConnectionString"] = missing.ConnectionString });
         Assert.Equal(3, exit);
-        Assert.Equal("mreg-host: Database:ConnectionString: database 'no_such_db' does not exist on 127.0.0.1:5433", line);
+        Assert.Equal($"mreg-host: Database:ConnectionString: database 'no_such_db' does not exist on {missing.Host}:{missing.Port}", line);
     }
 
     [Fact]
     public async Task Wrong_database_password()
     {
-        var (exit, line) = await StartWith(new()
-        {
-            ["Database__MigrationConnectionString"] = "Host=127.0.0.1;Port=5433;Database=postgres;Username=mreg_owner;Password=wrong",
-        });
+        var wrong = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Password = "wrong" };
+        var (exit, line) = await StartWith(new() { ["Database__ConnectionString"] = wrong.ConnectionString });
         Assert.Equal(3, exit);
-        Assert.Equal("mreg-host: Database:MigrationConnectionString: PostgreSQL at 127.0.0.1:5433 refused the login of user 'mreg_owner' (wrong user or password)", line);
+        Assert.Equal($"mreg-host: Database:ConnectionString: PostgreSQL at {wrong.Host}:{wrong.Port} refused the login of user '{wrong.Username}' (wrong user or password)", line);
+    }
+
+    [Fact]
+    public async Task Migrate_only_with_a_wrong_owner_password_is_one_line_and_exit_2()
+    {
+        var wrong = new NpgsqlConnectionStringBuilder(env.Database.MigrationConnectionString) { Password = "wrong" };
+        var (exit, line) = await StartWith(new() { ["Database__MigrationConnectionString"] = wrong.ConnectionString }, "--migrate-only");
+        Assert.Equal(2, exit);
+        Assert.Equal($"mreg-host: Database:MigrationConnectionString: PostgreSQL at {wrong.Host}:{wrong.Port} refused the login of user '{wrong.Username}' (wrong user or password)", line);
+    }
+
+    [Fact]
+    public async Task A_host_whose_runtime_role_owns_the_audit_log_refuses_to_start()
+    {
+        var (exit, line) = await StartWith(new() { ["Database__ConnectionString"] = env.Database.MigrationConnectionString }, "--check");
+        Assert.Equal(2, exit);
+        var owner = new NpgsqlConnectionStringBuilder(env.Database.MigrationConnectionString).Username;
+        Assert.Equal($"mreg-host: Database:ConnectionString: role {owner} is a member of mreg_audit, which owns registry.audit_log, so it could alter or drop " +
+                     "the log's triggers; run the workers as a role with data privileges only (mreg_app) and keep the owner's credentials for the migration step", line);
+    }
+
+    [Fact]
+    public async Task A_host_running_as_a_superuser_refuses_to_start()
+    {
+        var superuser = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString)
+        {
+            Username = "postgres",
+            Password = Environment.GetEnvironmentVariable("MREG_PG_SUPERPASSWORD") ?? "postgres",
+        };
+        var (exit, line) = await StartWith(new() { ["Database__ConnectionString"] = superuser.ConnectionString });
+        Assert.Equal(2, exit);
+        Assert.Equal("mreg-host: Database:ConnectionString: role postgres is a superuser, so it could switch the audit log's triggers off and rewrite it; " +
+                     "run the workers as a role with data privileges only (mreg_app) and keep the owner's credentials for the migration step", line);
+    }
+
+    [Fact]
+    public async Task The_removed_migrate_at_start_setting_is_refused_with_what_to_run_instead()
+    {
+        var (exit, line) = await StartWith(new() { ["Database__MigrateAtStart"] = "true" });
+        Assert.Equal(2, exit);
+        Assert.Equal("mreg-host: Database:MigrateAtStart is no longer read: hosts never migrate, so they never hold the schema owner's credentials; " +
+                     "run `mreg db migrate` or `ModelRegistry.Host --migrate-only` (as Database:MigrationConnectionString) before starting them, " +
+                     "and remove the setting", line);
     }
 
     [Fact]

@@ -50,4 +50,43 @@ public class Migration_Specs(EmptyDatabaseEnvironment env) : IClassFixture<Empty
         var dropDenied = await Assert.ThrowsAsync<PostgresException>(() => c.ExecuteAsync("DROP TABLE registry.probes"));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, dropDenied.SqlState);
     }
+
+    [Fact]
+    public async Task A_migration_role_that_cannot_act_as_the_audit_owner_stops_at_0018_saying_what_to_run()
+    {
+        // A migration role of its own that owns a database of its own but is not a member of mreg_audit (the shared cluster's
+        // mreg_audit stays as it is: other test classes use it).
+        var name = "mreg_migrator_" + Guid.NewGuid().ToString("N")[..8];
+        var superuser = new NpgsqlConnectionStringBuilder(env.Database.MigrationConnectionString)
+        {
+            Database = "postgres", Username = "postgres", Pooling = false,
+            Password = Environment.GetEnvironmentVariable("MREG_PG_SUPERPASSWORD") ?? "postgres",
+        };
+        await using var admin = new NpgsqlConnection(superuser.ConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"CREATE ROLE {name} LOGIN PASSWORD '{name}'");
+        try
+        {
+            await admin.ExecuteAsync($"CREATE DATABASE {name} OWNER {name}");
+            var options = new DatabaseOptions
+            {
+                ConnectionString = new NpgsqlConnectionStringBuilder(env.Database.ConnectionString) { Database = name }.ConnectionString,
+                MigrationConnectionString = new NpgsqlConnectionStringBuilder(superuser.ConnectionString)
+                    { Database = name, Username = name, Password = name }.ConnectionString,
+            };
+
+            var failed = await Assert.ThrowsAsync<MigrationFailedException>(() =>
+                new DatabaseMigrator(options, NullLogger<DatabaseMigrator>.Instance).MigrateAsync());
+
+            Assert.Equal("0018_audit_owner.sql", failed.Script);
+            Assert.Contains($"role {name} cannot act as mreg_audit: as the database superuser run GRANT mreg_audit TO {name};", failed.Message,
+                StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await admin.ExecuteAsync($"DROP ROLE {name}");
+        }
+    }
 }

@@ -23,7 +23,8 @@ public class IsolatedEnvironment : IAsyncLifetime
     public DatabaseOptions Database { get; private set; } = new();
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    /// <summary>Apply migrations when the environment is made (default) or leave the database empty.</summary>
+    /// <summary>Apply migrations when the environment is made (default), as the operator would: as the schema owner, before any host
+    /// starts; or leave the database empty.</summary>
     protected virtual bool Migrate => true;
 
     /// <summary>This class's artifact store and the one folder its pipelines may point sources at.</summary>
@@ -45,8 +46,17 @@ public class IsolatedEnvironment : IAsyncLifetime
     public string VirtualHost => "mreg-test-" + id;
     public string DatabaseName => "mreg_test_" + id;
 
-    /// <summary>The settings as the host and <c>mreg</c> read them from the environment.</summary>
+    /// <summary>
+    /// The settings as the host and <c>mreg</c> read them from the environment: the runtime role only, as a host runs in
+    /// production; the owner's credentials are in <see cref="MigrationEnvironment"/>.
+    /// </summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => Settings();
+
+    /// <summary>What the separate migration step runs with (<c>--migrate-only</c>, <c>mreg db migrate</c>): the settings and the owner's connection.</summary>
+    public IReadOnlyDictionary<string, string> MigrationEnvironment => new Dictionary<string, string>(Settings())
+    {
+        ["Database__MigrationConnectionString"] = Database.MigrationConnectionString,
+    };
 
     /// <summary>
     /// What <c>mreg</c> runs with: <see cref="EnvironmentVariables"/> connecting as <paramref name="user"/>, by default the
@@ -73,7 +83,10 @@ public class IsolatedEnvironment : IAsyncLifetime
         return settings;
     }
 
-    /// <summary>What a test host is started with: the services, its artifact folders, the promotion policy, the test approvers.</summary>
+    /// <summary>
+    /// What a test host is started with: the services (the database as the runtime role only: a host never holds the owner's
+    /// credentials), its artifact folders, the promotion policy, the test approvers.
+    /// </summary>
     public static Dictionary<string, string> HostSettings(RabbitMqOptions rabbit, DatabaseOptions database, string artifactsRoot, string sourceRoot,
         string policyFile)
     {
@@ -85,7 +98,6 @@ public class IsolatedEnvironment : IAsyncLifetime
             ["RabbitMq__Username"] = rabbit.Username,
             ["RabbitMq__Password"] = rabbit.Password,
             ["Database__ConnectionString"] = database.ConnectionString,
-            ["Database__MigrationConnectionString"] = database.MigrationConnectionString,
             ["Artifacts__Root"] = artifactsRoot,
             ["Artifacts__AllowedSourceRoots__0"] = sourceRoot,
             ["Artifacts__Fsync"] = "true",

@@ -50,14 +50,41 @@ public sealed class DatabaseMigrator(DatabaseOptions options, ILogger<DatabaseMi
         }
     }
 
+    /// <summary>The level as the migration role reads it (<c>mreg db migrate</c>, <c>mreg status</c>).</summary>
     public MigrationStatus GetStatus() => Status(BuildEngine());
+
+    /// <summary>
+    /// The level as the role of <paramref name="connectionString"/> reads it: a host reads it as its runtime role, which may
+    /// read the journal from migration 0018 on. Below that the journal is there but unreadable:
+    /// <see cref="MigrationLevelUnreadableException"/>.
+    /// </summary>
+    public async Task<MigrationStatus> ReadStatusAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var scripts = BuildEngine(connectionString).GetDiscoveredScripts().Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        var journal = await connection.QuerySingleAsync<(bool Exists, bool Readable)>(new CommandDefinition(JournalAccess,
+            new { journal = $"{JournalSchema}.{JournalTable}" }, cancellationToken: cancellationToken));
+        if (!journal.Exists) return new([], scripts);
+        if (!journal.Readable)
+            throw new MigrationLevelUnreadableException(new NpgsqlConnectionStringBuilder(connectionString).Username ?? "?", $"{JournalSchema}.{JournalTable}");
+        var applied = (await connection.QueryAsync<string>(new CommandDefinition(ReadJournal, cancellationToken: cancellationToken))).ToList();
+        return new(applied, scripts.Except(applied, StringComparer.Ordinal).ToList());
+    }
+
+    private const string JournalAccess = """
+        SELECT to_regclass(@journal) IS NOT NULL AS exists,
+               to_regclass(@journal) IS NOT NULL AND has_table_privilege(to_regclass(@journal), 'SELECT') AS readable
+        """;
+
+    private const string ReadJournal = $"SELECT scriptname FROM {JournalSchema}.{JournalTable} ORDER BY schemaversionsid";
 
     private static MigrationStatus Status(UpgradeEngine engine) =>
         new(engine.GetExecutedScripts(), engine.GetScriptsToExecute().Select(s => s.Name).ToList());
 
-    private UpgradeEngine BuildEngine() =>
+    private UpgradeEngine BuildEngine(string? connectionString = null) =>
         DeployChanges.To
-            .PostgresqlDatabase(options.EffectiveMigrationConnectionString)
+            .PostgresqlDatabase(connectionString ?? options.EffectiveMigrationConnectionString)
             .JournalToPostgresqlTable(JournalSchema, JournalTable)
             .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.EndsWith(".sql", StringComparison.Ordinal))
             .WithScript(QuartzSchemaScript.Name, new QuartzSchemaScript(options.AppRole))
@@ -76,6 +103,10 @@ public sealed class DatabaseMigrator(DatabaseOptions options, ILogger<DatabaseMi
         public void LogError(Exception ex, string format, params object[] args) => logger.LogError(ex, "{Message}", string.Format(format, args));
     }
 }
+
+/// <summary>The role cannot read the migration journal: the database is below the migration that lets it (0018).</summary>
+public sealed class MigrationLevelUnreadableException(string role, string journal)
+    : Exception($"role {role} may not read the migration journal {journal}: the database is behind (0018_audit_owner grants it)");
 
 public sealed class MigrationFailedException(string script, Exception? inner)
     : Exception($"migration {script} failed: {inner?.Message}", inner)

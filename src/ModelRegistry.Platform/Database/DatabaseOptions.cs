@@ -13,12 +13,21 @@ public sealed class DatabaseOptions : ISettings
     public string ConnectionString { get; set; } =
         "Host=127.0.0.1;Port=5433;Database=model_registry;Username=mreg_app;Password=mreg_app";
 
-    /// <summary>The schema owner's role, used only to run migrations. Empty: use <see cref="ConnectionString"/>.</summary>
+    /// <summary>
+    /// The schema owner's role, used only by the separate migration step (<c>mreg db migrate</c>, the host's
+    /// <c>--migrate-only</c>), never by a running host. Empty: use <see cref="ConnectionString"/>.
+    /// </summary>
     public string MigrationConnectionString { get; set; } =
         "Host=127.0.0.1;Port=5433;Database=model_registry;Username=mreg_owner;Password=mreg_owner";
 
-    /// <summary>Apply pending migrations when the host starts.</summary>
-    public bool MigrateAtStart { get; set; } = true;
+    /// <summary>
+    /// No longer read: a host does not migrate (it would need the owner's credentials). Bound only to refuse it with what to
+    /// do instead, so that a deployment still setting it learns that its hosts will not migrate.
+    /// </summary>
+    public string? MigrateAtStart { get; set; }
+
+    /// <summary>What to run when the database is behind: the separate migration step.</summary>
+    public const string MigrateHint = "run `mreg db migrate` or `ModelRegistry.Host --migrate-only` (as Database:MigrationConnectionString)";
 
     public string EffectiveMigrationConnectionString =>
         string.IsNullOrWhiteSpace(MigrationConnectionString) ? ConnectionString : MigrationConnectionString;
@@ -46,5 +55,7 @@ public sealed class DatabaseOptions : ISettings
             }
             if (error is not null) yield return $"{Section}:{name} {error}";
         }
+        if (MigrateAtStart is not null)
+            yield return $"{Section}:MigrateAtStart is no longer read: hosts never migrate, so they never hold the schema owner's credentials; {MigrateHint} before starting them, and remove the setting";
     }
 }

@@ -131,30 +131,39 @@ public sealed class AuditLog_Specs : IAsyncLifetime
     {
         var last = await AppendCommittedAsync(Record(0, 0));
         await using var app = await env.DataSource.OpenConnectionAsync();
+        var at = AuditChain.Truncate(DateTimeOffset.UtcNow);
         Task Insert(params (long Sequence, string PreviousHash, string Hash)[] rows) => app.ExecuteAsync("""
             INSERT INTO registry.audit_log (sequence, recorded_at, actor, action, subject_type, subject, details, previous_hash, hash)
-            SELECT s, now(), 'x', 'y', 'z', 's', '{}', p, h FROM unnest(@Sequences, @PreviousHashes, @Hashes) AS r(s, p, h)
+            SELECT s, @At, 'x', 'y', 'z', 's', '{}', p, h FROM unnest(@Sequences, @PreviousHashes, @Hashes) AS r(s, p, h)
             """, new
         {
+            At = at,
             Sequences = rows.Select(r => r.Sequence).ToArray(),
             PreviousHashes = rows.Select(r => r.PreviousHash).ToArray(),
             Hashes = rows.Select(r => r.Hash).ToArray(),
         });
         string H(char c) => new(c, 64);
+        string Hash(long sequence, string previous) => AuditChain.ComputeHash(sequence, at, "x", "y", "z", "s", null, "{}", previous);
 
         // A gap inside the statement, a wrong link on its second record, a first record that skips one: each refused,
         // whichever record is wrong.
         var gap = await Assert.ThrowsAsync<PostgresException>(() => Insert((2, last.Hash, H('a')), (4, H('a'), H('b'))));
         var wrongSecondLink = await Assert.ThrowsAsync<PostgresException>(() => Insert((2, last.Hash, H('a')), (3, H('c'), H('b'))));
         var skipping = await Assert.ThrowsAsync<PostgresException>(() => Insert((3, H('a'), H('b')), (4, H('b'), H('c'))));
+        // Well linked, the first record rightly hashed, the second not (migration 0018): refused, naming the second.
+        var second = Hash(2, last.Hash);
+        var wrongSecondHash = await Assert.ThrowsAsync<PostgresException>(() => Insert((2, last.Hash, second), (3, second, H('b'))));
 
-        Assert.All(new[] { gap, wrongSecondLink, skipping }, e => Assert.Equal(PostgresErrorCodes.IntegrityConstraintViolation, e.SqlState));
+        Assert.All(new[] { gap, wrongSecondLink, skipping, wrongSecondHash }, e => Assert.Equal(PostgresErrorCodes.IntegrityConstraintViolation, e.SqlState));
         Assert.Contains("does not carry the hash of record 2", wrongSecondLink.MessageText, StringComparison.Ordinal);
+        Assert.Equal($"audit record 3 has hash {H('b')}, but its content hashes to {Hash(3, second)} (mreg-audit-v1): " +
+                     "a record must carry the hash of what is stored", wrongSecondHash.MessageText);
         Assert.Single(await ReadAllAsync());
 
-        // The database checks links, not hashes (that is verify's work): a well-linked pair goes in.
-        await Insert((2, last.Hash, H('a')), (3, H('a'), H('b')));
+        // Linked and hashed as AuditChain does: the pair goes in, and verifies.
+        await Insert((2, last.Hash, second), (3, second, Hash(3, second)));
         Assert.Equal([1L, 2L, 3L], (await ReadAllAsync()).Select(e => e.Sequence));
+        Assert.True((await new AuditReader(env.DataSource).VerifyAsync()).Verification.Ok);
     }
 
     [Fact]
