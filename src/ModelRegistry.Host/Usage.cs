@@ -24,8 +24,8 @@ internal static class Usage
                             Start several processes with any subsets; they share the queues.
                             Workers: @NAMES@
           --check           check settings, broker, database and migration level, then exit
-                            (0 = ok, 2 = bad setting, or a runtime role that could alter the
-                            audit log, 3 = a service is unreachable or behind);
+                            (0 = ok, 2 = bad setting, or a runtime role that could alter
+                            registry.audit_log, 3 = a service is unreachable or behind);
                             with Health__File set, also the running host's report in that file
                             (1 = stalled, or not rewritten for 3 check intervals)
           --migrate-only    apply pending migrations as Database__MigrationConnectionString (the
@@ -43,8 +43,8 @@ internal static class Usage
         Settings come from environment variables (KEY__SUB=value) or --KEY:SUB value:
           RabbitMq__Host, RabbitMq__Port, RabbitMq__VirtualHost, RabbitMq__Username,
           RabbitMq__Password, RabbitMq__PrefetchCount, RabbitMq__StopTimeoutSeconds,
-          Database__ConnectionString (the runtime role: never a superuser nor the audit log's
-          owner), Database__MigrationConnectionString (--migrate-only only),
+          Database__ConnectionString (the runtime role: never a superuser nor the owner of
+          registry.audit_log), Database__MigrationConnectionString (--migrate-only only),
           Artifacts__Root, Artifacts__AllowedSourceRoots__0 (__1, ...),
           Artifacts__Fsync, Artifacts__MaxFileBytes, Outbox__BatchTimeoutSeconds,
           Health__CheckIntervalSeconds, Health__MaxStalledSeconds, Health__File,
