@@ -118,10 +118,8 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
     public async Task CheckGatesAtPromotionAsync(BehaviorContext<PromotionState> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (s, ct, store) = (context.Saga, context.CancellationToken, context.Store());
-        var facts = context.TryGetPayload<PromotionReading>(out var reading)
-            ? reading.Facts
-            : (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        var (ct, store) = (context.CancellationToken, context.Store());
+        var facts = await FactsAsync(context);
         KeepTierInForce(context, facts);
         await store.LockModelAsync(facts.ModelId, ct);
         var evaluations = await store.EvaluationsAsync(facts.VersionId, ct);
@@ -245,6 +243,12 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
     /// Keeps the tier this message decides under: the stricter of the tier the promotion was requested under and the
     /// model's tier now (<see cref="RiskTierNames.Stricter"/>): a raise applies at once, a lowering only to later requests.
     /// </summary>
+    /// <summary>The version as this message read it for the gates, or (after the last approval) as it is now.</summary>
+    private static async Task<VersionFacts> FactsAsync(BehaviorContext<PromotionState> context) =>
+        context.TryGetPayload<PromotionReading>(out var reading)
+            ? reading.Facts
+            : (await context.Store().FindVersionAsync(context.Saga.ModelName, context.Saga.ModelVersion, context.CancellationToken))!;
+
     private static void KeepTierInForce(BehaviorContext<PromotionState> context, VersionFacts facts) =>
         context.Keep(new TierInForce(RiskTierNames.Stricter(context.Saga.RiskTier, facts.CurrentTier)));
 
@@ -255,10 +259,7 @@ public sealed partial class PromotionWorkflow(LoadedPromotionPolicy policy, Prom
     {
         ArgumentNullException.ThrowIfNull(context);
         var (s, ct, store) = (context.Saga, context.CancellationToken, context.Store());
-        // The version as this message read it for the gates, or (after the last approval) as it is now.
-        var facts = context.TryGetPayload<PromotionReading>(out var reading)
-            ? reading.Facts
-            : (await store.FindVersionAsync(s.ModelName, s.ModelVersion, ct))!;
+        var facts = await FactsAsync(context);
         if (!context.TryGetPayload<TierInForce>(out _)) KeepTierInForce(context, facts);
         await store.LockModelAsync(facts.ModelId, ct);
         var stages = await store.StagesAsync(facts.ModelId, s.ModelVersion, ct);
