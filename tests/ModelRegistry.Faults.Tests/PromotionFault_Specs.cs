@@ -24,19 +24,26 @@ public class PromotionFault_Specs(FaultServices services, ITestOutputHelper outp
         await Eventually.UntilAsync(() => StateAsync(run, staging.PromotionId), s => s == "Promoted", Bound, "promoted to staging");
 
         var production = Request("production");
-        await run.Broker.PublishJsonAsync("mreg.request-promotion", production);
+        // The decisions after the restarts answer this request (they sign its nonce and digest): a ticketing client
+        // started after it went out would never see it, its queue being its own.
+        ApprovalRequested request;
+        await using (var watcher = await TicketingClient.StartAsync(services.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret))
+        {
+            await run.Broker.PublishJsonAsync("mreg.request-promotion", production);
+            request = await watcher.WaitForRequestAsync(production.PromotionId, Bound);
+        }
         await Eventually.UntilAsync(() => StateAsync(run, production.PromotionId), s => s == "AwaitingApproval", Bound, "waiting for approvals");
 
         await services.StopBrokerAsync();
         await services.StartBrokerAsync();
         await using (var ticketing = await TicketingClient.StartAsync(services.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret))
-            await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("alice", "model-risk-officer"));
+            await ticketing.DecideAsync(request, TicketVote.Approve("alice", "model-risk-officer"));
         await Eventually.UntilAsync(() => VotesAsync(run, production.PromotionId), n => n == 1, Bound, "the first vote recorded after the broker restart");
 
         await services.StopDatabaseAsync();
         await services.StartDatabaseAsync();
         await using (var ticketing = await TicketingClient.StartAsync(services.As(BrokerUsers.Ticketing), TestPolicies.Integration, TestPolicies.Secret))
-            await ticketing.DecideAsync(production.PromotionId, TicketVote.Approve("bob", "security-review"));
+            await ticketing.DecideAsync(request, TicketVote.Approve("bob", "security-review"));
 
         await Eventually.UntilAsync(() => StateAsync(run, production.PromotionId), s => s == "Promoted", Bound, "promoted to production after both restarts");
         await using var c = await services.DataSource.OpenConnectionAsync();
