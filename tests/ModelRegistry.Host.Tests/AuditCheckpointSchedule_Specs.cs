@@ -32,15 +32,23 @@ public sealed class AuditCheckpointSchedule_Specs(AuditCheckpointSchedule_Specs.
             count => count >= 2, TimeSpan.FromSeconds(60), "two scheduled checkpoints in the file");
         Assert.True(written >= 2);
 
-        using var output = new StringWriter();
-        var exit = await AuditCheckpointCommands.VerifyAsync(registry.Cli(), new AuditVerifyRequest
+        // The file and the stream are written one after the other: verify until both hold two (each read of the stream
+        // ends once nothing more arrives for 2 s), then hold the verdict.
+        var (exit, text) = (0, "");
+        await Eventually.UntilAsync(async () =>
         {
-            CheckpointFiles = [registry.CheckpointFile], FromBroker = true, PublicKeyFiles = [TestCheckpointKey.PublicKeyFile],
-        }, json: true, output, default);
+            using var output = new StringWriter();
+            exit = await AuditCheckpointCommands.VerifyAsync(registry.Cli(), new AuditVerifyRequest
+            {
+                CheckpointFiles = [registry.CheckpointFile], FromBroker = true, PublicKeyFiles = [TestCheckpointKey.PublicKeyFile],
+            }, json: true, output, default);
+            text = output.ToString();
+            return System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("checkpoints").GetProperty("checked").GetInt32();
+        }, checkedCount => checkedCount >= 4, TimeSpan.FromSeconds(60), "two checkpoints each in the file and in the stream");
 
-        Assert.True(exit == 0, output.ToString());
-        var checkpoints = System.Text.Json.JsonDocument.Parse(output.ToString()).RootElement.GetProperty("checkpoints");
-        Assert.True(checkpoints.GetProperty("checked").GetInt32() >= 4, output.ToString()); // each in the file and in the stream
+        Assert.True(exit == 0, text);
+        var checkpoints = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("checkpoints");
+        Assert.True(checkpoints.GetProperty("checked").GetInt32() >= 4, text); // each in the file and in the stream
         Assert.Equal(checkpoints.GetProperty("checked").GetInt32(), checkpoints.GetProperty("ok").GetInt32());
     }
 }
