@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using ModelRegistry.Contracts;
+using ModelRegistry.Platform.Rules;
 
 namespace ModelRegistry.Platform.Audit;
 
@@ -29,10 +28,12 @@ public static class AuditCheckpoints
     {
         ArgumentNullException.ThrowIfNull(headHash);
         ArgumentNullException.ThrowIfNull(keyId);
-        var text = new StringBuilder(Format).Append('\n');
-        foreach (var field in new[] { sequence.ToString(CultureInfo.InvariantCulture), headHash, AuditChain.FormatTimestamp(checkpointedAt), keyId })
-            text.Append(CultureInfo.InvariantCulture, $"{Encoding.UTF8.GetByteCount(field)}:{field}\n");
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return new CanonicalForm(Format)
+            .Add(sequence, "sequence")
+            .Add(headHash, "headHash")
+            .Add(AuditChain.FormatTimestamp(checkpointedAt), "checkpointedAt")
+            .Add(keyId, "keyId")
+            .ToArray();
     }
 
     /// <summary>The canonical form of <paramref name="checkpoint"/>'s signed fields.</summary>
@@ -77,7 +78,7 @@ public static class AuditCheckpoints
         ArgumentNullException.ThrowIfNull(publicKeys);
         if (checkpoint.Format != Format)
             return (AuditCheckpointFault.Malformed, $"format '{checkpoint.Format}' is not {Format}");
-        if (checkpoint.Sequence < 0 || !IsHash(checkpoint.HeadHash))
+        if (checkpoint.Sequence < 0 || !FieldRules.IsSha256Hex(checkpoint.HeadHash))
             return (AuditCheckpointFault.Malformed, "sequence must be 0 or more and headHash 64 lowercase hex digits");
         if (!publicKeys.TryGetValue(checkpoint.KeyId ?? "", out var key))
             return (AuditCheckpointFault.UnknownKey,
@@ -88,8 +89,6 @@ public static class AuditCheckpoints
             return (AuditCheckpointFault.BadSignature, $"the signature does not verify with key {checkpoint.KeyId}: the checkpoint was changed or forged");
         return null;
     }
-
-    private static bool IsHash(string? text) => text is { Length: 64 } && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 }
 
 /// <summary>Why a checkpoint does not vouch for the log, or why the log does not match it.</summary>

@@ -1,3 +1,4 @@
+using ModelRegistry.Platform.Rules;
 using System.Security.Cryptography;
 using ModelRegistry.Contracts.Promotion;
 

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
 
-namespace ModelRegistry.Promotion.Approvals;
+namespace ModelRegistry.Platform.Rules;
 
 /// <summary>
-/// The byte layout every signed form of the approval conversation shares (docs/ticketing.md, Signing): a tag line, then
+/// The byte layout every signed form shares, those of the approval conversation (docs/ticketing.md, Signing) and the audit
+/// checkpoint (docs/audit.md, Checkpoints): a tag line, then
 /// each field as its length in UTF-8 bytes, a colon, the bytes and a line feed (<c>{n}:{value}\n</c>), so no value can be
 /// mistaken for another whatever characters it holds. The tag says which form it is, so a signature over one form never
 /// verifies as another.
@@ -44,6 +45,9 @@ public sealed class CanonicalForm
 
     /// <summary>Appends a number as decimal ASCII digits (a minus sign when negative), no leading zeros.</summary>
     public CanonicalForm Add(int value, string field) => Add(value.ToString(CultureInfo.InvariantCulture), field);
+
+    /// <summary>Appends a number as decimal ASCII digits (a minus sign when negative), no leading zeros.</summary>
+    public CanonicalForm Add(long value, string field) => Add(value.ToString(CultureInfo.InvariantCulture), field);
 
     /// <summary>Appends a promotion id: lower case, hyphenated, 36 bytes.</summary>
     public CanonicalForm Add(Guid value, string field) => Add(value.ToString("D", CultureInfo.InvariantCulture), field);
