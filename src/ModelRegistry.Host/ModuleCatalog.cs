@@ -4,6 +4,7 @@ using ModelRegistry.Platform;
 using ModelRegistry.Platform.Checkpoints;
 using ModelRegistry.Promotion;
 using ModelRegistry.Registration;
+using ModelRegistry.Retention;
 
 namespace ModelRegistry.Host;
 
@@ -19,6 +20,7 @@ public static class ModuleCatalog
         new EvaluationModule(),
         new PromotionModule(),
         new DeploymentsModule(),
+        new RetentionModule(),
         new ProbeModule(),
         new AuditCheckpointModule(),
     ];

@@ -1,5 +1,6 @@
 using System.Reflection;
 using ModelRegistry.Deployments;
+using ModelRegistry.Retention;
 using ModelRegistry.Evaluation;
 using ModelRegistry.Host;
 using ModelRegistry.Platform;
@@ -21,6 +22,7 @@ public class Architecture_Specs
         ("ModelRegistry.Evaluation", typeof(EvaluationModule).Assembly),
         ("ModelRegistry.Promotion", typeof(PromotionModule).Assembly),
         ("ModelRegistry.Deployments", typeof(DeploymentsModule).Assembly),
+        ("ModelRegistry.Retention", typeof(RetentionModule).Assembly),
     ];
 
     private static readonly string[] ModuleNamespaces = Modules.Select(m => m.Namespace).ToArray();

@@ -29,7 +29,7 @@ public class Settings_Specs
     {
         var (selected, error) = ModuleSelection.Select(ModuleCatalog.All, "probe,registraton");
         Assert.Empty(selected);
-        Assert.Equal("Workers: unknown worker 'registraton' (known: registration, evaluation, promotion, deployments, probe, audit, or all)", error);
+        Assert.Equal("Workers: unknown worker 'registraton' (known: registration, evaluation, promotion, deployments, retention, probe, audit, or all)", error);
     }
 
     [Fact]

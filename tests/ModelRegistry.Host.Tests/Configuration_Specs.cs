@@ -129,7 +129,7 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
     {
         var (exit, line) = await StartWith([], "--workers", "probe,nope");
         Assert.Equal(2, exit);
-        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, deployments, probe, audit, or all)", line);
+        Assert.Equal("mreg-host: Workers: unknown worker 'nope' (known: registration, evaluation, promotion, deployments, retention, probe, audit, or all)", line);
     }
 
     [Fact]

@@ -11,6 +11,9 @@ public sealed class ArtifactStoreOptions : ISettings
     /// <summary>The store: objects under <c>objects/</c>; files being copied have no name until verified, or live under <c>tmp/</c> where the file system cannot do that.</summary>
     public string Root { get; set; } = "/var/lib/model-registry/artifacts";
 
+    /// <summary>The archive tier (retention moves objects here; another file system in production). Empty: <c>&lt;Root&gt;/archive</c>.</summary>
+    public string? ArchiveRoot { get; set; }
+
     /// <summary>The directories source files may be read from. Empty: every file source is refused. Each is resolved (symlinks
     /// followed) when first used, and that place is kept until restart.</summary>
     public List<string> AllowedSourceRoots { get; set; } = [];
@@ -26,6 +29,15 @@ public sealed class ArtifactStoreOptions : ISettings
         var root = ArtifactPaths.NormalizeRoot(Root);
         if (root is null) yield return $"{Section}:Root must be an absolute path without '.' or '..' segments";
         else if (root == "/") yield return $"{Section}:Root must not be '/'";
+
+        if (!string.IsNullOrWhiteSpace(ArchiveRoot))
+        {
+            var archive = ArtifactPaths.NormalizeRoot(ArchiveRoot);
+            if (archive is null) yield return $"{Section}:ArchiveRoot must be an absolute path without '.' or '..' segments";
+            else if (archive == "/") yield return $"{Section}:ArchiveRoot must not be '/'";
+            else if (root is not null && (archive == root || archive.StartsWith(root.TrimEnd('/') + "/objects", StringComparison.Ordinal)))
+                yield return $"{Section}:ArchiveRoot must not be the store's root or inside its objects folder";
+        }
 
         var roots = AllowedSourceRoots ?? [];
         for (var i = 0; i < roots.Count; i++)

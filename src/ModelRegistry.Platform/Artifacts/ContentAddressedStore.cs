@@ -25,7 +25,7 @@ namespace ModelRegistry.Platform.Artifacts;
 /// verified and durable, so a refused, cancelled or crashed ingest leaves nothing behind; a file system without O_TMPFILE gets
 /// a named temp file under <c>tmp/</c>, renamed into place.</para>
 /// </remarks>
-public sealed class ContentAddressedStore : IArtifactStore
+public sealed partial class ContentAddressedStore : IArtifactStore
 {
     private readonly ArtifactStoreOptions options;
 
@@ -128,10 +128,14 @@ public sealed class ContentAddressedStore : IArtifactStore
     }
 
     /// <summary>
-    /// Where an object's bytes are read from. Today its content address; this is the one place that will also look in the
-    /// archive root once retention moves objects there (the retention issue), so verify and fetch read archived objects too.
+    /// Where an object's bytes are read from: its content address in the primary store, else its place in the archive
+    /// tier (retention moves objects there), so verify and fetch read archived objects too.
     /// </summary>
-    private string ReadPath(string sha256) => ObjectPath(sha256);
+    private string ReadPath(string sha256)
+    {
+        var primary = ObjectPath(sha256);
+        return File.Exists(primary) ? primary : ArchivePath(sha256) is { } archived && File.Exists(archived) ? archived : primary;
+    }
 
     /// <summary>Hashes the source while copying it to a new file, unless the object is already stored; then names it.</summary>
     private async Task<IngestResult> CopyAsync(SafeFileHandle source, ArtifactFile file, string field, string sourceField, CancellationToken ct)

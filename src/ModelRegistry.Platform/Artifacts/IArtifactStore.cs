@@ -25,6 +25,12 @@ public interface IArtifactStore
     /// </summary>
     Task<CopyResult> CopyVerifiedAsync(string sha256, long size, string destinationRoot, string path, bool replace, CancellationToken ct);
 
-    /// <summary>Where the object with this SHA-256 (64 lowercase hex digits) is kept.</summary>
+    /// <summary>Where the object with this SHA-256 (64 lowercase hex digits) is kept in the primary store.</summary>
     string ObjectPath(string sha256);
+
+    /// <summary>Where the object is kept in the archive tier (<c>Artifacts:ArchiveRoot</c>).</summary>
+    string ArchivePath(string sha256);
+
+    /// <summary>Where the object's bytes are now: the primary store, the archive tier, both (a re-registration stored them again), or nowhere.</summary>
+    ArtifactTier Locate(string sha256);
 }

@@ -21,5 +21,11 @@ public static class AccessRoles
     /// <summary>May run the end-to-end probe (RunProbe).</summary>
     public const string Probe = "probe";
 
-    public static IReadOnlyList<string> All { get; } = [Requester, Canceller, OnCall, Governance, Triage, Probe];
+    /// <summary>May run a retention sweep now (RunRetentionSweep; the schedule runs it anyway).</summary>
+    public const string Retention = "retention";
+
+    /// <summary>May place and release legal holds (PlaceLegalHold, ReleaseLegalHold).</summary>
+    public const string LegalHold = "legal-hold";
+
+    public static IReadOnlyList<string> All { get; } = [Requester, Canceller, OnCall, Governance, Triage, Probe, Retention, LegalHold];
 }
