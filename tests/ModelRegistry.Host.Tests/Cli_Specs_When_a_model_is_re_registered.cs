@@ -10,7 +10,6 @@ using RabbitMQ.Client;
 
 namespace ModelRegistry.Host.Tests;
 
-
 /// <summary>
 /// The usual case of a retrain: the next version carries the same tag keys with new values. The model's current tags
 /// must become the new ones.

@@ -10,7 +10,6 @@ using RabbitMQ.Client;
 
 namespace ModelRegistry.Host.Tests;
 
-
 /// <summary>mreg binds and checks its settings as the host does: an invalid one is one line and exit 2, before anything is reached.</summary>
 public class Cli_Specs_When_a_setting_is_invalid
 {

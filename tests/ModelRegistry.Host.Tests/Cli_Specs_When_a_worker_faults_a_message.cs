@@ -10,7 +10,6 @@ using RabbitMQ.Client;
 
 namespace ModelRegistry.Host.Tests;
 
-
 /// <summary>The error-queue commands on what MassTransit itself leaves in <c>probe_error</c>, through the real <c>mreg</c> process.</summary>
 public class Cli_Specs_When_a_worker_faults_a_message(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
 {
