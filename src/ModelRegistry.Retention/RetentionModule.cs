@@ -13,7 +13,7 @@ public sealed class RetentionModule : IRegistryModule
 {
     public string Name => "retention";
     public string Description => "archives and deletes experimental artifacts by policy (keep rules always win), legal holds, storage report, housekeeping";
-    public IReadOnlyList<string> Queues { get; } = [];
+    public IReadOnlyList<string> Queues { get; } = [ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
             "Retention__OutboxDeadRetention", "Retention__StoredPricePerGbMonth", "Retention__ArchivePricePerGbMonth", "Retention__Currency (docs/retention.md)"];
@@ -31,5 +31,8 @@ public sealed class RetentionModule : IRegistryModule
 
     public void AddConsumers(IBusRegistrationConfigurator bus)
     {
+        // The actions need IArtifactStore, which the platform registers for every host.
+        bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
+        bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
     }
 }
