@@ -38,10 +38,10 @@ public sealed class RetentionRegistry : RunningRegistry
         await base.InitializeAsync();
     }
 
-    /// <summary>A version with files of its own (weights and config unique to the run): no bytes shared with other versions.</summary>
-    public async Task<(ModelVersionRegistered Registered, ModelTrained Trained)> RegisterAsync(string model, string run)
+    /// <summary>A version with files of its own (weights and config unique to the run, unless <paramref name="weights"/> are given): no bytes shared with other versions.</summary>
+    public async Task<(ModelVersionRegistered Registered, ModelTrained Trained)> RegisterAsync(string model, string run, byte[]? weights = null)
     {
-        var trained = Pipeline.Trained(model, run) with { RiskTier = "low" };
+        var trained = Pipeline.Trained(model, run, weights: weights) with { RiskTier = "low" };
         trained = trained with
         {
             Artifact = new ArtifactManifest
