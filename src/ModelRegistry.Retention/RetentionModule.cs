@@ -13,7 +13,8 @@ public sealed class RetentionModule : IRegistryModule
 {
     public string Name => "retention";
     public string Description => "archives and deletes experimental artifacts by policy (keep rules always win), legal holds, storage report, housekeeping";
-    public IReadOnlyList<string> Queues { get; } = [RunRetentionSweepConsumerDefinition.Queue];
+    public IReadOnlyList<string> Queues { get; } =
+        [RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
             "Retention__OutboxDeadRetention", "Retention__StoredPricePerGbMonth", "Retention__ArchivePricePerGbMonth", "Retention__Currency (docs/retention.md)"];
@@ -35,5 +36,8 @@ public sealed class RetentionModule : IRegistryModule
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<RunRetentionSweepConsumer, RunRetentionSweepConsumerDefinition>();
+        // The actions need IArtifactStore, which the platform registers for every host.
+        bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
+        bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
     }
 }
