@@ -13,7 +13,7 @@ public sealed class RetentionModule : IRegistryModule
 {
     public string Name => "retention";
     public string Description => "archives and deletes experimental artifacts by policy (keep rules always win), legal holds, storage report, housekeeping";
-    public IReadOnlyList<string> Queues { get; } = [];
+    public IReadOnlyList<string> Queues { get; } = [HousekeepingConsumerDefinition.Queue];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
             "Retention__OutboxDeadRetention", "Retention__StoredPricePerGbMonth", "Retention__ArchivePricePerGbMonth", "Retention__Currency (docs/retention.md)"];
@@ -27,9 +27,11 @@ public sealed class RetentionModule : IRegistryModule
         var (policy, _, policyErrors) = RetentionPolicyFile.Load(options.PolicyFile);
         settings.Add(policyErrors);
         if (policy is not null) services.AddSingleton(policy);
+        services.AddSingleton<Housekeeping>();
     }
 
     public void AddConsumers(IBusRegistrationConfigurator bus)
     {
+        bus.AddConsumer<HousekeepingConsumer, HousekeepingConsumerDefinition>();
     }
 }
