@@ -14,7 +14,10 @@ public sealed class RetentionModule : IRegistryModule
     public string Name => "retention";
     public string Description => "archives and deletes experimental artifacts by policy (keep rules always win), legal holds, storage report, housekeeping";
     public IReadOnlyList<string> Queues { get; } =
-        [RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue];
+    [
+        RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue,
+        HousekeepingConsumerDefinition.Queue,
+    ];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
             "Retention__OutboxDeadRetention", "Retention__StoredPricePerGbMonth", "Retention__ArchivePricePerGbMonth", "Retention__Currency (docs/retention.md)"];
@@ -29,6 +32,7 @@ public sealed class RetentionModule : IRegistryModule
         settings.Add(policyErrors);
         if (policy is not null) services.AddSingleton(policy);
         services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<Housekeeping>();
         services.AddHostedService<RetentionSchedules>();
     }
 
@@ -39,5 +43,6 @@ public sealed class RetentionModule : IRegistryModule
         // The actions need IArtifactStore, which the platform registers for every host.
         bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
         bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
+        bus.AddConsumer<HousekeepingConsumer, HousekeepingConsumerDefinition>();
     }
 }
