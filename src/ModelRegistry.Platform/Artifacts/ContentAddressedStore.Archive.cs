@@ -35,6 +35,7 @@ public sealed partial class ContentAddressedStore
                     ? $"object {sha256} is in neither the primary store ({primary}) nor the archive tier ({archive})"
                     : $"object {sha256} is not in the primary store and its archive copy has {archived} bytes, not {size}", primary);
             EnsureDirectory(Path.GetDirectoryName(archive)!);
+            RemoveLeftoverCopies(archive);
             // An archive copy of the wrong size is damaged (a copy is named only once verified): it is replaced.
             var copy = await CopyToArchiveAsync(primary, sha256, size, archive, replace: archived >= 0, ct);
             if (copy is null)
@@ -58,6 +59,18 @@ public sealed partial class ContentAddressedStore
         File.Delete(archive);
         if (options.Fsync) LinuxFiles.FsyncDirectory(Path.GetDirectoryName(archive)!);
         return Task.FromResult(true);
+    }
+
+    /// <summary>
+    /// Removes the hidden temp files an earlier copy of this object left when its process was killed mid-copy (a temp file
+    /// never has the object's name, so it is only ever garbage). Callers move one object at a time (the retention worker
+    /// holds the object's advisory lock), so no temp file of a copy still running is in the folder.
+    /// </summary>
+    private static void RemoveLeftoverCopies(string archive)
+    {
+        var folder = Path.GetDirectoryName(archive)!;
+        foreach (var leftover in Directory.EnumerateFiles(folder, $".{Path.GetFileName(archive)}.*.partial"))
+            File.Delete(leftover);
     }
 
     /// <summary>The verified copy's result; null when the primary copy was gone at the open (another archiver moved it first).

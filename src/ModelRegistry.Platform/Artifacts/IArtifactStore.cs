@@ -39,7 +39,7 @@ public interface IArtifactStore
     /// with <c>Artifacts:Fsync</c>, named only once verified), then unlinks the primary copy. Idempotent: an archive copy of the
     /// right size already there only unlinks the primary copy; with the primary copy gone and the archive copy there, nothing
     /// is done. Throws when the object is in neither place, or when the primary copy does not match <paramref name="sha256"/>
-    /// and <paramref name="size"/> (then nothing is moved). A crash at any point leaves the bytes readable.
+    /// and <paramref name="size"/> (then nothing is moved). A crash at any point leaves the bytes readable; the hidden temp file a killed copy leaves is removed by the next move of the same object, so callers must move one object at a time (the retention worker holds its advisory lock).
     /// </summary>
     Task ArchiveAsync(string sha256, long size, CancellationToken ct);
 

@@ -33,7 +33,7 @@ internal static class RetentionHost
     public static ModelTrained Trained(TrainingPipeline pipeline, string model, string run, byte[]? weights = null, BaseModelRef? baseModel = null)
     {
         var trained = pipeline.Trained(model, run, baseModel: baseModel, weights: weights ?? Encoding.UTF8.GetBytes($"weights of {model} {run} {Guid.NewGuid()}"));
-        var config = pipeline.WriteFile($"{model}/{run}", "config.json", "config", Encoding.UTF8.GetBytes($$"""{"layers": 12, "run": "{{run}}"}"""));
+        var config = pipeline.WriteFile($"{model}/{run}", "config.json", "config", Encoding.UTF8.GetBytes($$"""{"layers": 12, "model": "{{model}}", "run": "{{run}}"}"""));
         return trained with { Artifact = new ArtifactManifest { Files = [trained.Artifact!.Files[0], config] } };
     }
 

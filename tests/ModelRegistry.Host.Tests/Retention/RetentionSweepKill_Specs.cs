@@ -74,6 +74,9 @@ public class RetentionSweepKill_Specs(IsolatedEnvironment env) : IClassFixture<I
             Assert.Equal(archived ? (false, true) : (true, false), (primary.ContainsKey(at), archive.ContainsKey(at)));
             Assert.Equal(size, archived ? archive[at] : primary[at]);
         }
+        var expected = objects.Select(o => Path.Combine(o.Sha[..2], o.Sha)).ToHashSet();
+        var strays = primary.Keys.Concat(archive.Keys).Where(f => !expected.Contains(f)).ToList();
+        Assert.True(strays.Count == 0, "files that are no object: " + string.Join(", ", strays));
         Assert.Equal(objects.Count, primary.Count + archive.Count);
         Assert.Equal(bytesBefore, BytesOnDisk());
     }
