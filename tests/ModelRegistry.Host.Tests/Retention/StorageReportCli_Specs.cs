@@ -79,7 +79,8 @@ public class StorageReportCli_Specs(RunningRegistry registry) : IClassFixture<Ru
         Assert.Equal(new Dictionary<string, (long, long, long)> { ["team-nlp"] = (0, 3_300, 4_400), ["team-vision"] = (onDisk.Stored, 0, 0) }, teams);
         var stages = Lines(report, "byStage");
         Assert.Equal(new Dictionary<string, (long, long, long)> { ["registered"] = (1_000 + config.Length, 3_300, 4_400), ["staging"] = (2_000, 0, 0) }, stages);
-        Assert.Equal(["store-a", "store-c"], report.GetProperty("topModels").EnumerateArray().Select(l => l.GetProperty("key").GetString()));
+        // Largest first (store-c: 3,300 archived; store-a: 3,014 stored); store-b has no bytes of its own, store-d none left.
+        Assert.Equal(["store-c", "store-a"], report.GetProperty("topModels").EnumerateArray().Select(l => l.GetProperty("key").GetString()));
         Assert.Equal(Math.Round((onDisk.Stored * 0.023m + 3_300 * 0.004m) / 1_000_000_000m, 4), report.GetProperty("monthlyCost").GetDecimal());
         var thisMonth = report.GetProperty("growth").EnumerateArray().Last();
         Assert.Equal((onDisk.Stored, 3_300L, 4_400L),
