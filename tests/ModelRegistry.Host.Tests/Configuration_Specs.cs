@@ -204,7 +204,7 @@ public class Configuration_Specs(IsolatedEnvironment env) : IClassFixture<Isolat
             var (exit, line) = await StartWith(new() { ["Access__PolicyFile"] = file });
             Assert.Equal(2, exit);
             Assert.Equal($"mreg-host: Access:PolicyFile: {file} line 3: principals.mreg-operator.roles[0]: unknown role 'oncall'; " +
-                         "expected one of requester, canceller, on-call, governance, triage, probe", line);
+                         "expected one of requester, canceller, on-call, governance, triage, probe, retention, legal-hold", line);
         }
         finally
         {
