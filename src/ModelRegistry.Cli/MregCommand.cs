@@ -65,6 +65,7 @@ public static class MregCommand
         foreach (var command in ReproduceCommandLine.Build(json)) root.Subcommands.Add(command);
         root.Subcommands.Add(ShadowCommand.Build(json));
         root.Subcommands.Add(ViolationsCommand.Build(json));
+        root.Subcommands.Add(RetentionCommand.Build(json));
         // Retention (docs/retention.md).
         root.Subcommands.Add(HoldCommand.Build(json));
         root.Subcommands.Add(StorageCommand.Build(json));

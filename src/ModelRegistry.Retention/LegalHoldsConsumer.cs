@@ -58,7 +58,7 @@ public sealed class LegalHoldsConsumer(NpgsqlDataSource dataSource, AccessPolicy
             var outcome = refusedAtOnce is not null
                 ? new Outcome(holdId, modelName, version, refusedAtOnce, refusedAtOnce.Message, null)
                 : await carryOut(work, now, token);
-            var actor = principal ?? RetentionModule.AuditActor;
+            var actor = principal ?? RetentionActions.AuditActor;
             if (outcome.Refusal is { } refused)
             {
                 work.Audit(new AuditAppend(actor, "hold.refused", "legal_hold", outcome.HoldId.ToString("D"), AuditText.ModelName(outcome.ModelName), new

@@ -97,8 +97,8 @@ public static class RetentionFactsQuery
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var shas = reader.IsDBNull(14) ? [] : reader.GetFieldValue<string[]>(14);
-                var sizes = reader.IsDBNull(15) ? [] : reader.GetFieldValue<long[]>(15);
+                var shas = reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13);
+                var sizes = reader.IsDBNull(14) ? [] : reader.GetFieldValue<long[]>(14);
                 var objects = new ObjectRef[shas.Length];
                 for (var i = 0; i < shas.Length; i++) objects[i] = new(shas[i], sizes[i]);
                 rows.Add((new VersionFacts(
@@ -106,8 +106,8 @@ public static class RetentionFactsQuery
                     reader.GetFieldValue<DateTimeOffset>(5), (int)reader.GetInt64(6), reader.GetBoolean(7), reader.GetBoolean(8),
                     reader.GetBoolean(9), reader.GetBoolean(10), reader.GetBoolean(11),
                     reader.IsDBNull(12) ? null : reader.GetGuid(12), objects,
-                    reader.IsDBNull(16) ? RetentionState.Stored : StateOf(reader.GetString(16)),
-                    reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTimeOffset>(17)), reader.GetGuid(4)));
+                    reader.IsDBNull(15) ? RetentionState.Stored : StateOf(reader.GetString(15)),
+                    reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16)), reader.GetGuid(4)));
             }
         }
         var models = rows.Select(r => r.ModelId).Distinct().ToArray();

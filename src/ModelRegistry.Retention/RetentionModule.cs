@@ -11,12 +11,13 @@ namespace ModelRegistry.Retention;
 /// </summary>
 public sealed class RetentionModule : IRegistryModule
 {
-    /// <summary>The audit actor of what the worker does on its own (scheduled reports, refusals of unauthenticated requests).</summary>
-    public const string AuditActor = "svc:retention";
-
     public string Name => "retention";
     public string Description => "archives and deletes experimental artifacts by policy (keep rules always win), legal holds, storage report, housekeeping";
-    public IReadOnlyList<string> Queues { get; } = [LegalHoldsConsumerDefinition.Queue, StorageReportConsumerDefinition.Queue];
+    public IReadOnlyList<string> Queues { get; } =
+    [
+        RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue,
+        LegalHoldsConsumerDefinition.Queue, StorageReportConsumerDefinition.Queue,
+    ];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
             "Retention__OutboxDeadRetention", "Retention__StoredPricePerGbMonth", "Retention__ArchivePricePerGbMonth", "Retention__Currency (docs/retention.md)"];
@@ -30,11 +31,17 @@ public sealed class RetentionModule : IRegistryModule
         var (policy, _, policyErrors) = RetentionPolicyFile.Load(options.PolicyFile);
         settings.Add(policyErrors);
         if (policy is not null) services.AddSingleton(policy);
-        services.AddHostedService<StorageReportSchedule>();
+        services.AddSingleton<RetentionSweep>();
+        services.AddHostedService<RetentionSchedules>();
     }
 
     public void AddConsumers(IBusRegistrationConfigurator bus)
     {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<RunRetentionSweepConsumer, RunRetentionSweepConsumerDefinition>();
+        // The actions need IArtifactStore, which the platform registers for every host.
+        bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
+        bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
         bus.AddConsumer<LegalHoldsConsumer, LegalHoldsConsumerDefinition>();
         bus.AddConsumer<StorageReportConsumer, StorageReportConsumerDefinition>();
     }

@@ -37,7 +37,7 @@ public sealed class StorageReportConsumer(NpgsqlDataSource dataSource, IArtifact
             var now = clock.GetUtcNow();
             var report = await StorageReportQuery.RunAsync(work.Connection, work.Transaction, store, options, reportId, now, token);
             work.Publish(report);
-            work.Audit(new AuditAppend(RetentionModule.AuditActor, "storage.reported", "storage_report", reportId.ToString("D"), null, new
+            work.Audit(new AuditAppend(RetentionActions.AuditActor, "storage.reported", "storage_report", reportId.ToString("D"), null, new
             {
                 scheduledFor = context.Message.ScheduledFor, storedBytes = report.StoredBytes, archivedBytes = report.ArchivedBytes,
                 deletedBytes = report.DeletedBytes, monthlyCost = report.MonthlyCost, currency = report.Currency, teams = report.ByTeam.Count,

@@ -10,7 +10,7 @@ public class HostCommandLine_Specs(IsolatedEnvironment env) : IClassFixture<Isol
     {
         await using var check = HostProcess.StartHost(env.EnvironmentVariables, "--check");
         Assert.Equal(0, await check.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains($"ok: broker {env.RabbitMq.Address}, database up to date, workers registration,evaluation,promotion,deployments,retention,probe,audit", check.Output);
+        Assert.Contains($"ok: broker {env.RabbitMq.Address}, database up to date, workers registration,evaluation,promotion,deployments,retention,probe", check.Output);
         // (Another test of this class runs the probe worker; none runs these.)
         var queues = await QueueInspector.InspectAsync(env.RabbitMq, ["registration", "evaluation", "promotion", "rollback"]);
         Assert.All(queues, q => Assert.False(q.Exists, $"--check declared {q.Queue}"));

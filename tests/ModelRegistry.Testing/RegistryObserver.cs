@@ -65,6 +65,9 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<DiscoveryAuditCompleted>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Deployments.DeploymentRecorded>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Deployments.DeploymentEventRejected>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Retention.ModelVersionArchived>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Retention.ArchivedArtifactDeleted>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Retention.RetentionActionSkipped>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Retention.LegalHoldChanged>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Retention.StorageReportGenerated>(c => Record(c.Message));
             });

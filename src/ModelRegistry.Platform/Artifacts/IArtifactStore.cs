@@ -33,4 +33,19 @@ public interface IArtifactStore
 
     /// <summary>Where the object's bytes are now: the primary store, the archive tier, both (a re-registration stored them again), or nowhere.</summary>
     ArtifactTier Locate(string sha256);
+
+    /// <summary>
+    /// Moves an object from the primary store to the archive tier: copies it (hashed and size-checked while written, durable
+    /// with <c>Artifacts:Fsync</c>, named only once verified), then unlinks the primary copy. Idempotent: an archive copy of the
+    /// right size already there only unlinks the primary copy; with the primary copy gone and the archive copy there, nothing
+    /// is done. Throws when the object is in neither place, or when the primary copy does not match <paramref name="sha256"/>
+    /// and <paramref name="size"/> (then nothing is moved). A crash at any point leaves the bytes readable.
+    /// </summary>
+    Task ArchiveAsync(string sha256, long size, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes the object's archive copy; true when there was one. Never touches the primary copy: a registration may have
+    /// stored the same bytes again since they were archived.
+    /// </summary>
+    Task<bool> DeleteArchivedAsync(string sha256, CancellationToken ct);
 }
