@@ -200,7 +200,7 @@ public class LegalHoldCli_Specs(RunningRegistry registry) : IClassFixture<Runnin
         await registry.Observer.PublishAnonymouslyAsync(anonymous);
         var unauthenticated = await registry.Observer.WaitForAsync<LegalHoldChanged>(e => e.RequestId == anonymous.RequestId, Wait);
         Assert.Equal(("refused", RejectionReasons.Unauthenticated, (string?)null), (unauthenticated.Outcome, unauthenticated.ReasonCode, unauthenticated.By));
-        Assert.Equal(RetentionActions.AuditActor, Assert.Single(await AuditAsync("hold.refused", anonymous.RequestId)).Actor);
+        Assert.Equal("svc:retention", Assert.Single(await AuditAsync("hold.refused", anonymous.RequestId)).Actor);
 
         var noId = Place("hold-anonymous", reason: "no request id") with { RequestId = Guid.Empty };
         await registry.Observer.PublishAsync(noId);

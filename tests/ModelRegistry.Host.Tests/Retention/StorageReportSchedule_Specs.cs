@@ -38,7 +38,7 @@ public sealed class StorageReportSchedule_Specs(StorageReportSchedule_Specs.Repo
         var audited = await Eventually.UntilAsync(() => c.QuerySingleOrDefaultAsync<(string Actor, string Details)?>(
                 "SELECT actor, details::text FROM registry.audit_log WHERE action = 'storage.reported' AND subject = @id", new { id = report.ReportId.ToString("D") }),
             r => r is not null, TimeSpan.FromSeconds(10), "the report's audit record");
-        Assert.Equal(RetentionActions.AuditActor, audited!.Value.Actor);
+        Assert.Equal("svc:retention", audited!.Value.Actor);
         var details = JsonDocument.Parse(audited.Value.Details).RootElement;
         Assert.Equal((expected, 0L), (details.GetProperty("storedBytes").GetInt64(), details.GetProperty("archivedBytes").GetInt64()));
         // One report per firing: each report id is audited once.
