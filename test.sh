@@ -13,6 +13,8 @@ if ! compose/services.sh up; then
   summary 0 0
   exit 1
 fi
+# Databases and vhosts of test runs that were killed on these services (IsolatedEnvironment drops its own at the end).
+compose/services.sh clean-tests || echo "test.sh: could not drop the leftovers of earlier test runs (see above)" >&2
 # The connections only: every test gives the hosts it starts their own store, policy and approvers, and a host
 # inherits this environment. A setting already in the environment wins.
 settings=$(compose/services.sh env connections)

@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections] | definitions
+Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [connections] | definitions | clean-tests
 
   up      start RabbitMQ and PostgreSQL (idempotent), create users/vhost/roles/database,
           print where they listen and the connection settings (no secret)
@@ -28,6 +28,11 @@ Usage: compose/services.sh up|down|status|reset [rabbitmq|postgres] | env [conne
             compose/services.sh env >> "\$GITHUB_ENV"   # GitHub Actions
   env connections
           print only the connection settings (RabbitMq__*, Database__*)
+  clean-tests
+          drop what killed test runs left on these services: the databases mreg_test_<hex> and the vhosts
+          mreg-test-<hex> (tests/ModelRegistry.Testing/IsolatedEnvironment.cs names them so). A database someone is
+          connected to is kept (DROP without FORCE), and so is its vhost and any vhost with a connection: a run in
+          progress on the same services keeps its own. ./test.sh runs it before the tests start
   definitions
           print the RabbitMQ definitions 'up' loads: the vhost, the users of compose/broker-users.json with
           their tags and permissions (docs/security.md), the workers' user and the admin. With the defaults it
@@ -428,6 +433,28 @@ EOF
 RMQ_ADDR="amqp://127.0.0.1:$RMQ_PORT vhost=$RMQ_VHOST, management http://127.0.0.1:$RMQ_MGMT_PORT/ (node $RMQ_NODE, epmd port $EPMD_PORT)"
 pg_addr() { echo "127.0.0.1:$PG_PORT database=$PG_DB (socket dir $PG_SOCK)"; }
 
+# The leftovers of killed test runs: only names IsolatedEnvironment makes, only when nobody uses them. One rabbitmqctl
+# call for every vhost (each call starts an Erlang VM: seconds on a busy machine).
+clean_tests() {
+  pg_running || die "postgres: not running ('compose/services.sh up' first)"
+  rabbit_registered || die "rabbitmq: not running ('compose/services.sh up' first)"
+  local psql=("$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres)
+  local db dropped=0 kept
+  for db in $("${psql[@]}" -c "SELECT datname FROM pg_database d WHERE datname ~ '^mreg_test_[0-9a-f]+$'
+                                 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)"); do
+    # Without FORCE: someone who connected since is not thrown out, the database stays.
+    if "${psql[@]}" -c "DROP DATABASE \"$db\"" >/dev/null 2>&1; then dropped=$((dropped + 1)); fi
+  done
+  kept=$("${psql[@]}" -c "SELECT datname FROM pg_database WHERE datname ~ '^mreg_test_[0-9a-f]+$'") || die "postgres: cannot list databases"
+  # A vhost goes with its database: one whose database is still there (in use) stays.
+  local keep='' vhosts
+  for db in $kept; do keep+="${keep:+,}<<\"mreg-test-${db#mreg_test_}\">>"; done
+  vhosts=$(rctl -q eval "Keep = [$keep],
+    Gone = [V || V <- rabbit_vhost:list_names(), re:run(V, \"^mreg-test-[0-9a-f]+\$\") =/= nomatch, not lists:member(V, Keep)],
+    [rabbit_vhost:delete(V, <<\"clean-tests\">>) || V <- Gone], length(Gone).") || die "rabbitmq: cannot delete leftover vhosts"
+  echo "clean-tests: dropped $dropped leftover test databases and $vhosts vhosts; $(wc -w <<< "$kept") in use kept"
+}
+
 case "${1:-}" in
   up)
     case "${2:-}" in
@@ -466,6 +493,7 @@ case "${1:-}" in
       *) usage >&2; exit 2 ;;
     esac ;;
   definitions) definitions ;;
+  clean-tests) clean_tests ;;
   -h|--help|help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -16,6 +16,7 @@ public sealed class RetentionModule : IRegistryModule
     public IReadOnlyList<string> Queues { get; } =
     [
         RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue,
+        HousekeepingConsumerDefinition.Queue,
         LegalHoldsConsumerDefinition.Queue, StorageReportConsumerDefinition.Queue,
     ];
     public IReadOnlyList<string> Settings { get; } =
@@ -32,6 +33,7 @@ public sealed class RetentionModule : IRegistryModule
         settings.Add(policyErrors);
         if (policy is not null) services.AddSingleton(policy);
         services.AddSingleton<RetentionSweep>();
+        services.AddSingleton<Housekeeping>();
         services.AddHostedService<RetentionSchedules>();
     }
 
@@ -42,6 +44,7 @@ public sealed class RetentionModule : IRegistryModule
         // The actions need IArtifactStore, which the platform registers for every host.
         bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
         bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
+        bus.AddConsumer<HousekeepingConsumer, HousekeepingConsumerDefinition>();
         bus.AddConsumer<LegalHoldsConsumer, LegalHoldsConsumerDefinition>();
         bus.AddConsumer<StorageReportConsumer, StorageReportConsumerDefinition>();
     }

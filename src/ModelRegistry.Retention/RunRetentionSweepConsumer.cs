@@ -5,6 +5,7 @@ using ModelRegistry.Platform;
 using ModelRegistry.Platform.Audit;
 using ModelRegistry.Platform.Identity;
 using ModelRegistry.Platform.Rules;
+using ModelRegistry.Retention.Rules;
 using Npgsql;
 
 namespace ModelRegistry.Retention;
@@ -18,15 +19,16 @@ public sealed class RunRetentionSweepConsumer(RetentionSweep sweep, NpgsqlDataSo
     TimeProvider clock, ILogger<RunRetentionSweepConsumer> logger) : IConsumer<RunRetentionSweep>
 {
     public const string Consumer = "retention-sweep";
+    public const string RefusedConsumer = "retention-sweep-refused";
 
     public async Task Consume(ConsumeContext<RunRetentionSweep> context)
     {
         var m = context.Message;
         if (m.SweepId == Guid.Empty) throw new InvalidMessageException("sweepId is missing (a new UUID per sweep)");
         var principal = principals.SenderOf(context);
-        if (Refusal(principal, access) is { } refused)
+        if (SweepRules.Requester(principal, access) is { } refused)
         {
-            await RefuseAsync(m, principal, refused, context.CancellationToken);
+            await RefuseAsync(m, context.MessageId, principal, refused, context.CancellationToken);
             return;
         }
         var planned = await DatabaseResilience.Pipeline.ExecuteAsync(
@@ -35,29 +37,22 @@ public sealed class RunRetentionSweepConsumer(RetentionSweep sweep, NpgsqlDataSo
         else logger.LogInformation("Retention sweep {SweepId} planned by {Principal}: {Message}", m.SweepId, principal, planned.Message);
     }
 
-    /// <summary>Null when <paramref name="principal"/> may run a sweep: the registry itself, or a person with the retention role.</summary>
-    public static (string Code, string Message)? Refusal(string? principal, AccessPolicy access)
-    {
-        ArgumentNullException.ThrowIfNull(access);
-        if (principal is null) return ("unauthenticated", "the message carries no validated sender (AMQP user_id)");
-        if (access.IsRegistry(principal) || access.Holds(principal, AccessRoles.Retention)) return null;
-        return ("not_permitted", $"'{principal}' does not hold the {AccessRoles.Retention} role");
-    }
-
-    private Task RefuseAsync(RunRetentionSweep m, string? principal, (string Code, string Message) refused, CancellationToken ct) =>
+    // The refusal is marked under the transport id, never the sweep id: the schedule's sweep ids are predictable, and a
+    // refused copy must not use up the real sweep's.
+    private Task RefuseAsync(RunRetentionSweep m, Guid? messageId, string? principal, Rejection refused, CancellationToken ct) =>
         DatabaseResilience.Pipeline.ExecuteAsync(async token =>
         {
             var now = clock.GetUtcNow();
             await using var work = await UnitOfWork.BeginAsync(dataSource, token);
-            if (!await work.TryMarkInboxAsync(m.SweepId, Consumer, token)) return;
+            if (!await work.TryMarkInboxAsync(messageId, RefusedConsumer, token)) return;
             work.Audit(new AuditAppend(principal ?? RetentionSweep.AuditActor, "retention.refused", "retention-sweep", m.SweepId.ToString("D"), null, new
             {
-                sweepId = m.SweepId, request = "sweep", reasonCode = refused.Code, reason = refused.Message,
+                sweepId = m.SweepId, request = "sweep", reasonCode = refused.ReasonCode, reason = refused.Message,
                 requestedBy = AuditText.Storable(Bounded.Clip(m.RequestedBy, 200)),
             }));
             work.Publish(new RetentionSweepPlanned
             {
-                SweepId = m.SweepId, Outcome = "refused", ReasonCode = refused.Code, Message = refused.Message, RequestedBy = principal, PlannedAt = now,
+                SweepId = m.SweepId, Outcome = "refused", ReasonCode = refused.ReasonCode, Message = refused.Message, RequestedBy = principal, PlannedAt = now,
             });
             await work.CommitAsync(now, token);
             logger.LogWarning("Refused RunRetentionSweep {SweepId} from {Principal}: {Reason}", m.SweepId, principal ?? "(none)", refused.Message);

@@ -6,6 +6,7 @@ using MassTransit.Serialization;
 using ModelRegistry.Contracts;
 using ModelRegistry.Contracts.Deployments;
 using ModelRegistry.Contracts.Promotion;
+using ModelRegistry.Contracts.Retention;
 
 namespace ModelRegistry.Components.Tests;
 
@@ -32,7 +33,10 @@ public class WireFormat_Specs
         nameof(EndpointInventoryReported), nameof(CheckDeploymentAdmission), nameof(DeploymentAdmitted), nameof(DeploymentDenied),
         nameof(AdoptShadowModel), nameof(DismissShadowModel), nameof(ShadowModelTriaged), nameof(DeploymentRecorded),
         nameof(DeploymentEventRejected), nameof(UnregisteredModelDetected), nameof(PolicyViolationDetected), nameof(DiscoveryAuditCompleted), nameof(DiscoveryAuditDue),
-        nameof(AuditCheckpoint), nameof(AuditCheckpointDue));
+        nameof(AuditCheckpoint), nameof(AuditCheckpointDue),
+        nameof(RunRetentionSweep), nameof(ArchiveModelVersion), nameof(DeleteArchivedArtifact), nameof(PlaceLegalHold), nameof(ReleaseLegalHold),
+        nameof(StorageReportDue), nameof(RetentionSweepPlanned), nameof(ModelVersionArchived), nameof(ArchivedArtifactDeleted),
+        nameof(RetentionActionSkipped), nameof(LegalHoldChanged), nameof(StorageReportGenerated));
 
     // Documented elsewhere: AuditRecorded in docs/audit.md.
     private static readonly string[] NotInMessagesDoc = [nameof(AuditRecorded)];

@@ -42,7 +42,8 @@ public class BrokerPermissions_Specs(BrokerPermissions_Specs.Topology env) : ICl
             "evaluation-recorded", "evaluation-rejected", "approval-refused", "promotion-cancelled", "promotion-rejected",
             "model-version-promoted", "model-version-rolled-back", "rollback-rejected", "deployment-recorded",
             "deployment-event-rejected", "policy-violation-detected", "unregistered-model-detected", "shadow-model-triaged",
-            "discovery-audit-completed", "probe-completed", "audit-recorded", "legal-hold-changed",
+            "discovery-audit-completed", "probe-completed", "retention-sweep-planned", "model-version-archived", "archived-artifact-deleted",
+            "retention-action-skipped", "storage-report-generated", "legal-hold-changed", "audit-recorded",
         ],
     };
 

@@ -5,7 +5,7 @@ namespace ModelRegistry.Testing;
 
 /// <summary>
 /// A data folder and free ports of its own for <c>compose/services.sh</c>, for tests of the script itself: they start and
-/// stop services there without touching the ones other tests use. No management plugin (it slows every stop).
+/// stop services there without touching the ones other tests use. No management plugin unless asked for (it slows every stop).
 /// Disposing resets them (stops both, deletes their data).
 /// </summary>
 public sealed class PrivateServices : IAsyncDisposable
@@ -14,12 +14,15 @@ public sealed class PrivateServices : IAsyncDisposable
 
     private readonly string folder;
     private readonly string? workingDirectory;
+    private readonly bool management;
 
     /// <param name="dataDir">The data folder (MREG_DATA_DIR); by default a new one under the temporary folder.</param>
     /// <param name="workingDirectory">Where the script is run from; by default the checkout.</param>
-    public PrivateServices(string? dataDir = null, string? workingDirectory = null)
+    /// <param name="management">Start the broker's management plugin, on <see cref="ManagementPort"/> (admin mreg-admin).</param>
+    public PrivateServices(string? dataDir = null, string? workingDirectory = null, bool management = false)
     {
         this.workingDirectory = workingDirectory;
+        this.management = management;
         var id = Guid.NewGuid().ToString("N")[..8];
         DataDir = dataDir ?? Path.Combine(Path.GetTempPath(), "mreg-scripts-" + id, ".data");
         folder = dataDir ?? Path.GetDirectoryName(DataDir)!;
@@ -35,6 +38,7 @@ public sealed class PrivateServices : IAsyncDisposable
     public int RabbitPort { get; }
     public int EpmdPort { get; }
     public int PostgresPort { get; }
+    public int ManagementPort => RabbitPort + 10000;
 
     public string OwnerConnectionString =>
         $"Host=127.0.0.1;Port={PostgresPort};Database=model_registry;Username=mreg_owner;Password=mreg_owner;Pooling=false;Timeout=5";
@@ -44,9 +48,9 @@ public sealed class PrivateServices : IAsyncDisposable
         ["MREG_DATA_DIR"] = DataDir,
         ["MREG_RABBIT_NODE"] = NodeName,
         ["MREG_RABBIT_PORT"] = RabbitPort.ToString(),
-        ["MREG_RABBIT_MGMT_PORT"] = (RabbitPort + 10000).ToString(),
+        ["MREG_RABBIT_MGMT_PORT"] = ManagementPort.ToString(),
         ["MREG_EPMD_PORT"] = EpmdPort.ToString(),
-        ["MREG_RABBIT_MANAGEMENT"] = "0",
+        ["MREG_RABBIT_MANAGEMENT"] = management ? "1" : "0",
         ["MREG_PG_PORT"] = PostgresPort.ToString(),
     };
 
