@@ -66,6 +66,9 @@ public static class MregCommand
         root.Subcommands.Add(ShadowCommand.Build(json));
         root.Subcommands.Add(ViolationsCommand.Build(json));
         root.Subcommands.Add(RetentionCommand.Build(json));
+        // Retention (docs/retention.md).
+        root.Subcommands.Add(HoldCommand.Build(json));
+        root.Subcommands.Add(StorageCommand.Build(json));
         root.Subcommands.Add(Demo.DemoCommand.Build(json));
         return root;
     }

@@ -17,6 +17,7 @@ public sealed class RetentionModule : IRegistryModule
     [
         RunRetentionSweepConsumerDefinition.Queue, ArchiveModelVersionConsumerDefinition.Queue, DeleteArchivedArtifactConsumerDefinition.Queue,
         HousekeepingConsumerDefinition.Queue,
+        LegalHoldsConsumerDefinition.Queue, StorageReportConsumerDefinition.Queue,
     ];
     public IReadOnlyList<string> Settings { get; } =
         ["Retention__PolicyFile", "Retention__SweepSchedule", "Retention__ReportSchedule", "Retention__InboxRetention", "Retention__RejectionBodyRetention",
@@ -44,5 +45,7 @@ public sealed class RetentionModule : IRegistryModule
         bus.AddConsumer<ArchiveModelVersionConsumer, ArchiveModelVersionConsumerDefinition>();
         bus.AddConsumer<DeleteArchivedArtifactConsumer, DeleteArchivedArtifactConsumerDefinition>();
         bus.AddConsumer<HousekeepingConsumer, HousekeepingConsumerDefinition>();
+        bus.AddConsumer<LegalHoldsConsumer, LegalHoldsConsumerDefinition>();
+        bus.AddConsumer<StorageReportConsumer, StorageReportConsumerDefinition>();
     }
 }

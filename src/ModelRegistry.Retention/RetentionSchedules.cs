@@ -15,6 +15,7 @@ public sealed class RetentionSchedules(ISchedulerFactory schedulers, RetentionOp
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         await ScheduleAsync<RetentionSweepJob>(scheduler, RetentionSweepJob.Key, RetentionSweepJob.Trigger, options.SweepSchedule, cancellationToken);
+        await ScheduleAsync<StorageReportJob>(scheduler, StorageReportJob.Key, StorageReportJob.Trigger, options.ReportSchedule, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

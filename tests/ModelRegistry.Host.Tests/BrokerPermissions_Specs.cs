@@ -43,7 +43,7 @@ public class BrokerPermissions_Specs(BrokerPermissions_Specs.Topology env) : ICl
             "model-version-promoted", "model-version-rolled-back", "rollback-rejected", "deployment-recorded",
             "deployment-event-rejected", "policy-violation-detected", "unregistered-model-detected", "shadow-model-triaged",
             "discovery-audit-completed", "probe-completed", "retention-sweep-planned", "model-version-archived", "archived-artifact-deleted",
-            "retention-action-skipped", "storage-report-generated", "audit-recorded",
+            "retention-action-skipped", "storage-report-generated", "legal-hold-changed", "audit-recorded",
         ],
     };
 

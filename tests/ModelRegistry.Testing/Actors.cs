@@ -18,7 +18,7 @@ public static class Actors
             or nameof(CheckDeploymentAdmission) => BrokerUsers.Serving,
         nameof(RequestPromotion) or nameof(CancelPromotion) or nameof(ResendApprovalRequest) or nameof(RequestRollback)
             or nameof(AdoptShadowModel) or nameof(DismissShadowModel) or nameof(RunProbe) or "ChangeModelGovernance"
-            or nameof(AuditCheckpoint) or nameof(RunRetentionSweep) => BrokerUsers.Operator,
+            or nameof(AuditCheckpoint) or nameof(RunRetentionSweep) or nameof(PlaceLegalHold) or nameof(ReleaseLegalHold) => BrokerUsers.Operator,
         _ => null,
     };
 }

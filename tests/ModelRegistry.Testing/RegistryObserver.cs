@@ -68,6 +68,8 @@ public sealed class RegistryObserver : IAsyncDisposable
                 e.Handler<ModelRegistry.Contracts.Retention.ModelVersionArchived>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Retention.ArchivedArtifactDeleted>(c => Record(c.Message));
                 e.Handler<ModelRegistry.Contracts.Retention.RetentionActionSkipped>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Retention.LegalHoldChanged>(c => Record(c.Message));
+                e.Handler<ModelRegistry.Contracts.Retention.StorageReportGenerated>(c => Record(c.Message));
             });
         });
         observer = new RegistryObserver(bus, workersUser);
