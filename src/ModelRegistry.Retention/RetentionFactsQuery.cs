@@ -118,7 +118,9 @@ public static class RetentionFactsQuery
         var rows = new List<(VersionFacts Facts, Guid ModelId)>();
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
+            // A whole registry of a million versions takes seconds, more than the 30 s default on a loaded machine.
             if (versionId is { } id) command.Parameters.Add(new() { Value = id });
+            else command.CommandTimeout = 0;
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
