@@ -1,3 +1,4 @@
+using System.Data;
 using ModelRegistry.Retention.Rules;
 using Npgsql;
 
@@ -6,37 +7,48 @@ namespace ModelRegistry.Retention;
 /// <summary>
 /// Reads what <see cref="RetentionPlanner"/> decides on: every version with its model, age, rank in its model, stage
 /// history, whether it serves now, open promotions, legal holds, base version, objects and retention state. One
-/// statement over the whole registry for a sweep's plan (<see cref="AllAsync"/>); for an action's re-check, the same
-/// over the versions that could keep it (<see cref="ClosureAsync"/>: its descendants and the versions sharing an object
-/// with it, repeatedly), read inside the action's transaction.
+/// statement over the whole registry for a sweep's plan (<see cref="AllAsync"/>, by model name and version: the
+/// planner's own order, so it need not sort); for an action's re-check, the same over the versions that could keep it
+/// (<see cref="ClosureAsync"/>: its descendants and the versions sharing an object with it, repeatedly), read inside the
+/// action's transaction.
 /// </summary>
 public static class RetentionFactsQuery
 {
-    // SCOPE: the filter on versions (all, or the closure). Ranks are computed over every version of the models concerned.
+    // SCOPE: the versions wanted (all, or the closure); the *_FILTER tokens restrict each part to them (true for all, so
+    // a whole-registry read is plain scans and hash joins). Ranks are computed over every version of the models concerned.
+    // What serves now and what is held are found from the open intervals and open holds (few) and hash-joined to the
+    // versions: an OR in a correlated subquery would probe an index once per version. They are joined, not tested with
+    // IN (subquery), which PostgreSQL hashes only when it estimates the subquery fits work_mem (else it scans it once per
+    // version: at a million versions the read ran for minutes).
     private const string FactsSql = """
         WITH scope AS (SCOPE),
         ranked AS (
             SELECT mv.version_id, mv.model_id, mv.version, mv.manifest_digest, mv.registered_at,
                    row_number() OVER (PARTITION BY mv.model_id ORDER BY mv.version DESC) AS newest_rank
             FROM registry.model_versions mv
-            WHERE mv.model_id IN (SELECT model_id FROM registry.model_versions WHERE version_id IN (SELECT version_id FROM scope))),
+            WHERE MODEL_FILTER),
         stages AS (
             SELECT version_id, bool_or(to_stage = 'production') AS ever_production,
                    bool_or(to_stage IN ('shadow', 'canary', 'production', 'retired')) AS ever_beyond_staging
-            FROM registry.stage_changes WHERE version_id IN (SELECT version_id FROM scope) GROUP BY version_id),
+            FROM registry.stage_changes WHERE VERSION_FILTER GROUP BY version_id),
         serving AS (
-            SELECT DISTINCT r.version_id FROM ranked r
-            JOIN registry.deployment_intervals i ON upper_inf(i.served) AND (i.version_id = r.version_id OR i.manifest_digest = r.manifest_digest)),
+            SELECT i.version_id FROM registry.deployment_intervals i WHERE upper_inf(i.served) AND i.version_id IS NOT NULL
+            UNION
+            SELECT r.version_id FROM registry.deployment_intervals i JOIN ranked r ON r.manifest_digest = i.manifest_digest
+            WHERE upper_inf(i.served)),
+        held AS (
+            SELECT r.version_id FROM registry.legal_holds h
+            JOIN ranked r ON r.model_id = h.model_id AND (h.version_id IS NULL OR h.version_id = r.version_id)
+            WHERE h.released_at IS NULL),
         objects AS (
             SELECT version_id, array_agg(sha256 ORDER BY path) AS shas, array_agg(size ORDER BY path) AS sizes
-            FROM registry.artifact_files WHERE version_id IN (SELECT version_id FROM scope) GROUP BY version_id)
+            FROM registry.artifact_files WHERE VERSION_FILTER GROUP BY version_id)
         SELECT r.version_id, m.name, r.version, m.owner_team, m.model_id, r.registered_at, r.newest_rank,
                coalesce(s.ever_production, false), coalesce(s.ever_beyond_staging, false),
-               r.version_id IN (SELECT version_id FROM serving),
+               sv.version_id IS NOT NULL,
                EXISTS (SELECT 1 FROM registry.promotions p WHERE p.model_name = m.name AND p.version = r.version
                        AND p.state IN ('AwaitingEvaluations', 'AwaitingApproval')),
-               EXISTS (SELECT 1 FROM registry.legal_holds h WHERE h.released_at IS NULL AND h.model_id = r.model_id
-                       AND (h.version_id IS NULL OR h.version_id = r.version_id)),
+               hd.version_id IS NOT NULL,
                l.base_version_id, o.shas, o.sizes, vr.state, vr.archived_at
         FROM ranked r
         JOIN registry.models m ON m.model_id = r.model_id
@@ -44,8 +56,10 @@ public static class RetentionFactsQuery
         LEFT JOIN objects o ON o.version_id = r.version_id
         LEFT JOIN registry.lineage l ON l.version_id = r.version_id
         LEFT JOIN registry.version_retention vr ON vr.version_id = r.version_id
-        WHERE r.version_id IN (SELECT version_id FROM scope)
-        ORDER BY m.name, r.version
+        LEFT JOIN (SELECT DISTINCT version_id FROM serving) sv ON sv.version_id = r.version_id
+        LEFT JOIN (SELECT DISTINCT version_id FROM held) hd ON hd.version_id = r.version_id
+        WHERE RANKED_FILTER
+        ORDER BY m.name COLLATE "C", r.version
         """;
 
     private const string AllScope = "SELECT version_id FROM registry.model_versions";
@@ -65,8 +79,18 @@ public static class RetentionFactsQuery
         SELECT version_id FROM closure
         """;
 
-    private static readonly string AllSql = FactsSql.Replace("SCOPE", AllScope, StringComparison.Ordinal);
-    private static readonly string ClosureSql = FactsSql.Replace("SCOPE", ClosureScope, StringComparison.Ordinal);
+    private static readonly string AllSql = FactsSql.Replace("SCOPE", AllScope, StringComparison.Ordinal)
+        .Replace("MODEL_FILTER", "true", StringComparison.Ordinal).Replace("VERSION_FILTER", "true", StringComparison.Ordinal)
+        .Replace("RANKED_FILTER", "true", StringComparison.Ordinal);
+
+    private static readonly string ClosureSql = FactsSql.Replace("SCOPE", ClosureScope, StringComparison.Ordinal)
+        .Replace("MODEL_FILTER", "mv.model_id IN (SELECT model_id FROM registry.model_versions WHERE version_id IN (SELECT version_id FROM scope))",
+            StringComparison.Ordinal)
+        .Replace("VERSION_FILTER", "version_id IN (SELECT version_id FROM scope)", StringComparison.Ordinal)
+        .Replace("RANKED_FILTER", "r.version_id IN (SELECT version_id FROM scope)", StringComparison.Ordinal);
+
+    /// <summary>The statement <see cref="AllAsync"/> runs (the retention benchmark EXPLAINs it).</summary>
+    public static string AllStatement => AllSql;
 
     private const string TagsSql = """
         SELECT model_id, key, value FROM registry.model_tags
@@ -90,10 +114,17 @@ public static class RetentionFactsQuery
     private static async Task<List<VersionFacts>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, Guid? versionId,
         CancellationToken ct)
     {
+        // One snapshot for the facts and the tags. JIT off: the whole-registry read is plain scans and hash joins, where
+        // compiling its expressions costs seconds (retention benchmark) and saves less.
+        await using var own = transaction is null ? await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct) : null;
+        transaction ??= own;
+        await using (var jitOff = new NpgsqlCommand("SET LOCAL jit = off", connection, transaction)) await jitOff.ExecuteNonQueryAsync(ct);
         var rows = new List<(VersionFacts Facts, Guid ModelId)>();
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
+            // A whole registry of a million versions takes seconds, more than the 30 s default on a loaded machine.
             if (versionId is { } id) command.Parameters.Add(new() { Value = id });
+            else command.CommandTimeout = 0;
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -123,6 +154,7 @@ public static class RetentionFactsQuery
                 map[reader.GetString(1)] = reader.GetString(2);
             }
         }
+        if (own is not null) await own.CommitAsync(ct);
         return rows.Select(r => tags.TryGetValue(r.ModelId, out var map) ? r.Facts with { ModelTags = map } : r.Facts).ToList();
     }
 

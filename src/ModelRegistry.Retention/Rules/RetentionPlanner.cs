@@ -6,13 +6,14 @@ namespace ModelRegistry.Retention.Rules;
 /// <item>each version's own reason to be kept: a keep rule (production, serving, open promotion, legal hold), or, for a
 /// version whose bytes are still in the primary store, a reason the policy does not select it (no rule, beyond staging,
 /// too recent, among the newest);</item>
-/// <item>kept spreads: to the base of a kept version (transitively) and to every version that shares an object with a
-/// kept one, until nothing changes;</item>
+/// <item>kept spreads: to the base of a kept version (transitively, on through deleted versions) and to every version
+/// that is not deleted and shares an object with a kept one, until nothing changes;</item>
 /// <item>a stored version not kept is archived by its rule;</item>
 /// <item>an archived version not kept whose rule's deleteAfterDays have passed since it was archived is deleted, unless
 /// it shares an object with a version that is not itself deleted or deletable now (that version's bytes would go too).</item>
 /// </list>
-/// The same function re-checks each action when it runs, over the facts of the versions that could keep it
+/// The plan does not depend on the order of the facts (it takes them by model name, version number and id). The same
+/// function re-checks each action when it runs, over the facts of the versions that could keep it
 /// (RetentionFactsQuery.ClosureOf), so a keep rule that starts to hold between plan and action wins.
 /// </summary>
 public static class RetentionPlanner
@@ -21,6 +22,7 @@ public static class RetentionPlanner
     {
         ArgumentNullException.ThrowIfNull(versions);
         ArgumentNullException.ThrowIfNull(policy);
+        versions = InCanonicalOrder(versions);
         var n = versions.Count;
         var index = new Dictionary<Guid, int>(n);
         for (var i = 0; i < n; i++) index[versions[i].VersionId] = i;
@@ -120,14 +122,15 @@ public static class RetentionPlanner
         v.State == RetentionState.Archived && rule?.DeleteAfterDays is { } days && v.ArchivedAt is { } at && at.AddDays(days) <= now;
 
     // Kept spreads to the base of a kept version and to every version sharing an object with one. A deleted version's
-    // own keep rule still spreads (its base and sharers are what is left of what it was), but nothing spreads to it.
+    // own keep rule still spreads (its base and sharers are what is left of what it was), and a base chain runs on
+    // through a deleted version to its own base (a kept version's bases are kept however far down the chain); sharing
+    // does not spread to a deleted version, whose bytes are gone.
     private static void Spread(IReadOnlyList<VersionFacts> versions, Dictionary<Guid, int> index, int[][] sharers, int[][] objectsOf,
         string?[] reason, Queue<int> queue)
     {
         while (queue.TryDequeue(out var i))
         {
-            if (versions[i].BaseVersionId is { } baseId && index.TryGetValue(baseId, out var b) && reason[b] is null
-                && versions[b].State != RetentionState.Deleted)
+            if (versions[i].BaseVersionId is { } baseId && index.TryGetValue(baseId, out var b) && reason[b] is null)
             {
                 reason[b] = KeepReasons.BaseOfKept;
                 queue.Enqueue(b);
@@ -160,6 +163,28 @@ public static class RetentionPlanner
                     queue.Enqueue(s);
                 }
         return blocked;
+    }
+
+    // The plan must not depend on the order the facts come in: bytes count on the first action that frees them, and
+    // the reason a version is kept is the first that reaches it. Model name, version number, then id (the facts query
+    // reads them so, but its collation need not be ordinal).
+    private static IReadOnlyList<VersionFacts> InCanonicalOrder(IReadOnlyList<VersionFacts> versions)
+    {
+        for (var i = 1; i < versions.Count; i++)
+        {
+            if (Compare(versions[i - 1], versions[i]) <= 0) continue;
+            var sorted = versions.ToArray();
+            Array.Sort(sorted, Compare);
+            return sorted;
+        }
+        return versions;
+    }
+
+    private static int Compare(VersionFacts a, VersionFacts b)
+    {
+        var byName = string.CompareOrdinal(a.ModelName, b.ModelName);
+        if (byName != 0) return byName;
+        return a.Version != b.Version ? a.Version.CompareTo(b.Version) : a.VersionId.CompareTo(b.VersionId);
     }
 
     // Interns each object's SHA-256 and lists, per object, the versions that reference it.

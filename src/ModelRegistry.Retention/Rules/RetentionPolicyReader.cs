@@ -61,7 +61,7 @@ public sealed class RetentionPolicyReader
         {
             var path = $"rules[{i}]";
             if (Rule(list.Items[i], path) is not { } rule) continue;
-            if (!names.Add(rule.Name)) checks.Error(list.Items[i].Offset, $"{path}.name", $"'{rule.Name}' names an earlier rule too; each rule needs its own name (tombstones and events name it)");
+            if (!names.Add(rule.Name)) checks.Error(list.Items[i].Properties.First(p => p.Name == "name").Offset, $"{path}.name", $"'{rule.Name}' names an earlier rule too; each rule needs its own name (tombstones and events name it)");
             else rules.Add(rule);
         }
         return new RetentionPolicy(rules);
