@@ -75,7 +75,8 @@ public static class RetentionCommand
         CancellationToken ct) =>
         CliDatabase.ReadAsync(settings, async connection =>
         {
-            var facts = await RetentionFactsQuery.AllAsync(connection, null, ct);
+            await using var dataSource = settings.CreateDataSource();
+            var facts = await RetentionFactsQuery.AllAsync(dataSource, ct);
             var plan = RetentionPlanner.Plan(facts, policy, now);
             if (json)
             {

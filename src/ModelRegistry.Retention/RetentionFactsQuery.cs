@@ -6,11 +6,10 @@ namespace ModelRegistry.Retention;
 
 /// <summary>
 /// Reads what <see cref="RetentionPlanner"/> decides on: every version with its model, age, rank in its model, stage
-/// history, whether it serves now, open promotions, legal holds, base version, objects and retention state. One
-/// statement over the whole registry for a sweep's plan (<see cref="AllAsync"/>, by model name and version: the
-/// planner's own order, so it need not sort); for an action's re-check, the same over the versions that could keep it
-/// (<see cref="ClosureAsync"/>: its descendants and the versions sharing an object with it, repeatedly), read inside the
-/// action's transaction.
+/// history, whether it serves now, open promotions, legal holds, base version, objects and retention state. For a
+/// sweep's plan, the whole registry as flat scans joined in memory (<c>AllAsync</c>, <see cref="RetentionFactsReader"/>);
+/// for an action's re-check, one statement over the versions that could keep it (<see cref="ClosureAsync"/>: its
+/// descendants and the versions sharing an object with it, repeatedly), read inside the action's transaction.
 /// </summary>
 public static class RetentionFactsQuery
 {
@@ -62,8 +61,6 @@ public static class RetentionFactsQuery
         ORDER BY m.name COLLATE "C", r.version
         """;
 
-    private const string AllScope = "SELECT version_id FROM registry.model_versions";
-
     // The versions whose keeping could keep $1: those built on it (lineage) and those sharing an object with it, repeatedly.
     private const string ClosureScope = """
         WITH RECURSIVE closure(version_id) AS (
@@ -79,29 +76,29 @@ public static class RetentionFactsQuery
         SELECT version_id FROM closure
         """;
 
-    private static readonly string AllSql = FactsSql.Replace("SCOPE", AllScope, StringComparison.Ordinal)
-        .Replace("MODEL_FILTER", "true", StringComparison.Ordinal).Replace("VERSION_FILTER", "true", StringComparison.Ordinal)
-        .Replace("RANKED_FILTER", "true", StringComparison.Ordinal);
-
     private static readonly string ClosureSql = FactsSql.Replace("SCOPE", ClosureScope, StringComparison.Ordinal)
         .Replace("MODEL_FILTER", "mv.model_id IN (SELECT model_id FROM registry.model_versions WHERE version_id IN (SELECT version_id FROM scope))",
             StringComparison.Ordinal)
         .Replace("VERSION_FILTER", "version_id IN (SELECT version_id FROM scope)", StringComparison.Ordinal)
         .Replace("RANKED_FILTER", "r.version_id IN (SELECT version_id FROM scope)", StringComparison.Ordinal);
 
-    /// <summary>The statement <see cref="AllAsync"/> runs (the retention benchmark EXPLAINs it).</summary>
-    public static string AllStatement => AllSql;
-
     private const string TagsSql = """
         SELECT model_id, key, value FROM registry.model_tags
         WHERE $1::uuid[] IS NULL OR model_id = ANY($1)
         """;
 
-    /// <summary>Every version of the registry.</summary>
+    /// <summary>Every version of the registry, read on two connections of <paramref name="dataSource"/> at once in one snapshot (the fastest way; <see cref="RetentionFactsReader"/>).</summary>
+    public static Task<List<VersionFacts>> AllAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return RetentionFactsReader.ReadAsync(dataSource, ct);
+    }
+
+    /// <summary>Every version of the registry, by model name and version (<see cref="RetentionFactsReader"/>: flat scans joined in memory).</summary>
     public static async Task<List<VersionFacts>> AllAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        return await ReadAsync(connection, transaction, AllSql, null, ct);
+        return await RetentionFactsReader.ReadAsync(connection, transaction, ct);
     }
 
     /// <summary>The version and every version whose keeping could keep it (with their facts); empty when it does not exist.</summary>

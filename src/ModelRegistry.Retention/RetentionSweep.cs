@@ -12,8 +12,8 @@ using NpgsqlTypes;
 namespace ModelRegistry.Retention;
 
 /// <summary>
-/// Plans a sweep and hands out its actions, in one transaction: reads every version's facts, runs
-/// <see cref="RetentionPlanner"/>, records the sweep and each action (registry.retention_sweeps, retention_actions), and
+/// Plans a sweep and hands out its actions: reads every version's facts (one snapshot), runs
+/// <see cref="RetentionPlanner"/>, and in one transaction records the sweep and each action (registry.retention_sweeps, retention_actions), and
 /// publishes one <see cref="ArchiveModelVersion"/> or <see cref="DeleteArchivedArtifact"/> per action through the outbox,
 /// with <see cref="RetentionSweepPlanned"/> and the audit record <c>retention.planned</c>. A sweep id is planned once: a
 /// redelivered or repeated request finds its sweep and does nothing, and each action runs once (its inbox), so a sweep
@@ -36,10 +36,12 @@ public sealed class RetentionSweep(NpgsqlDataSource dataSource, RetentionPolicy 
     /// <summary>Plans sweep <paramref name="sweepId"/> for <paramref name="requestedBy"/> (a principal); null when it was planned before.</summary>
     public async Task<RetentionSweepPlanned?> PlanAsync(Guid sweepId, string requestedBy, DateTimeOffset now, CancellationToken ct)
     {
+        // The facts are read first, in a snapshot of their own on two connections (the fastest read); the write transaction
+        // stays short. Whatever changes after the snapshot is caught by each action's re-check.
+        var facts = await RetentionFactsQuery.AllAsync(dataSource, ct);
+        var plan = RetentionPlanner.Plan(facts, policy, now);
         await using var work = await UnitOfWork.BeginAsync(dataSource, ct);
         if (!await work.TryMarkInboxAsync(sweepId, RunRetentionSweepConsumer.Consumer, ct)) return null;
-        var facts = await RetentionFactsQuery.AllAsync(work.Connection, work.Transaction, ct);
-        var plan = RetentionPlanner.Plan(facts, policy, now);
         var planned = Summary(sweepId, plan, requestedBy, now);
         await using (var insert = new NpgsqlCommand(InsertSweep, work.Connection, work.Transaction))
         {

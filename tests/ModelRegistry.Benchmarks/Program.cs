@@ -23,7 +23,7 @@ static int Usage()
                ModelRegistry.Benchmarks heartbeats [--endpoints N] [--heartbeats H] [--rounds R] [--set KEY=VALUE ...]
                ModelRegistry.Benchmarks admission [--count N] [--warmup W] [--rounds R]
                ModelRegistry.Benchmarks trace [--intervals N] [--endpoints E] [--versions V] [--probes P]
-               ModelRegistry.Benchmarks retention [--versions N] [--models M] [--rounds R] [--database 0|1] [--explain 0|1]
+               ModelRegistry.Benchmarks retention [--versions N] [--models M] [--rounds R] [--database 0|1] [--archive-versions A]
 
         registrations: publishes N ModelTrained events (default 10,000, two small files each, over M models, default
           50) through the real broker to a real host process, after W untimed warm-up registrations (default 10,000:
@@ -66,8 +66,8 @@ static int Usage()
           retention states over two years, and times RetentionPlanner.Plan alone (median of R rounds, default 3); then
           (--database 1, the default) loads the same registry by binary COPY into a fresh database with the real
           migrations and times RetentionFactsQuery.AllAsync and the plan over its facts (checked to be the plan made in
-          memory); --explain 1 prints the facts query's EXPLAIN ANALYZE. Target: <= 10 s for 1,000,000 versions. The
-          rate of archive actions end to end is not measured yet (the module has no archive consumer in this build).
+          memory). Target: <= 10 s for 1,000,000 versions. Then the rate of archive actions end to end: A versions
+          (default 2,000; 0: skip) registered through a real host and archived by one sweep over the broker.
 
         Needs the services of compose/services.sh (./test.sh or compose/services.sh up) and a Release build.
         """);
