@@ -349,7 +349,7 @@ public class Cli_Specs(CliSeed seed) : IClassFixture<CliSeed>
         var commands = help.ToString().Split('\n').SkipWhile(l => !l.StartsWith("Commands:", StringComparison.Ordinal))
             .Select(l => l.Trim().Split(' ')[0]).Where(w => w.Length > 0).ToList();
         Assert.Equal(["Commands:", "status", "db", "models", "versions", "artifact", "errors", "rejections", "audit", "outbox", "promote", "promotions", "approvals", "cancel", "rollback",
-            "trace", "deployments", "where", "production", "reproduce", "impact", "shadow", "violations", "demo"],
+            "trace", "deployments", "where", "production", "reproduce", "impact", "shadow", "violations", "retention", "hold", "storage", "demo"],
             commands);
 
         Assert.Contains("mreg connects to the broker as RabbitMq__Username: the operator's user mreg-operator", MregCommand.Build().Description,
