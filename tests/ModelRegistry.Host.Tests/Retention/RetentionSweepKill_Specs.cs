@@ -15,7 +15,7 @@ namespace ModelRegistry.Host.Tests.Retention;
 public class RetentionSweepKill_Specs(IsolatedEnvironment env) : IClassFixture<IsolatedEnvironment>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(240);
-    private const int Models = 40, RunsPerModel = 25;
+    private const int Models = 20, RunsPerModel = 25;
 
     [Fact]
     public async Task A_sweep_killed_mid_way_and_restarted_ends_as_an_uninterrupted_sweep()
