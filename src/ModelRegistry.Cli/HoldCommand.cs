@@ -14,9 +14,7 @@ public static class HoldCommand
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(1);
 
-    private static string ExitCodes(string ok) =>
-        $"Exit codes: 0 {ok}, 1 not sent (no registry has run on this vhost), 2 bad arguments, 3 broker or database unreachable, "
-        + $"{PromotionCommands.ExitRefused} refused (the reason is printed), {PromotionCommands.ExitTimedOut} no answer within --timeout.";
+    private const string ByDescription = "who asks (recorded in the audit log as information; the principal is the broker user); default: the OS user name";
 
     public static Command Build(Option<bool> json)
     {
@@ -37,10 +35,10 @@ public static class HoldCommand
         {
             if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--version must be at least 1");
         });
-        var (reason, by, timeout) = (Reason("why (1-1,000 characters), e.g. the matter or case number"), By(), Timeout());
+        var (reason, by, timeout) = (Reason("why (1-1,000 characters), e.g. the matter or case number"), CommandOptions.By(ByDescription), CommandOptions.Timeout(DefaultTimeout));
         var place = new Command("place",
             "place a legal hold: publishes PlaceLegalHold and waits for LegalHoldChanged; prints the hold id (release it with `mreg hold release`). Audited. "
-            + ExitCodes("placed"))
+            + CommandOptions.ExitCodes("placed"))
         {
             model, version, reason, by, timeout,
         };
@@ -51,15 +49,15 @@ public static class HoldCommand
             Version = parse.GetValue(version),
             Reason = parse.GetRequiredValue(reason),
             RequestedBy = parse.GetRequiredValue(by),
-        }, TimeoutOf(parse, timeout), parse.GetValue(json), Console.Out, ct));
+        }, CommandOptions.TimeoutOf(parse, timeout, DefaultTimeout), parse.GetValue(json), Console.Out, ct));
         return place;
     }
 
     private static Command Release(Option<bool> json)
     {
         var hold = new Argument<Guid>("HOLD_ID") { Description = "the hold (as `mreg hold list` shows it)" };
-        var (reason, by, timeout) = (Reason("why it is released (1-1,000 characters)"), By(), Timeout());
-        var release = new Command("release", "release a legal hold: publishes ReleaseLegalHold and waits for LegalHoldChanged. Audited. " + ExitCodes("released"))
+        var (reason, by, timeout) = (Reason("why it is released (1-1,000 characters)"), CommandOptions.By(ByDescription), CommandOptions.Timeout(DefaultTimeout));
+        var release = new Command("release", "release a legal hold: publishes ReleaseLegalHold and waits for LegalHoldChanged. Audited. " + CommandOptions.ExitCodes("released"))
         {
             hold, reason, by, timeout,
         };
@@ -69,7 +67,7 @@ public static class HoldCommand
             HoldId = parse.GetRequiredValue(hold),
             Reason = parse.GetRequiredValue(reason),
             RequestedBy = parse.GetRequiredValue(by),
-        }, TimeoutOf(parse, timeout), parse.GetValue(json), Console.Out, ct));
+        }, CommandOptions.TimeoutOf(parse, timeout, DefaultTimeout), parse.GetValue(json), Console.Out, ct));
         return release;
     }
 
@@ -109,27 +107,4 @@ public static class HoldCommand
     private static string Time(DateTime t) => t.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     private static Option<string> Reason(string description) => new("--reason") { Description = description, HelpName = "TEXT", Required = true };
-
-    private static Option<string> By() => new("--by")
-    {
-        Description = "who asks (recorded in the audit log as information; the principal is the broker user); default: the OS user name", HelpName = "WHO",
-        DefaultValueFactory = _ => Environment.UserName,
-    };
-
-    private static Option<string> Timeout()
-    {
-        var timeout = new Option<string>("--timeout")
-        {
-            Description = $"give up waiting for the answer after D (30s, 5m; default {PromotionCommands.Format(DefaultTimeout)})", HelpName = "D",
-        };
-        timeout.Validators.Add(r =>
-        {
-            if (PromotionCommands.ParseDuration(r.GetValueOrDefault<string>()) is null)
-                r.AddError($"--timeout {r.GetValueOrDefault<string>()}: expected a duration such as 30s, 5m or 00:01:00");
-        });
-        return timeout;
-    }
-
-    private static TimeSpan TimeoutOf(ParseResult parse, Option<string> timeout) =>
-        PromotionCommands.ParseDuration(parse.GetValue(timeout)) ?? DefaultTimeout;
 }

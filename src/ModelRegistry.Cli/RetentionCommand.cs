@@ -29,15 +29,7 @@ public static class RetentionCommand
         plan.SetAction((parse, ct) => PlanAsync(CliSettings.Load(), LoadPolicy(), parse.GetValue(all), parse.GetValue(json), DateTimeOffset.UtcNow, Console.Out, ct));
 
         var noWait = new Option<bool>("--no-wait") { Description = "publish and return without waiting for the sweep's actions" };
-        var timeout = new Option<string>("--timeout")
-        {
-            Description = $"give up waiting for the sweep to finish after D (30s, 5m; default {PromotionCommands.Format(DefaultTimeout)})", HelpName = "D",
-        };
-        timeout.Validators.Add(r =>
-        {
-            if (PromotionCommands.ParseDuration(r.GetValueOrDefault<string>()) is null)
-                r.AddError($"--timeout {r.GetValueOrDefault<string>()}: expected a duration such as 30s, 5m or 00:01:00");
-        });
+        var timeout = CommandOptions.Timeout(DefaultTimeout, "the sweep to finish");
         var by = new Option<string>("--by") { Description = "who asks (information; the registry records your broker user)", HelpName = "WHO" };
         var run = new Command("run",
             "run a sweep now: publishes RunRetentionSweep (needs the retention role) and waits until each planned action is done or skipped, "
@@ -47,7 +39,7 @@ public static class RetentionCommand
             noWait, timeout, by,
         };
         run.SetAction((parse, ct) => RunAsync(CliSettings.Load(), Guid.NewGuid(), parse.GetValue(by) ?? Environment.UserName, !parse.GetValue(noWait),
-            PromotionCommands.ParseDuration(parse.GetValue(timeout)) ?? DefaultTimeout, parse.GetValue(json), Console.Out, ct));
+            CommandOptions.TimeoutOf(parse, timeout, DefaultTimeout), parse.GetValue(json), Console.Out, ct));
 
         var sweep = new Argument<Guid>("SWEEP_ID") { Description = "the sweep (as `mreg retention run` printed it)" };
         var show = new Command("show", "a sweep's actions: model, version, action, rule, bytes, status (done, skipped with the keep rule, planned)") { sweep };

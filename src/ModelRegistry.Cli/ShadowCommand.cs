@@ -13,6 +13,8 @@ public static class ShadowCommand
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(1);
 
+    private const string ByDescription = "who asks (recorded in the audit log); default: the OS user name";
+
     public static Command Build(Option<bool> json)
     {
         var all = new Option<bool>("--all") { Description = "also the dismissed, linked and since-registered ones" };
@@ -29,10 +31,6 @@ public static class ShadowCommand
         };
     }
 
-    private static string ExitCodes(string ok) =>
-        $"Exit codes: 0 {ok}, 1 not sent (no registry has run on this vhost), 2 bad arguments, 3 broker or database unreachable, "
-        + $"{PromotionCommands.ExitRefused} refused (the reason is printed), {PromotionCommands.ExitTimedOut} no answer within --timeout.";
-
     private static Command Adopt(Option<bool> json)
     {
         var digest = Digest();
@@ -48,10 +46,10 @@ public static class ShadowCommand
             if (ParseDate(r.GetValueOrDefault<string>()) is null)
                 r.AddError($"--register-by {r.GetValueOrDefault<string>()}: expected a date (2026-12-31) or a timestamp with offset (2026-12-31T17:00:00Z)");
         });
-        var (by, timeout) = (By(), Timeout());
+        var (by, timeout) = (CommandOptions.By(ByDescription), CommandOptions.Timeout(DefaultTimeout));
         var adopt = new Command("adopt",
             "take ownership of a shadow model: publishes AdoptShadowModel and waits for ShadowModelTriaged. Linked to the registered version with the "
-            + "digest when there is one (its model must be --model), otherwise adopted with --owner and --register-by. Audited. " + ExitCodes("adopted or linked"))
+            + "digest when there is one (its model must be --model), otherwise adopted with --owner and --register-by. Audited. " + CommandOptions.ExitCodes("adopted or linked"))
         {
             digest, model, owner, registerBy, by, timeout,
         };
@@ -63,7 +61,7 @@ public static class ShadowCommand
             Owner = parse.GetValue(owner),
             RegisterBy = ParseDate(parse.GetValue(registerBy)),
             RequestedBy = parse.GetRequiredValue(by),
-        }, TimeoutOf(parse, timeout), parse.GetValue(json), Console.Out, ct));
+        }, CommandOptions.TimeoutOf(parse, timeout, DefaultTimeout), parse.GetValue(json), Console.Out, ct));
         return adopt;
     }
 
@@ -71,9 +69,9 @@ public static class ShadowCommand
     {
         var digest = Digest();
         var reason = new Option<string>("--reason") { Description = "why it needs no registration (kept in the audit log)", HelpName = "TEXT", Required = true };
-        var (by, timeout) = (By(), Timeout());
+        var (by, timeout) = (CommandOptions.By(ByDescription), CommandOptions.Timeout(DefaultTimeout));
         var dismiss = new Command("dismiss",
-            "this digest needs no registration: publishes DismissShadowModel and waits for ShadowModelTriaged. Audited. " + ExitCodes("dismissed"))
+            "this digest needs no registration: publishes DismissShadowModel and waits for ShadowModelTriaged. Audited. " + CommandOptions.ExitCodes("dismissed"))
         {
             digest, reason, by, timeout,
         };
@@ -83,7 +81,7 @@ public static class ShadowCommand
             ManifestDigest = parse.GetRequiredValue(digest),
             Reason = parse.GetRequiredValue(reason),
             RequestedBy = parse.GetRequiredValue(by),
-        }, TimeoutOf(parse, timeout), parse.GetValue(json), Console.Out, ct));
+        }, CommandOptions.TimeoutOf(parse, timeout, DefaultTimeout), parse.GetValue(json), Console.Out, ct));
         return dismiss;
     }
 
@@ -143,26 +141,4 @@ public static class ShadowCommand
     }
 
     private static Argument<string> Digest() => new("DIGEST") { Description = "the shadow model's manifest digest (sha256:...)" };
-
-    private static Option<string> By() => new("--by")
-    {
-        Description = "who asks (recorded in the audit log); default: the OS user name", HelpName = "WHO", DefaultValueFactory = _ => Environment.UserName,
-    };
-
-    private static Option<string> Timeout()
-    {
-        var timeout = new Option<string>("--timeout")
-        {
-            Description = $"give up waiting for the answer after D (30s, 5m; default {PromotionCommands.Format(DefaultTimeout)})", HelpName = "D",
-        };
-        timeout.Validators.Add(r =>
-        {
-            if (PromotionCommands.ParseDuration(r.GetValueOrDefault<string>()) is null)
-                r.AddError($"--timeout {r.GetValueOrDefault<string>()}: expected a duration such as 30s, 5m or 00:01:00");
-        });
-        return timeout;
-    }
-
-    private static TimeSpan TimeoutOf(ParseResult parse, Option<string> timeout) =>
-        PromotionCommands.ParseDuration(parse.GetValue(timeout)) ?? DefaultTimeout;
 }
